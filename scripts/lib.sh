@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Shared by scripts/dev and scripts/test: install what is missing, and make
+# sure a PostgreSQL is there (a private cluster in .data/ unless DATABASE_URL
+# names one). Sourced, not run.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_PORT="${FENCE_PG_PORT:-5433}"
+PG_DATA="$ROOT/.data/pg"
+say() { printf '\033[1;32m==>\033[0m %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  say "installing $* (Debian packages)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The wasm target, cargo-leptos, a wasm-bindgen-cli matching Cargo.lock, and wasm-opt.
+ensure_toolchain() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
+    say "adding the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! command -v cargo-leptos >/dev/null || ! cargo-leptos --version | grep -q '0.3.10'; then
+    say "installing cargo-leptos 0.3.10 (compiles for ~30 minutes, once)"
+    cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
+  fi
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$ROOT/Cargo.lock")
+  if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$want" ]; then
+    say "installing wasm-bindgen-cli $want"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+  command -v wasm-opt >/dev/null || apt_install binaryen
+}
+
+pg_bin() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$d" ]; then
+    apt_install postgresql postgresql-contrib
+    d=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  echo "$d"
+}
+
+# Runs a PostgreSQL server binary as the cluster's owner (initdb refuses root).
+pg_run() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Exports DATABASE_URL: the given one, or the private cluster's (started,
+# and created on first use; its data survives restarts).
+ensure_database() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    say "using DATABASE_URL"
+    return
+  fi
+  local bin
+  bin=$(pg_bin)
+  if [ ! -s "$PG_DATA/PG_VERSION" ]; then
+    say "creating a private PostgreSQL cluster in .data/pg"
+    mkdir -p "$PG_DATA"
+    if [ "$(id -u)" = 0 ]; then
+      id postgres >/dev/null 2>&1 || useradd --system --home "$ROOT/.data" postgres
+      chown -R postgres "$ROOT/.data"
+    fi
+    pg_run "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! pg_run "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    pg_run "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w \
+      -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DATA -c max_connections=200" start >/dev/null
+  fi
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/fence"
+  if ! "$bin/psql" "postgres://postgres@127.0.0.1:$PG_PORT/postgres" -Atc "select 1 from pg_database where datname='fence'" | grep -q 1; then
+    "$bin/psql" "postgres://postgres@127.0.0.1:$PG_PORT/postgres" -qc "create database fence" >/dev/null
+  fi
+}
+
+# psql from the server's packages (present whenever pg_bin is).
+psql_cmd() { "$(pg_bin)/psql" "$@"; }
+
+# Chromium and the Playwright driver for the browser tests.
+ensure_browser() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+    say "installing Playwright (npm; the browser is Debian's chromium)"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+}

@@ -1,0 +1,11 @@
+//! Server functions by area. Each is thin: request context, one tenant
+//! transaction, repository calls, commit. Each has a stable endpoint under
+//! `/api/`.
+
+pub mod admin;
+pub mod auth;
+pub mod customers;
+pub mod settings;
+pub mod shell;
+pub mod signup;
+pub mod team;

@@ -1,0 +1,71 @@
+//! The page shell: where we are and who is looking; and the dashboard.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::{Dashboard, Shell};
+
+#[server(endpoint = "shell")]
+pub async fn get_shell() -> Result<Shell, AppError> {
+    use crate::model::{SiteKind, Viewer};
+    use crate::server::context::{Principal, Site};
+    use crate::server::{ctx, repo};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let site = match cx.site {
+                Site::Platform => SiteKind::Platform,
+                Site::Tenant { .. } => {
+                    let mut tx = cx.tx().await?;
+                    let brand = repo::orgs::brand(&mut tx).await?;
+                    tx.commit().await?;
+                    SiteKind::Tenant(brand)
+                }
+            };
+            let viewer = match &cx.principal {
+                Some(Principal::User(u)) => Some(Viewer {
+                    id: u.id,
+                    name: u.name.clone(),
+                    email: u.email.clone(),
+                    role: Some(u.role),
+                }),
+                Some(Principal::Admin { id, name, email }) => Some(Viewer {
+                    id: *id,
+                    name: name.clone(),
+                    email: email.clone(),
+                    role: None,
+                }),
+                None => None,
+            };
+            let p = &cx.state.config.platform;
+            Ok(Shell {
+                site,
+                viewer,
+                platform_name: p.name.clone(),
+                platform_url: p.public_url.clone(),
+            })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "dashboard")]
+pub async fn get_dashboard() -> Result<Dashboard, AppError> {
+    use crate::server::{ctx, repo};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            cx.member()?;
+            let mut tx = cx.tx().await?;
+            let d = Dashboard {
+                customers: repo::customers::count(&mut tx).await?,
+                team: repo::users::count(&mut tx).await?,
+                recent: repo::customers::recent(&mut tx, 5).await?,
+                onboarding: repo::orgs::onboarding(&mut tx).await?,
+            };
+            tx.commit().await?;
+            Ok(d)
+        }
+        .await,
+    )
+}

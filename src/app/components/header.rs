@@ -1,0 +1,105 @@
+//! The page header: the tenant's brand (colour, logo, name) and navigation,
+//! or the platform's own header.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::components::A;
+
+use crate::api::auth::Logout;
+use crate::model::{Shell, SiteKind, TenantBrand};
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// The tenant's logo, or its initials on the brand colour.
+#[component]
+pub fn BrandMark(brand: TenantBrand) -> impl IntoView {
+    if brand.logo_version > 0 {
+        view! { <img class="logo" src=format!("/brand/logo?v={}", brand.logo_version) alt=format!("{} logo", brand.company_name)/> }
+            .into_any()
+    } else {
+        view! { <span class="logo initials" aria-hidden="true">{initials(&brand.company_name)}</span> }.into_any()
+    }
+}
+
+#[component]
+fn LogoutButton() -> impl IntoView {
+    view! {
+        <form method="post" action=Logout::url() class="inline">
+            <button type="submit" class="link">"Log out"</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn Header(shell: Shell) -> impl IntoView {
+    match shell.site {
+        SiteKind::Tenant(brand) => {
+            let viewer = shell.viewer.clone();
+            let manages = viewer
+                .as_ref()
+                .and_then(|v| v.role)
+                .is_some_and(|r| r.manages_settings());
+            let trial = (brand.status == "trialing").then_some(brand.trial_days_left);
+            // The colour passed `brand_color` validation (#rrggbb), so it is safe in CSS.
+            let css = format!(":root {{ --brand: {}; }}", brand.brand_color);
+            view! {
+                <style>{css}</style>
+                <header class="topbar tenant">
+                    <a class="brand" href="/">
+                        <BrandMark brand=brand.clone()/>
+                        <span class="brand-name">{brand.company_name.clone()}</span>
+                    </a>
+                    {viewer.map(|v| view! {
+                        <nav aria-label="Main">
+                            <A href="/" exact=true>"Dashboard"</A>
+                            <A href="/customers">"Customers"</A>
+                            {manages.then(|| view! { <A href="/settings">"Settings"</A> })}
+                        </nav>
+                        <div class="who">
+                            <span class="who-name" title=v.email.clone()>{v.name.clone()}</span>
+                            <LogoutButton/>
+                        </div>
+                    })}
+                </header>
+                {trial.map(|d| view! {
+                    <div class="trialbar">
+                        {format!("Free trial: {d} day{} left on the {} plan. ", if d == 1 { "" } else { "s" }, brand.plan.info().name)}
+                        {manages.then(|| view! { <a href="/settings/plan">"See plan"</a> })}
+                    </div>
+                })}
+            }
+            .into_any()
+        }
+        SiteKind::Platform => {
+            let admin = shell.viewer.clone();
+            view! {
+                <header class="topbar platform">
+                    <a class="brand" href="/">
+                        <span class="logo initials" aria-hidden="true">"F"</span>
+                        <span class="brand-name">{shell.platform_name.clone()}</span>
+                    </a>
+                    <nav aria-label="Main">
+                        {match admin {
+                            Some(_) => view! {
+                                <A href="/admin">"Tenants"</A>
+                                <LogoutButton/>
+                            }.into_any(),
+                            None => view! {
+                                <a href="/#pricing">"Pricing"</a>
+                                <A href="/find">"Log in"</A>
+                                <A href="/signup" attr:class="button small">"Start free trial"</A>
+                            }.into_any(),
+                        }}
+                    </nav>
+                </header>
+            }
+            .into_any()
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Banners and small states.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::error::AppError;
+
+/// The form-level message after a failed submit.
+#[component]
+pub fn FormError(errors: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        errors.get().map(|e| {
+            let text = e.to_string();
+            let login = matches!(e, AppError::Unauthorized);
+            view! {
+                <div class="banner banner-error" role="alert">
+                    {text}
+                    {login.then(|| view! { " " <a href="/login">"Log in again"</a> })}
+                </div>
+            }
+        })
+    }
+}
+
+/// A success message.
+#[component]
+pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        text.get()
+            .map(|t| view! { <div class="banner banner-ok" role="status">{t}</div> })
+    }
+}
+
+/// A failed load, with a way forward.
+#[component]
+pub fn ErrorBox(error: AppError) -> impl IntoView {
+    let login = matches!(error, AppError::Unauthorized);
+    view! {
+        <div class="card error-box" role="alert">
+            <h2>{if login { "Please log in" } else { "We couldn't load this" }}</h2>
+            <p>{error.to_string()}</p>
+            {if login {
+                view! { <a class="button" href="/login">"Log in"</a> }.into_any()
+            } else {
+                view! { <A href="/" attr:class="button secondary">"Back to the dashboard"</A> }.into_any()
+            }}
+        </div>
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! { <p class="loading" aria-live="polite">"Loading…"</p> }
+}
+
+/// An empty state: what is missing, and how to start.
+#[component]
+pub fn Empty(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="empty">
+            <svg viewBox="0 0 48 48" width="48" height="48" aria-hidden="true">
+                <path d="M6 30 Q24 6 42 30" fill="none" stroke="currentColor" stroke-width="2.5" stroke-dasharray="4 4"/>
+                <circle cx="24" cy="34" r="5" fill="none" stroke="currentColor" stroke-width="2.5"/>
+            </svg>
+            <h3>{title}</h3>
+            {children()}
+        </div>
+    }
+}
+
+/// Marks the SSR response as 404.
+pub fn set_not_found_status() {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    set_not_found_status();
+    view! {
+        <section class="narrow">
+            <h1>"Page not found"</h1>
+            <p>"There's nothing at this address."</p>
+            <a class="button" href="/">"Go to the start page"</a>
+        </section>
+    }
+}

@@ -1,0 +1,15 @@
+//! Pages by area.
+
+mod auth;
+mod customers;
+mod dashboard;
+mod onboarding;
+mod platform;
+mod settings;
+
+pub use auth::*;
+pub use customers::*;
+pub use dashboard::*;
+pub use onboarding::*;
+pub use platform::*;
+pub use settings::*;

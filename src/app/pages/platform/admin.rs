@@ -1,0 +1,125 @@
+//! Platform administration: tenants with plan, status, trial, counts;
+//! search; suspend and reactivate. And the administrators' login.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::admin::{admin_list_tenants, AdminSetSuspended, TENANTS_PER_PAGE};
+use crate::api::auth::AdminLogin;
+use crate::app::components::{action_error, Empty, ErrorBox, Field, FormError, Loading};
+use crate::app::{refresh_shell, On, SiteGate};
+
+#[component]
+pub fn AdminLoginPage() -> impl IntoView {
+    let action = ServerAction::<AdminLogin>::new();
+    let errors = action_error(move || action.value().get());
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(()))) {
+            refresh_shell();
+        }
+    });
+    view! {
+        <Title text="Platform administration"/>
+        <SiteGate on=On::Platform>
+            <section class="narrow card">
+                <h1>"Platform administration"</h1>
+                <ActionForm action=action attr:class="stack">
+                    <FormError errors/>
+                    <Field label="Email" name="email" key="email" kind="email" errors required=true autocomplete="username"/>
+                    <Field label="Password" name="password" key="password" kind="password" errors required=true autocomplete="current-password"/>
+                    <button type="submit">"Log in"</button>
+                </ActionForm>
+            </section>
+        </SiteGate>
+    }
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+    };
+    let suspend = ServerAction::<AdminSetSuspended>::new();
+    let errors = action_error(move || suspend.value().get());
+    let tenants = Resource::new(
+        move || (q(), page(), suspend.version().get()),
+        |(q, p, _)| admin_list_tenants(q, p),
+    );
+    view! {
+        <Title text="Tenants"/>
+        <SiteGate on=On::Platform>
+            <div class="page-head">
+                <h1>"Tenants"</h1>
+                <Form method="GET" action="" attr:class="search">
+                    <label class="sr-only" for="tenant-q">"Search tenants"</label>
+                    <input id="tenant-q" type="search" name="q" placeholder="Company or subdomain" value=q/>
+                    <button type="submit" class="secondary">"Search"</button>
+                </Form>
+            </div>
+            <FormError errors/>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match tenants.await {
+                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(list) if list.rows.is_empty() => view! {
+                            <Empty title="No tenants match"><p>"Try another search."</p></Empty>
+                        }.into_any(),
+                        Ok(list) => {
+                            let pages = ((list.total + TENANTS_PER_PAGE - 1) / TENANTS_PER_PAGE).max(1);
+                            let p = page() as i64;
+                            view! {
+                                <p class="muted">{format!("{} tenant{}", list.total, if list.total == 1 { "" } else { "s" })}</p>
+                                <div class="table-wrap card">
+                                    <table>
+                                        <thead><tr>
+                                            <th>"Company"</th><th>"Plan"</th><th>"Status"</th><th>"Trial ends"</th>
+                                            <th class="num">"Users"</th><th class="num">"Customers"</th><th>"Created"</th><th></th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {list.rows.into_iter().map(|t| {
+                                                let suspended = t.status == "suspended";
+                                                view! {
+                                                    <tr>
+                                                        <td data-label="Company"><strong>{t.company_name.clone()}</strong><br/><span class="muted">{t.subdomain.clone()}</span></td>
+                                                        <td data-label="Plan">{t.plan.clone()}</td>
+                                                        <td data-label="Status"><span class=format!("pill {}", t.status)>{t.status.clone()}</span></td>
+                                                        <td data-label="Trial ends">{t.trial_ends_at.format("%b %-d, %Y").to_string()}</td>
+                                                        <td data-label="Users" class="num">{t.users}</td>
+                                                        <td data-label="Customers" class="num">{t.customers}</td>
+                                                        <td data-label="Created">{t.created_at.format("%b %-d, %Y").to_string()}</td>
+                                                        <td>
+                                                            <ActionForm action=suspend attr:class="inline">
+                                                                <input type="hidden" name="id" value=t.id.to_string()/>
+                                                                <input type="hidden" name="suspended" value=(!suspended).to_string()/>
+                                                                <button type="submit" class=if suspended { "small" } else { "small danger" }>
+                                                                    {if suspended { "Reactivate" } else { "Suspend" }}
+                                                                </button>
+                                                            </ActionForm>
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                                <nav class="pager" aria-label="Pages">
+                                    {(p > 1).then(|| view! { <a href=format!("?q={}&page={}", q(), p - 1)>"← Previous"</a> })}
+                                    <span>{format!("Page {p} of {pages}")}</span>
+                                    {(p < pages).then(|| view! { <a href=format!("?q={}&page={}", q(), p + 1)>"Next →"</a> })}
+                                </nav>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </SiteGate>
+    }
+}

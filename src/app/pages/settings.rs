@@ -1,0 +1,66 @@
+//! Tenant settings: company, branding, pricing zone, team and plan. The
+//! section forms are shared with the onboarding wizard.
+
+mod plan;
+mod sections;
+mod team;
+
+pub use plan::*;
+pub use sections::*;
+pub use team::*;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use crate::api::settings::get_settings;
+use crate::app::components::{ErrorBox, Loading};
+use crate::app::{On, SiteGate};
+
+/// The tabs above every settings page.
+#[component]
+pub fn SettingsTabs() -> impl IntoView {
+    view! {
+        <nav class="tabs settings-tabs" aria-label="Settings">
+            <A href="/settings" exact=true>"Company"</A>
+            <A href="/settings/team">"Team"</A>
+            <A href="/settings/plan">"Plan"</A>
+        </nav>
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| get_settings());
+    view! {
+        <Title text="Settings"/>
+        <SiteGate on=On::Tenant>
+            <div class="page-head"><h1>"Settings"</h1></div>
+            <SettingsTabs/>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(s) => view! {
+                            <div class="grid2">
+                                <CompanySection settings=s.clone() wizard=false/>
+                                <BrandingSection settings=s.clone() wizard=false/>
+                                <PricingSection settings=s.clone() wizard=false/>
+                                <section class="card">
+                                    <h2>"Your address"</h2>
+                                    <p>"Your team and customers reach you at:"</p>
+                                    <p><strong>{s.subdomain.clone()}</strong>" (subdomain)"</p>
+                                    {match (s.custom_domain.clone(), s.custom_domain_verified) {
+                                        (Some(d), true) => view! { <p>{d}" (custom domain, verified)"</p> }.into_any(),
+                                        (Some(d), false) => view! { <p>{d}" (custom domain, awaiting verification)"</p> }.into_any(),
+                                        (None, _) => view! { <p class="muted">"A custom domain is available as an add-on ($10/month)."</p> }.into_any(),
+                                    }}
+                                </section>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </SiteGate>
+    }
+}

@@ -1,0 +1,60 @@
+//! The plan: limits, usage and trial.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::SettingsTabs;
+use crate::api::settings::get_settings;
+use crate::app::components::{ErrorBox, Loading};
+use crate::app::{On, SiteGate};
+use crate::model::PLANS;
+
+#[component]
+pub fn PlanPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| get_settings());
+    view! {
+        <Title text="Plan"/>
+        <SiteGate on=On::Tenant>
+            <div class="page-head"><h1>"Settings"</h1></div>
+            <SettingsTabs/>
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                        Ok(s) => {
+                            let info = s.plan.info();
+                            let seats = s.seats.map(|n| format!("{} of {n}", s.seats_used)).unwrap_or_else(|| format!("{} (unlimited)", s.seats_used));
+                            let jobs = s.monthly_jobs_limit.map(|n| format!("{n} a month")).unwrap_or_else(|| "Unlimited".into());
+                            view! {
+                                <section class="card plan-current">
+                                    <h2>{format!("{} plan", info.name)}<span class=format!("pill {}", s.status)>{s.status.clone()}</span></h2>
+                                    <p class="price"><span class="amount">{format!("${}", info.monthly_price_dollars)}</span>" / month"</p>
+                                    {(s.status == "trialing").then(|| view! {
+                                        <p class="banner banner-ok">{format!("Your free trial ends on {} ({} days left). Billing setup arrives soon; nothing is charged during the trial.", s.trial_ends_at.format("%B %-d, %Y"), s.trial_days_left)}</p>
+                                    })}
+                                    <dl class="limits">
+                                        <dt>"Users"</dt><dd>{seats}</dd>
+                                        <dt>"Jobs"</dt><dd>{jobs}</dd>
+                                    </dl>
+                                    <ul>{info.highlights.iter().map(|h| view! { <li>{*h}</li> }).collect_view()}</ul>
+                                </section>
+                                <section class="card">
+                                    <h2>"Compare plans"</h2>
+                                    <div class="plans compact">
+                                        {PLANS.iter().map(|p| view! {
+                                            <div class="plan" class:featured=p.code == s.plan>
+                                                <h3>{p.name}</h3>
+                                                <p>{format!("${}/month", p.monthly_price_dollars)}</p>
+                                                <ul>{p.highlights.iter().take(3).map(|h| view! { <li>{*h}</li> }).collect_view()}</ul>
+                                            </div>
+                                        }).collect_view()}
+                                    </div>
+                                </section>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </SiteGate>
+    }
+}

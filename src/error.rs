@@ -1,0 +1,81 @@
+//! The one error type that crosses the server/browser boundary. Database and
+//! internal detail is logged on the server and never serialised.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::model::FieldErrors;
+
+/// What went wrong, phrased for the person using the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please correct the highlighted fields.")]
+    Validation(FieldErrors),
+    #[error("Please log in to continue.")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("That page or record does not exist.")]
+    NotFound,
+    #[error("{0}")]
+    Limit(String),
+    #[error("{0}")]
+    Throttled(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+    #[error("Could not reach the server ({0}). Check your connection and try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    /// A validation error on a single field.
+    pub fn field(name: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::default();
+        errors.add(name, message);
+        AppError::Validation(errors)
+    }
+
+    /// The field errors carried by a validation error, if any.
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Validation(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error maps to.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Validation(_) => 422,
+            AppError::Unauthorized => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::NotFound => 404,
+            AppError::Limit(_) => 402,
+            AppError::Throttled(_) => 429,
+            AppError::Conflict(_) => 409,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Validation(errors)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
+                AppError::field("form", format!("The form was incomplete: {m}"))
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Server-only code: configuration, the database and its tenant
+//! transactions, request context, authentication, repositories and routes.
+
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod host;
+pub mod password;
+pub mod platform;
+pub mod repo;
+pub mod router;
+pub mod routes;
+pub mod seed;
+pub mod state;
+pub mod throttle;
+pub mod tokens;
+
+pub use context::{ctx, RequestCtx};
+pub use db::TenantTx;
+pub use state::AppState;
+
+/// Finishes a server function: on error, sets the HTTP status for API
+/// clients (a plain form post keeps its redirect back to the form).
+pub fn reply<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
+    use leptos::prelude::use_context;
+    if let Err(e) = &result {
+        if let (Some(parts), Some(res)) = (
+            use_context::<http::request::Parts>(),
+            use_context::<leptos_axum::ResponseOptions>(),
+        ) {
+            let form_post = parts
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
+            if !form_post {
+                if let Ok(status) = http::StatusCode::from_u16(e.status()) {
+                    res.set_status(status);
+                }
+            }
+        }
+    }
+    result
+}
+
+/// A same-site path to go to after an action, or `/`.
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains("://")
+    {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}

@@ -1,0 +1,381 @@
+//! Per-request context, built by one middleware before any page or server
+//! function runs: which site the `Host` names, who is signed in there, and
+//! the cross-site check for every mutation.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::host::{classify, HostMatch};
+use super::{platform, repo, AppState, TenantTx};
+use crate::error::AppError;
+use crate::model::Role;
+
+/// The session key holding who is signed in.
+pub const AUTH_KEY: &str = "auth";
+
+/// What the session remembers: the account, and the organization it belongs
+/// to (`None` for a platform administrator).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub org_id: Option<Uuid>,
+    pub user_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Site {
+    Platform,
+    Tenant { id: Uuid, status: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRef {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(UserRef),
+    Admin {
+        id: Uuid,
+        name: String,
+        email: String,
+    },
+}
+
+/// Everything a page or server function knows about its request.
+#[derive(Clone)]
+pub struct RequestCtx {
+    pub state: AppState,
+    pub site: Site,
+    pub principal: Option<Principal>,
+    pub session: Session,
+    pub client_ip: Option<IpAddr>,
+}
+
+/// The current request's context, inside a server function or SSR.
+pub fn ctx() -> Result<RequestCtx, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<RequestCtx>().cloned())
+        .ok_or_else(|| {
+            tracing::error!("request context missing");
+            AppError::Internal
+        })
+}
+
+impl RequestCtx {
+    /// The tenant this host belongs to; platform pages have none.
+    pub fn tenant_id(&self) -> Result<Uuid, AppError> {
+        match &self.site {
+            Site::Tenant { id, .. } => Ok(*id),
+            Site::Platform => Err(AppError::NotFound),
+        }
+    }
+
+    /// A transaction scoped to this host's tenant.
+    pub async fn tx(&self) -> Result<TenantTx, AppError> {
+        TenantTx::begin(&self.state.pool, self.tenant_id()?).await
+    }
+
+    /// The signed-in member of this tenant.
+    pub fn member(&self) -> Result<&UserRef, AppError> {
+        self.tenant_id()?;
+        match &self.principal {
+            Some(Principal::User(u)) => Ok(u),
+            _ => Err(AppError::Unauthorized),
+        }
+    }
+
+    /// The signed-in member, if their role passes `allowed`.
+    pub fn member_who(&self, allowed: fn(Role) -> bool, doing: &str) -> Result<&UserRef, AppError> {
+        let m = self.member()?;
+        if allowed(m.role) {
+            Ok(m)
+        } else {
+            Err(AppError::Forbidden(format!(
+                "Your role ({}) cannot {doing}. Ask an owner or admin.",
+                m.role.label()
+            )))
+        }
+    }
+
+    /// The signed-in platform administrator (platform domain only).
+    pub fn admin(&self) -> Result<Uuid, AppError> {
+        match (&self.site, &self.principal) {
+            (Site::Platform, Some(Principal::Admin { id, .. })) => Ok(*id),
+            (Site::Platform, _) => Err(AppError::Unauthorized),
+            _ => Err(AppError::NotFound),
+        }
+    }
+}
+
+/// Paths on a tenant's host that need no login.
+fn public_tenant_path(path: &str) -> bool {
+    matches!(
+        path,
+        "/login" | "/forgot-password" | "/favicon.ico" | "/auth/handoff" | "/brand/logo"
+    ) || ["/reset-password", "/invite/", "/pkg/", "/static/", "/api/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
+/// The request's host: `X-Forwarded-Host` only from a configured proxy.
+fn request_host(headers: &HeaderMap, uri_host: Option<&str>, trusted: bool) -> Option<String> {
+    let forwarded = trusted
+        .then(|| headers.get("x-forwarded-host"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(',').next().unwrap_or("").trim().to_string());
+    forwarded
+        .or_else(|| {
+            headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .or_else(|| uri_host.map(str::to_string))
+}
+
+/// The client address: the peer, or the nearest untrusted hop that a
+/// configured proxy reports.
+fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+    trusted_proxies: &[IpAddr],
+) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted_proxies.contains(&peer) {
+        return Some(peer);
+    }
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.rsplit(',')
+                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+                .find(|ip| !trusted_proxies.contains(ip))
+        })
+        .or(Some(peer))
+}
+
+/// The middleware. Unknown hosts get a plain 404 here, before any page.
+pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let trusted = peer.is_some_and(|ip| state.config.platform.trusted_proxies.contains(&ip));
+    let Some(host) = request_host(req.headers(), req.uri().host(), trusted) else {
+        return not_found();
+    };
+    let site = match classify(&host, &state.config.platform.domain) {
+        HostMatch::Platform => Site::Platform,
+        HostMatch::Subdomain(s) => {
+            match platform::tenant_for_host(&state.pool, Some(&s), None).await {
+                Ok(Some((id, status))) => Site::Tenant { id, status },
+                Ok(None) => return not_found(),
+                Err(_) => return server_error(),
+            }
+        }
+        HostMatch::CustomDomain(d) => {
+            match platform::tenant_for_host(&state.pool, None, Some(&d)).await {
+                Ok(Some((id, status))) => Site::Tenant { id, status },
+                Ok(None) => return not_found(),
+                Err(_) => return server_error(),
+            }
+        }
+        HostMatch::Invalid => return not_found(),
+    };
+
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let scheme = trusted
+            .then(|| req.headers().get("x-forwarded-proto"))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(state.config.scheme());
+        let expected = format!("{scheme}://{host}").to_ascii_lowercase();
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok());
+        if origin.map(str::to_ascii_lowercase).as_deref() != Some(expected.as_str()) {
+            return (
+                StatusCode::FORBIDDEN,
+                "Cross-site request refused: the Origin header must match this site.",
+            )
+                .into_response();
+        }
+    }
+
+    if let Site::Tenant { status, .. } = &site {
+        if status == "suspended" && !req.uri().path().starts_with("/pkg/") {
+            return suspended();
+        }
+    }
+
+    let Some(session) = req.extensions().get::<Session>().cloned() else {
+        return server_error();
+    };
+    let principal = match load_principal(&state, &site, &session).await {
+        Ok(p) => p,
+        Err(_) => return server_error(),
+    };
+
+    let path = req.uri().path().to_string();
+    if *req.method() == Method::GET {
+        let needs_login = match &site {
+            Site::Tenant { .. } => {
+                !public_tenant_path(&path) && !matches!(principal, Some(Principal::User(_)))
+            }
+            Site::Platform => {
+                path.starts_with("/admin")
+                    && path != "/admin/login"
+                    && !matches!(principal, Some(Principal::Admin { .. }))
+            }
+        };
+        if needs_login {
+            let login = if site == Site::Platform {
+                "/admin/login"
+            } else {
+                "/login"
+            };
+            let next = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let target = format!("{login}?next={}", urlencode(next));
+            return Redirect::to(&target).into_response();
+        }
+    }
+
+    let client_ip = client_ip(req.headers(), peer, &state.config.platform.trusted_proxies);
+    req.extensions_mut().insert(RequestCtx {
+        state,
+        site,
+        principal,
+        session,
+        client_ip,
+    });
+    next.run(req).await
+}
+
+async fn load_principal(
+    state: &AppState,
+    site: &Site,
+    session: &Session,
+) -> Result<Option<Principal>, AppError> {
+    let auth: Option<SessionAuth> = session.get(AUTH_KEY).await.map_err(super::db::internal)?;
+    let Some(auth) = auth else { return Ok(None) };
+    match (site, auth.org_id) {
+        (Site::Tenant { id, .. }, Some(org)) if *id == org => {
+            let mut tx = TenantTx::begin(&state.pool, org).await?;
+            let user = repo::users::by_id(&mut tx, auth.user_id).await?;
+            tx.commit().await?;
+            Ok(user.map(Principal::User))
+        }
+        (Site::Platform, None) => Ok(platform::admin_by_id(&state.pool, auth.user_id)
+            .await?
+            .map(|(id, name, email)| Principal::Admin { id, name, email })),
+        // A session made for another site is worth nothing here.
+        _ => Ok(None),
+    }
+}
+
+/// Percent-encodes a path for a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn plain_page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>{title}</title><style>body{{font-family:system-ui,sans-serif;\
+         max-width:36rem;margin:15vh auto;padding:0 1.5rem;color:#1d2b27;line-height:1.5}}h1{{font-size:1.6rem}}\
+         a{{color:#1f6f5c}}</style></head><body><h1>{title}</h1><p>{body}</p></body></html>"
+    );
+    (status, Html(html)).into_response()
+}
+
+pub fn not_found() -> Response {
+    plain_page(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no site at this address. Check the spelling of your company's address, e.g. <code>yourcompany.fenceline.app</code>.",
+    )
+}
+
+fn suspended() -> Response {
+    plain_page(
+        StatusCode::FORBIDDEN,
+        "This account is suspended",
+        "Access to this company's workspace is paused. Your data is safe and unchanged. \
+         Please contact the platform's support to reactivate it.",
+    )
+}
+
+fn server_error() -> Response {
+    plain_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "Please try again in a moment.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_hosts_count_only_from_trusted_proxies() {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, "acme.localhost:3000".parse().unwrap());
+        h.insert("x-forwarded-host", "victim.localhost".parse().unwrap());
+        assert_eq!(
+            request_host(&h, None, false).unwrap(),
+            "acme.localhost:3000"
+        );
+        assert_eq!(request_host(&h, None, true).unwrap(), "victim.localhost");
+    }
+
+    #[test]
+    fn client_ips_skip_trusted_hops() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "1.2.3.4, 5.6.7.8, 10.0.0.1".parse().unwrap(),
+        );
+        assert_eq!(
+            client_ip(&h, Some(proxy), &[proxy]).unwrap().to_string(),
+            "5.6.7.8"
+        );
+        let other: IpAddr = "9.9.9.9".parse().unwrap();
+        assert_eq!(client_ip(&h, Some(other), &[proxy]).unwrap(), other);
+    }
+
+    #[test]
+    fn login_pages_are_public_and_the_rest_is_not() {
+        assert!(public_tenant_path("/login"));
+        assert!(public_tenant_path("/invite/abc"));
+        assert!(!public_tenant_path("/customers"));
+        assert!(!public_tenant_path("/"));
+        assert!(!public_tenant_path("/loginx"));
+    }
+}

@@ -1,0 +1,210 @@
+//! Plain axum routes beside the Leptos pages: the tenant's logo, the logo
+//! upload (multipart), the signup hand-off and the platform's "find my
+//! company" jump.
+
+use axum::extract::{Multipart, Query};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::context::{not_found, urlencode, SessionAuth, AUTH_KEY};
+use super::{platform, repo, tokens, RequestCtx};
+use crate::error::AppError;
+
+/// Largest logo accepted.
+pub const MAX_LOGO_BYTES: usize = 512 * 1024;
+
+/// `GET /brand/logo`: the tenant's logo, cached by version in the URL.
+pub async fn logo(Extension(cx): Extension<RequestCtx>) -> Response {
+    let Ok(mut tx) = cx.tx().await else {
+        return not_found();
+    };
+    match repo::orgs::logo(&mut tx).await {
+        Ok(Some((content_type, bytes))) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (
+                    header::CACHE_CONTROL,
+                    "public, max-age=31536000, immutable".to_string(),
+                ),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'".to_string(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The image type of an upload, from its first bytes (never from the name).
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// `POST /settings/logo` (multipart field `logo`, optional `next`): owners
+/// and admins replace the logo. Errors come back to the form as `?logo_error=`.
+pub async fn upload_logo(Extension(cx): Extension<RequestCtx>, mut form: Multipart) -> Response {
+    let mut next = "/settings".to_string();
+    let mut file: Option<Vec<u8>> = None;
+    let mut too_big = false;
+    while let Ok(Some(mut field)) = form.next_field().await {
+        match field.name() {
+            Some("next") => {
+                if let Ok(v) = field.text().await {
+                    if v.starts_with('/') && !v.starts_with("//") {
+                        next = v;
+                    }
+                }
+            }
+            Some("logo") => {
+                let mut buf = Vec::new();
+                while let Ok(Some(chunk)) = field.chunk().await {
+                    buf.extend_from_slice(&chunk);
+                    if buf.len() > MAX_LOGO_BYTES {
+                        too_big = true;
+                        break;
+                    }
+                }
+                file = Some(buf);
+            }
+            _ => {}
+        }
+    }
+    let back = |msg: &str| {
+        let sep = if next.contains('?') { '&' } else { '?' };
+        Redirect::to(&format!("{next}{sep}logo_error={}", urlencode(msg))).into_response()
+    };
+    let member = match cx.member_who(crate::model::Role::manages_settings, "change the logo") {
+        Ok(m) => m.id,
+        Err(AppError::Unauthorized) => return Redirect::to("/login").into_response(),
+        Err(e) => return back(&e.to_string()),
+    };
+    let bytes = match file {
+        _ if too_big => {
+            return back("That file is over 512 KB. Use a smaller PNG, JPEG or WebP image.")
+        }
+        Some(b) if !b.is_empty() => b,
+        _ => return back("Choose an image file to upload."),
+    };
+    let Some(content_type) = sniff_image(&bytes) else {
+        return back("That file is not a PNG, JPEG or WebP image.");
+    };
+    let result = async {
+        let mut tx = cx.tx().await?;
+        repo::orgs::set_logo(&mut tx, content_type, &bytes).await?;
+        repo::audit::record(
+            &mut tx,
+            Some(member),
+            "organization.logo_changed",
+            None,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&next).into_response(),
+        Err(e) => back(&e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HandoffQuery {
+    token: String,
+}
+
+/// `GET /auth/handoff?token=`: after signup on the platform domain, logs
+/// the new owner in on their own host (the session cookie is host-only).
+pub async fn handoff(
+    Extension(cx): Extension<RequestCtx>,
+    session: Session,
+    Query(q): Query<HandoffQuery>,
+) -> Response {
+    let Ok(org) = cx.tenant_id() else {
+        return not_found();
+    };
+    let result = async {
+        let mut tx = cx.tx().await?;
+        let user =
+            repo::auth_tokens::consume(&mut tx, "signup_handoff", &tokens::hash(&q.token)).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(user)
+    }
+    .await;
+    match result {
+        Ok(Some(user_id)) => {
+            if session.cycle_id().await.is_err()
+                || session
+                    .insert(
+                        AUTH_KEY,
+                        SessionAuth {
+                            org_id: Some(org),
+                            user_id,
+                        },
+                    )
+                    .await
+                    .is_err()
+            {
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+            Redirect::to("/onboarding").into_response()
+        }
+        Ok(None) => Redirect::to("/login?expired=1").into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct GoQuery {
+    subdomain: String,
+}
+
+/// `GET /go?subdomain=`: the platform's "log in to my company" form.
+pub async fn go(
+    Extension(cx): Extension<RequestCtx>,
+    Query(q): Query<GoQuery>,
+    _h: HeaderMap,
+) -> Response {
+    let sub = q.subdomain.trim().to_lowercase();
+    let found = match crate::model::subdomain(&sub) {
+        Ok(s) => platform::tenant_for_host(&cx.state.pool, Some(&s), None)
+            .await
+            .ok()
+            .flatten()
+            .is_some(),
+        Err(_) => false,
+    };
+    if found {
+        Redirect::to(&format!("{}/login", cx.state.config.tenant_url(&sub))).into_response()
+    } else {
+        Redirect::to(&format!("/find?missing={}", urlencode(&sub))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff_image;
+
+    #[test]
+    fn images_are_recognised_by_content_not_name() {
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff_image(&[0xff, 0xd8, 0xff, 0xe0]), Some("image/jpeg"));
+        assert_eq!(sniff_image(b"<svg onload=alert(1)>"), None);
+        assert_eq!(sniff_image(b"GIF89a"), None);
+    }
+}

@@ -1,0 +1,202 @@
+//! The demo seed: a platform administrator and a demo tenant with sample
+//! customers, created through the same paths signup and the UI use.
+//! Idempotent: running it again changes nothing.
+
+use sqlx::postgres::PgPoolOptions;
+use uuid::Uuid;
+
+use super::config::Config;
+use super::{password, platform, repo, tokens, AppState, TenantTx};
+use crate::model::{CustomerForm, Role};
+
+pub const DEMO_SUBDOMAIN: &str = "demo";
+
+pub struct Seeded {
+    pub demo_url: String,
+    pub owner_email: String,
+    pub owner_password: String,
+    pub admin_email: String,
+    pub admin_password: String,
+}
+
+const SAMPLE: [(&str, &str, &str, &str, &str, &str, &str); 8] = [
+    (
+        "Dana Reyes",
+        "dana.reyes@example.com",
+        "(512) 555-0142",
+        "1804 W 34th St",
+        "Austin",
+        "TX",
+        "78703",
+    ),
+    (
+        "Marcus Webb",
+        "mwebb@example.com",
+        "(303) 555-0199",
+        "4410 Tennyson St",
+        "Denver",
+        "CO",
+        "80212",
+    ),
+    (
+        "Priya Natarajan",
+        "priya.n@example.com",
+        "(919) 555-0123",
+        "221 Glenwood Ave",
+        "Raleigh",
+        "NC",
+        "27603",
+    ),
+    (
+        "The Hollister Family",
+        "",
+        "(614) 555-0187",
+        "93 Greenbrier Ct",
+        "Columbus",
+        "OH",
+        "43215",
+    ),
+    (
+        "Tom & Aileen Burke",
+        "burkes@example.com",
+        "",
+        "7 Meadowlark Ln",
+        "Boise",
+        "ID",
+        "83706",
+    ),
+    (
+        "Sunrise Kennels LLC",
+        "office@sunrisekennels.example",
+        "(602) 555-0110",
+        "15020 N 40th St",
+        "Phoenix",
+        "AZ",
+        "85032",
+    ),
+    (
+        "Grace Okafor",
+        "grace.okafor@example.com",
+        "(770) 555-0168",
+        "512 Peachtree Pkwy",
+        "Atlanta",
+        "GA",
+        "30303",
+    ),
+    (
+        "Luis Ortega",
+        "lortega@example.com",
+        "(916) 555-0135",
+        "2750 Land Park Dr",
+        "Sacramento",
+        "CA",
+        "95818",
+    ),
+];
+
+pub async fn run(state: &AppState) -> Result<Seeded, String> {
+    let env = |k: &str, d: &str| {
+        std::env::var(k)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| d.to_string())
+    };
+    let s = Seeded {
+        demo_url: state.config.tenant_url(DEMO_SUBDOMAIN),
+        owner_email: env("DEMO_OWNER_EMAIL", "owner@demo.example"),
+        owner_password: env("DEMO_OWNER_PASSWORD", "demo-fence-2026"),
+        admin_email: env("PLATFORM_ADMIN_EMAIL", "admin@platform.example"),
+        admin_password: env("PLATFORM_ADMIN_PASSWORD", "admin-fence-2026"),
+    };
+    seed_admin(&state.config, &s).await?;
+    let pool = &state.pool;
+    if platform::tenant_for_host(pool, Some(DEMO_SUBDOMAIN), None)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Ok(s);
+    }
+    let org_id = Uuid::new_v4();
+    let owner_id = Uuid::new_v4();
+    let hash = password::hash_blocking(&s.owner_password).map_err(|e| e.to_string())?;
+    let (_, handoff) = tokens::new_token();
+    platform::provision(
+        pool,
+        &platform::NewTenant {
+            org_id,
+            company: "Demo Fence Co.",
+            subdomain: DEMO_SUBDOMAIN,
+            plan: "growth",
+            owner_id,
+            owner_name: "Demo Owner",
+            owner_email: &s.owner_email,
+            password_hash: &hash,
+            handoff_hash: &handoff,
+            trial_days: state.config.platform.trial_days,
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let mut tx = TenantTx::begin(pool, org_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    for (name, email, phone, street, city, st, zip) in SAMPLE {
+        let form = CustomerForm {
+            name: name.into(),
+            email: email.into(),
+            phone: phone.into(),
+            street: street.into(),
+            city: city.into(),
+            state: st.into(),
+            zip: zip.into(),
+            notes: String::new(),
+        };
+        let valid = form.validate().map_err(|e| format!("{e:?}"))?;
+        repo::customers::insert(&mut tx, owner_id, &valid)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let crew_hash = password::hash_blocking(&s.owner_password).map_err(|e| e.to_string())?;
+    repo::users::insert(
+        &mut tx,
+        Uuid::new_v4(),
+        "crew@demo.example",
+        "Casey Crew",
+        Role::Crew,
+        &crew_hash,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    repo::orgs::update_pricing(&mut tx, "TX", None)
+        .await
+        .map_err(|e| e.to_string())?;
+    for step in ["company", "branding", "pricing", "team", "customer"] {
+        repo::orgs::set_onboarding_step(&mut tx, step, "done")
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(s)
+}
+
+async fn seed_admin(config: &Config, s: &Seeded) -> Result<(), String> {
+    let owner = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(config.owner_url())
+        .await
+        .map_err(|e| e.to_string())?;
+    let hash = password::hash_blocking(&s.admin_password).map_err(|e| e.to_string())?;
+    sqlx::query(
+        "insert into platform.admins (id, email, name, password_hash) values ($1, $2, 'Platform Admin', $3)
+         on conflict (email) do nothing",
+    )
+    .bind(Uuid::new_v4())
+    .bind(&s.admin_email)
+    .bind(hash)
+    .execute(&owner)
+    .await
+    .map_err(|e| e.to_string())?;
+    owner.close().await;
+    Ok(())
+}

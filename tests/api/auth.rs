@@ -1,0 +1,357 @@
+//! Login, sessions and their cookies, throttling, password reset, roles.
+
+use fence::error::AppError;
+
+use crate::helpers::{app_error, customer_form, link_in, TestApp, PASSWORD};
+
+fn session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("fenceline_session="))
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn login_rotates_the_session_and_sets_a_host_only_cookie() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "starter").await;
+    let c = app.client();
+    // An anonymous session first (a failed login writes nothing to it, so
+    // plant one the way an attacker would: any cookie value).
+    let r = c
+        .post(app.url(Some("alpha"), "/api/auth/login"))
+        .header("origin", app.origin(Some("alpha")))
+        .header("cookie", "fenceline_session=attacker-chosen-id")
+        .form(&[("email", a.email.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = session_cookie(&r).expect("a session cookie");
+    assert!(
+        !cookie.contains("attacker-chosen-id"),
+        "the id is not the one we came with"
+    );
+    assert!(cookie.contains("HttpOnly"));
+    assert!(cookie.contains("SameSite=Lax"));
+    assert!(
+        !cookie.to_lowercase().contains("domain="),
+        "host-only: {cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http in tests");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_platform_is_served_over_tls() {
+    let app =
+        TestApp::spawn_with(|c| c.platform.public_url = "https://fenceline.example".into()).await;
+    let c = app.client();
+    // Sign up and follow the hand-off, which creates the session.
+    let r = app
+        .post(
+            &c,
+            None,
+            "/api/signup",
+            &[
+                ("form[company]", "Alpha"),
+                ("form[subdomain]", "alpha"),
+                ("form[owner_name]", "A"),
+                ("form[email]", "a@a.example"),
+                ("form[password]", PASSWORD),
+                ("form[plan]", "starter"),
+            ],
+        )
+        .await;
+    // The origin check uses https now; our http Origin is refused, so sign up over "https".
+    assert_eq!(r.status(), 403);
+    let r = c
+        .post(app.url(None, "/api/signup"))
+        .header("origin", format!("https://{}", app.host(None)))
+        .form(&[
+            ("form[company]", "Alpha"),
+            ("form[subdomain]", "alpha"),
+            ("form[owner_name]", "A"),
+            ("form[email]", "a@a.example"),
+            ("form[password]", PASSWORD),
+            ("form[plan]", "starter"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let handoff: String = r.json().await.unwrap();
+    assert!(
+        handoff.starts_with("https://alpha.localhost/auth/handoff?token="),
+        "{handoff}"
+    );
+    let local = handoff.replace("https://alpha.localhost", &app.url(Some("alpha"), ""));
+    let r = c.get(local).send().await.unwrap();
+    let cookie = session_cookie(&r).expect("cookie");
+    assert!(cookie.contains("Secure"), "{cookie}");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_with_a_field_message() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "starter").await;
+    let c = app.client();
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/login",
+            &[("email", &a.email), ("password", "wrong password")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let e = app_error(r).await;
+    assert!(e
+        .fields()
+        .unwrap()
+        .get("password")
+        .unwrap()
+        .contains("don't match"));
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/login",
+            &[("email", "not an email"), ("password", "x")],
+        )
+        .await;
+    assert!(app_error(r).await.fields().unwrap().get("email").is_some());
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_account() {
+    let app = TestApp::spawn_with(|c| c.throttle.max_failures_per_account = 3).await;
+    let a = app.signup("alpha", "starter").await;
+    let c = app.client();
+    for _ in 0..3 {
+        let r = app
+            .post(
+                &c,
+                Some("alpha"),
+                "/api/auth/login",
+                &[("email", &a.email), ("password", "wrong password")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+    }
+    // Now even the right password is refused for a while.
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/login",
+            &[("email", &a.email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 429);
+    assert!(
+        matches!(app_error(r).await, AppError::Throttled(m) if m.contains("Too many failed logins"))
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_client() {
+    let app = TestApp::spawn_with(|c| c.throttle.max_failures_per_client = 4).await;
+    let a = app.signup("alpha", "starter").await;
+    let c = app.client();
+    for i in 0..4 {
+        let email = format!("guess{i}@alpha.example");
+        let r = app
+            .post(
+                &c,
+                Some("alpha"),
+                "/api/auth/login",
+                &[("email", &email), ("password", "wrong password")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+    }
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/login",
+            &[("email", &a.email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 429, "this client has guessed too much");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "starter").await;
+    assert_eq!(
+        app.get(&a.client, Some("alpha"), "/customers")
+            .await
+            .status(),
+        200
+    );
+    let r = app.call(&a, "/api/auth/logout", &[]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        app.get(&a.client, Some("alpha"), "/customers")
+            .await
+            .status(),
+        303
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_password_reset_works_once_and_changes_the_password() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "starter").await;
+    let c = app.client();
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/forgot",
+            &[("email", &a.email)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let body = app.last_email(&a.email).await.unwrap();
+    let link = link_in(&body, "http://");
+    assert!(
+        link.starts_with(&app.url(Some("alpha"), "/reset-password?token=")),
+        "link from configuration: {link}"
+    );
+    let token = link.split("token=").nth(1).unwrap();
+    let new = "a brand new password";
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/reset",
+            &[
+                ("token", token),
+                ("password", new),
+                ("confirm", "different"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        app_error(r).await.fields().unwrap().get("confirm").unwrap(),
+        "The two passwords don't match."
+    );
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/reset",
+            &[("token", token), ("password", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/reset",
+            &[("token", token), ("password", new), ("confirm", new)],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "used once");
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/login",
+            &[("email", &a.email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 422, "old password gone");
+    let r = app
+        .post(
+            &c,
+            Some("alpha"),
+            "/api/auth/login",
+            &[("email", &a.email), ("password", new)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn roles_gate_what_members_can_do_on_the_server() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "enterprise").await;
+    let mut clients = Vec::new();
+    for role in ["crew", "viewer", "dispatcher"] {
+        let email = format!("{role}@alpha.example");
+        app.call(&a, "/api/team/invite", &[("email", &email), ("role", role)])
+            .await;
+        let link = link_in(&app.last_email(&email).await.unwrap(), "http://");
+        let token = link.rsplit('/').next().unwrap();
+        let c = app.client();
+        let r = app
+            .post(
+                &c,
+                Some("alpha"),
+                "/api/auth/accept",
+                &[
+                    ("token", token),
+                    ("name", role),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        clients.push((role, c));
+    }
+    for (role, c) in &clients {
+        let r = app
+            .post(
+                c,
+                Some("alpha"),
+                "/api/customers/create",
+                &customer_form(&format!("By {role}"), ""),
+            )
+            .await;
+        let expect = if *role == "dispatcher" { 200 } else { 403 };
+        assert_eq!(r.status(), expect, "{role} creating a customer");
+        let r = app
+            .post(
+                c,
+                Some("alpha"),
+                "/api/customers/list",
+                &[("q", ""), ("page", "1"), ("archived", "false")],
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{role} may read customers");
+        let r = app
+            .post(
+                c,
+                Some("alpha"),
+                "/api/team/invite",
+                &[("email", "x@alpha.example"), ("role", "admin")],
+            )
+            .await;
+        assert_eq!(r.status(), 403, "{role} inviting");
+        let r = app
+            .post(
+                c,
+                Some("alpha"),
+                "/api/settings/brand",
+                &[("brand_color", "#000000")],
+            )
+            .await;
+        assert_eq!(r.status(), 403, "{role} rebranding");
+    }
+    app.cleanup().await;
+}

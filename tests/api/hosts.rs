@@ -1,0 +1,228 @@
+//! Host resolution and the cross-site check: odd hosts select nothing,
+//! forged forwarding headers are ignored unless from a configured proxy,
+//! unverified custom domains 404, suspended tenants see a clear page.
+
+use reqwest::Client;
+
+use crate::helpers::{customer_form, TestApp};
+
+fn raw() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn status_for_host(app: &TestApp, host: &str) -> u16 {
+    raw()
+        .get(format!("http://127.0.0.1:{}/login", app.port))
+        .header("host", host)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn odd_host_headers_select_no_tenant() {
+    let app = TestApp::spawn().await;
+    app.signup("alpha", "starter").await;
+    let p = app.port;
+    for host in [
+        format!("alpha.localhost.:{p}"),
+        format!("127.0.0.1:{p}"),
+        format!("[::1]:{p}"),
+        format!("x.alpha.localhost:{p}"),
+        format!("nobody.localhost:{p}"),
+        format!("alpha.localhost:{p}:{p}"),
+        format!("alpha%2elocalhost:{p}"),
+        format!("alphalocalhost:{p}"),
+        "alpha.example.com".to_string(),
+        String::new(),
+    ] {
+        assert_eq!(status_for_host(&app, &host).await, 404, "{host:?}");
+    }
+    // Controls: exact and case-insensitive matches work.
+    assert_eq!(
+        status_for_host(&app, &format!("alpha.localhost:{p}")).await,
+        200
+    );
+    assert_eq!(
+        status_for_host(&app, &format!("ALPHA.LocalHost:{p}")).await,
+        200
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_host_is_ignored_from_untrusted_peers() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "starter").await;
+    app.signup("bravo", "starter").await;
+    app.customer(&a, "Alice Alpha", "").await;
+    // Logged in on alpha, claiming to be for bravo: still alpha's site.
+    let r = a
+        .client
+        .get(app.url(Some("alpha"), "/customers"))
+        .header("x-forwarded-host", app.host(Some("bravo")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Alice Alpha"));
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_configured_proxy_may_name_the_host() {
+    let app =
+        TestApp::spawn_with(|c| c.platform.trusted_proxies = vec!["127.0.0.1".parse().unwrap()])
+            .await;
+    app.signup("alpha", "starter").await;
+    let r = raw()
+        .get(format!("http://127.0.0.1:{}/login", app.port))
+        .header("host", "internal-lb")
+        .header("x-forwarded-host", app.host(Some("alpha")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = raw()
+        .get(format!("http://127.0.0.1:{}/login", app.port))
+        .header("host", app.host(Some("alpha")))
+        .header("x-forwarded-host", app.host(Some("nobody")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "the proxy's word decides, and it names no tenant"
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn custom_domains_serve_the_tenant_only_once_verified() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "enterprise").await;
+    sqlx::query(
+        "update organizations set custom_domain = 'portal.alphafence.example' where id = $1",
+    )
+    .bind(a.org_id)
+    .execute(&app.owner)
+    .await
+    .unwrap();
+    let host = format!("portal.alphafence.example:{}", app.port);
+    assert_eq!(status_for_host(&app, &host).await, 404, "unverified");
+    sqlx::query("update organizations set custom_domain_verified = true where id = $1")
+        .bind(a.org_id)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(status_for_host(&app, &host).await, 200, "verified");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn mutations_without_a_matching_origin_are_refused() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "starter").await;
+    app.signup("bravo", "starter").await;
+    let url = app.url(Some("alpha"), "/api/customers/create");
+    let form = customer_form("Forged", "");
+    let r = a.client.post(&url).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 403, "no Origin");
+    for origin in [
+        app.origin(Some("bravo")),
+        "http://evil.example".into(),
+        app.origin(None),
+        format!("https://alpha.localhost:{}", app.port),
+        "null".into(),
+    ] {
+        let r = a
+            .client
+            .post(&url)
+            .header("origin", &origin)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{origin}");
+    }
+    let n: i64 = sqlx::query_scalar("select count(*) from customers")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing written");
+    let r = a
+        .client
+        .post(&url)
+        .header("origin", app.origin(Some("alpha")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "control");
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_suspended_tenant_sees_a_clear_page_and_keeps_its_data() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "starter").await;
+    let b = app.signup("bravo", "starter").await;
+    app.customer(&a, "Alice Alpha", "").await;
+    sqlx::query("select platform.set_tenant_suspended($1, true)")
+        .bind(a.org_id)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let r = app.get(&a.client, Some("alpha"), "/customers").await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("suspended"));
+    let r = app
+        .call(
+            &a,
+            "/api/customers/list",
+            &[("q", ""), ("page", "1"), ("archived", "false")],
+        )
+        .await;
+    assert_eq!(r.status(), 403, "server functions too");
+    let r = app.get(&b.client, Some("bravo"), "/customers").await;
+    assert_eq!(r.status(), 200, "others unaffected");
+    sqlx::query("select platform.set_tenant_suspended($1, false)")
+        .bind(a.org_id)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let r = app.get(&a.client, Some("alpha"), "/customers").await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text().await.unwrap().contains("Alice Alpha"),
+        "data intact"
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn tenant_pages_redirect_to_login_and_platform_pages_stay_public() {
+    let app = TestApp::spawn().await;
+    app.signup("alpha", "starter").await;
+    let c = app.client();
+    let r = app.get(&c, Some("alpha"), "/customers?q=x").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=/customers%3Fq%3Dx");
+    for path in ["/", "/signup", "/find"] {
+        assert_eq!(app.get(&c, None, path).await.status(), 200, "{path}");
+    }
+    let r = app.get(&c, None, "/admin").await;
+    assert_eq!(r.headers()["location"], "/admin/login?next=/admin");
+    // Platform-only pages are not served on a tenant host, and vice versa.
+    let r = app.get(&c, Some("alpha"), "/login").await;
+    assert_eq!(r.status(), 200);
+    let r = app.get(&c, None, "/login").await;
+    assert_eq!(r.status(), 404);
+    app.cleanup().await;
+}

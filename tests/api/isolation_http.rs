@@ -1,0 +1,814 @@
+//! Every server function and route, called by tenant A with tenant B's ids,
+//! and tenant A's session carried to tenant B's host. Each attack is paired
+//! with the same call on A's own data, which must succeed.
+
+use fence::error::AppError;
+use uuid::Uuid;
+
+use crate::helpers::{app_error, customer_form, link_in, Tenant, TestApp, PASSWORD};
+
+struct World {
+    app: TestApp,
+    a: Tenant,
+    b: Tenant,
+    a_customer: Uuid,
+    b_customer: Uuid,
+    a_member: Uuid,
+    b_member: Uuid,
+    a_invite: Uuid,
+    b_invite: Uuid,
+}
+
+/// Invites and signs up a crew member, returning their user id.
+async fn member(app: &TestApp, t: &Tenant, email: &str) -> Uuid {
+    let r = app
+        .call(t, "/api/team/invite", &[("email", email), ("role", "crew")])
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let link = link_in(&app.last_email(email).await.unwrap(), "http://");
+    let token = link.rsplit('/').next().unwrap().to_string();
+    let c = app.client();
+    let r = app
+        .post(
+            &c,
+            Some(&t.sub),
+            "/api/auth/accept",
+            &[
+                ("token", &token),
+                ("name", "Casey Crew"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    sqlx::query_scalar("select id from users where org_id = $1 and email = $2")
+        .bind(t.org_id)
+        .bind(email)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+}
+
+async fn invitation(app: &TestApp, t: &Tenant, email: &str) -> Uuid {
+    let r = app
+        .call(
+            t,
+            "/api/team/invite",
+            &[("email", email), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    sqlx::query_scalar("select id from invitations where org_id = $1 and email = $2")
+        .bind(t.org_id)
+        .bind(email)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "enterprise").await;
+    let b = app.signup("bravo", "enterprise").await;
+    let a_customer = app.customer(&a, "Alice Alpha", "alice@home.example").await;
+    let b_customer = app.customer(&b, "Bob Bravo", "bob@home.example").await;
+    let a_member = member(&app, &a, "crew@alpha.example").await;
+    let b_member = member(&app, &b, "crew@bravo.example").await;
+    let a_invite = invitation(&app, &a, "later@alpha.example").await;
+    let b_invite = invitation(&app, &b, "later@bravo.example").await;
+    World {
+        app,
+        a,
+        b,
+        a_customer,
+        b_customer,
+        a_member,
+        b_member,
+        a_invite,
+        b_invite,
+    }
+}
+
+async fn b_customer_name(w: &World) -> (String, bool) {
+    sqlx::query_as("select name, archived_at is not null from customers where id = $1")
+        .bind(w.b_customer)
+        .fetch_one(&w.app.owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reading_a_foreign_customer_is_not_found() {
+    let w = world().await;
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/customers/get",
+            &[("id", &w.b_customer.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(app_error(r).await, AppError::NotFound);
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/customers/get",
+            &[("id", &w.a_customer.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "control");
+    assert!(r.text().await.unwrap().contains("Alice Alpha"));
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn updating_a_foreign_customer_changes_nothing() {
+    let w = world().await;
+    let mut form = customer_form("Hijacked", "");
+    form.push(("id", ""));
+    let b = w.b_customer.to_string();
+    form.last_mut().unwrap().1 = &b;
+    let r = w.app.call(&w.a, "/api/customers/update", &form).await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(b_customer_name(&w).await.0, "Bob Bravo");
+    let a = w.a_customer.to_string();
+    form.last_mut().unwrap().1 = &a;
+    let r = w.app.call(&w.a, "/api/customers/update", &form).await;
+    assert_eq!(r.status(), 200, "control");
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn archiving_or_restoring_a_foreign_customer_changes_nothing() {
+    let w = world().await;
+    for archived in ["true", "false"] {
+        let r = w
+            .app
+            .call(
+                &w.a,
+                "/api/customers/archive",
+                &[("id", &w.b_customer.to_string()), ("archived", archived)],
+            )
+            .await;
+        assert_eq!(r.status(), 404, "archived={archived}");
+        assert!(!b_customer_name(&w).await.1);
+        let r = w
+            .app
+            .call(
+                &w.a,
+                "/api/customers/archive",
+                &[("id", &w.a_customer.to_string()), ("archived", archived)],
+            )
+            .await;
+        assert_eq!(r.status(), 200, "control archived={archived}");
+    }
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_customer_list_and_search_never_show_foreign_rows() {
+    let w = world().await;
+    for q in ["", "Bob", "bravo", "bob@home.example", "%", "_"] {
+        for archived in ["false", "true"] {
+            let r = w
+                .app
+                .call(
+                    &w.a,
+                    "/api/customers/list",
+                    &[("q", q), ("page", "1"), ("archived", archived)],
+                )
+                .await;
+            let body = r.text().await.unwrap();
+            assert!(
+                !body.contains("Bob Bravo") && !body.contains(&w.b_customer.to_string()),
+                "q={q}: {body}"
+            );
+        }
+    }
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/customers/list",
+            &[("q", "Alice"), ("page", "1"), ("archived", "false")],
+        )
+        .await;
+    assert!(r.text().await.unwrap().contains("Alice Alpha"), "control");
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn duplicate_detection_does_not_reveal_other_tenants_customers() {
+    let w = world().await;
+    // B already has bob@home.example; A may use it, and learns nothing.
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/customers/create",
+            &customer_form("Another Bob", "bob@home.example"),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    // Control: within A the same address is a duplicate.
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/customers/create",
+            &customer_form("Alice Again", "alice@home.example"),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let e = app_error(r).await;
+    assert!(e
+        .fields()
+        .unwrap()
+        .get("email")
+        .unwrap()
+        .contains("Alice Alpha"));
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn customer_pages_for_foreign_ids_are_not_found() {
+    let w = world().await;
+    for path in [
+        format!("/customers/{}", w.b_customer),
+        format!("/customers/{}/edit", w.b_customer),
+    ] {
+        let r = w.app.get(&w.a.client, Some(&w.a.sub), &path).await;
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("Bob Bravo"), "{path}");
+    }
+    let r = w
+        .app
+        .get(
+            &w.a.client,
+            Some(&w.a.sub),
+            &format!("/customers/{}", w.a_customer),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "control");
+    assert!(r.text().await.unwrap().contains("Alice Alpha"));
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn changing_the_role_of_a_foreign_user_is_not_found() {
+    let w = world().await;
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/team/role",
+            &[("user_id", &w.b_member.to_string()), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let role: String = sqlx::query_scalar("select role from users where id = $1")
+        .bind(w.b_member)
+        .fetch_one(&w.app.owner)
+        .await
+        .unwrap();
+    assert_eq!(role, "crew");
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/team/role",
+            &[("user_id", &w.a_member.to_string()), ("role", "dispatcher")],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "control");
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn removing_a_foreign_user_is_not_found() {
+    let w = world().await;
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/team/remove",
+            &[("user_id", &w.b_member.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/team/remove",
+            &[("user_id", &w.b.owner_id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 404, "B's owner");
+    let n: i64 = sqlx::query_scalar("select count(*) from users where org_id = $1")
+        .bind(w.b.org_id)
+        .fetch_one(&w.app.owner)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/team/remove",
+            &[("user_id", &w.a_member.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "control");
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn resending_or_withdrawing_a_foreign_invitation_is_not_found() {
+    let w = world().await;
+    for path in ["/api/team/resend", "/api/team/revoke"] {
+        let r = w
+            .app
+            .call(&w.a, path, &[("id", &w.b_invite.to_string())])
+            .await;
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let open: i64 = sqlx::query_scalar(
+        "select count(*) from invitations where id = $1 and accepted_at is null",
+    )
+    .bind(w.b_invite)
+    .fetch_one(&w.app.owner)
+    .await
+    .unwrap();
+    assert_eq!(open, 1);
+    let r = w
+        .app
+        .call(&w.a, "/api/team/resend", &[("id", &w.a_invite.to_string())])
+        .await;
+    assert_eq!(r.status(), 200, "control resend");
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_team_page_lists_only_the_tenants_own_people() {
+    let w = world().await;
+    let body = w
+        .app
+        .call(&w.a, "/api/team/get", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("crew@alpha.example") && body.contains("later@alpha.example"),
+        "control"
+    );
+    assert!(!body.contains("bravo"), "{body}");
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_invitation_token_works_only_on_its_own_tenants_host() {
+    let w = world().await;
+    let r = w
+        .app
+        .call(&w.b, "/api/team/resend", &[("id", &w.b_invite.to_string())])
+        .await;
+    assert_eq!(r.status(), 200);
+    let link = link_in(
+        &w.app.last_email("later@bravo.example").await.unwrap(),
+        "http://",
+    );
+    let token = link.rsplit('/').next().unwrap().to_string();
+    let c = w.app.client();
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.a.sub),
+            "/api/auth/invitation",
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(r.status(), 404, "B's token on A's host");
+    let r = w
+        .app
+        .get(&c, Some(&w.a.sub), &format!("/invite/{token}"))
+        .await;
+    assert!(
+        !r.text().await.unwrap().contains("BRAVO"),
+        "the page shows nothing of B"
+    );
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.a.sub),
+            "/api/auth/accept",
+            &[
+                ("token", &token),
+                ("name", "Mallory"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let n: i64 =
+        sqlx::query_scalar("select count(*) from users where email = 'later@bravo.example'")
+            .fetch_one(&w.app.owner)
+            .await
+            .unwrap();
+    assert_eq!(n, 0, "no user created anywhere");
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.b.sub),
+            "/api/auth/invitation",
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "control: on B's host");
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_password_reset_token_works_only_on_its_own_tenants_host() {
+    let w = world().await;
+    let c = w.app.client();
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.b.sub),
+            "/api/auth/forgot",
+            &[("email", &w.b.email)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let link = link_in(&w.app.last_email(&w.b.email).await.unwrap(), "http://");
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.a.sub),
+            "/api/auth/reset_valid",
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(r.text().await.unwrap(), "false");
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.a.sub),
+            "/api/auth/reset",
+            &[
+                ("token", &token),
+                ("password", "hijacked password!"),
+                ("confirm", "hijacked password!"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.b.sub),
+            "/api/auth/reset_valid",
+            &[("token", &token)],
+        )
+        .await;
+    assert_eq!(
+        r.text().await.unwrap(),
+        "true",
+        "control: still live on B's host"
+    );
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_signup_hand_off_token_works_only_on_its_own_host() {
+    let w = world().await;
+    let c = w.app.client();
+    let r = w
+        .app
+        .post(
+            &c,
+            None,
+            "/api/signup",
+            &[
+                ("form[company]", "Charlie"),
+                ("form[subdomain]", "charlie"),
+                ("form[owner_name]", "C"),
+                ("form[email]", "c@charlie.example"),
+                ("form[password]", PASSWORD),
+                ("form[plan]", "starter"),
+            ],
+        )
+        .await;
+    let handoff: String = r.json().await.unwrap();
+    let stolen = handoff.replace("charlie.", "alpha.");
+    let r = c.get(&stolen).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/login?expired=1");
+    let r = w.app.get(&c, Some("alpha"), "/customers").await;
+    assert_eq!(r.status(), 303, "not logged in on alpha");
+    let r = c.get(&handoff).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/onboarding", "control");
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn tenant_bs_credentials_do_not_log_in_on_tenant_as_host() {
+    let w = world().await;
+    let c = w.app.client();
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.a.sub),
+            "/api/auth/login",
+            &[("email", &w.b.email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.b.sub),
+            "/api/auth/login",
+            &[("email", &w.b.email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "control");
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_reset_request_for_a_foreign_email_sends_nothing() {
+    let w = world().await;
+    let c = w.app.client();
+    let before: i64 = sqlx::query_scalar("select count(*) from outbox")
+        .fetch_one(&w.app.owner)
+        .await
+        .unwrap();
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.a.sub),
+            "/api/auth/forgot",
+            &[("email", &w.b.email)],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "same answer as for a member");
+    let after: i64 = sqlx::query_scalar("select count(*) from outbox")
+        .fetch_one(&w.app.owner)
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn settings_reads_and_writes_stay_in_the_tenant() {
+    let w = world().await;
+    let body = w
+        .app
+        .call(&w.a, "/api/settings/get", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("ALPHA Fence Co") && !body.contains("BRAVO"),
+        "{body}"
+    );
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/settings/company",
+            &[
+                ("form[company_name]", "Alpha Renamed"),
+                ("form[support_email]", ""),
+                ("form[phone]", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = w
+        .app
+        .call(&w.a, "/api/settings/brand", &[("brand_color", "#aa0000")])
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/settings/pricing",
+            &[("home_state", "CA"), ("custom_markup", "1.2")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (name, color, state): (String, String, Option<String>) = sqlx::query_as(
+        "select company_name, brand_color, home_state::text from organizations where id = $1",
+    )
+    .bind(w.b.org_id)
+    .fetch_one(&w.app.owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        (name.as_str(), color.as_str(), state),
+        ("BRAVO Fence Co", "#1f6f5c", None)
+    );
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_logo_is_served_only_on_its_own_tenants_host() {
+    let w = world().await;
+    let png = b"\x89PNG\r\n\x1a\nfake-but-sniffable".to_vec();
+    let form = reqwest::multipart::Form::new().part(
+        "logo",
+        reqwest::multipart::Part::bytes(png.clone()).file_name("l.png"),
+    );
+    let r =
+        w.a.client
+            .post(w.app.url(Some("alpha"), "/settings/logo"))
+            .header("origin", w.app.origin(Some("alpha")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/settings");
+    let r = w.app.get(&w.b.client, Some("bravo"), "/brand/logo").await;
+    assert_eq!(r.status(), 404, "B has no logo; A's is not served there");
+    let r = w.app.get(&w.a.client, Some("alpha"), "/brand/logo").await;
+    assert_eq!(r.status(), 200, "control");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), png);
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_dashboard_and_onboarding_are_per_tenant() {
+    let w = world().await;
+    let r = w
+        .app
+        .call(&w.a, "/api/onboarding/skip", &[("step", "branding")])
+        .await;
+    assert_eq!(r.status(), 200);
+    let a: serde_json::Value = w
+        .app
+        .call(&w.a, "/api/dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let b: serde_json::Value = w
+        .app
+        .call(&w.b, "/api/dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["customers"], 1);
+    assert_eq!(b["customers"], 1);
+    assert!(a["onboarding"].to_string().contains("skipped"));
+    assert!(
+        !b["onboarding"].to_string().contains("skipped"),
+        "B's wizard untouched"
+    );
+    assert!(!a.to_string().contains("Bob Bravo"));
+    w.app.cleanup().await;
+}
+
+#[tokio::test]
+async fn tenant_as_session_is_worthless_on_tenant_bs_host() {
+    let w = world().await;
+    // Replay A's session cookie against B's host by hand (a browser would
+    // never send it: the cookie is host-only).
+    let r = w.app.get(&w.a.client, Some("alpha"), "/customers").await;
+    assert_eq!(r.status(), 200, "control: A's session works on A's host");
+    let a_cookie = cookie_of(&w).await;
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = raw
+        .get(format!("http://127.0.0.1:{}/customers", w.app.port))
+        .header("host", w.app.host(Some("bravo")))
+        .header("cookie", &a_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "redirected to B's login");
+    let r = raw
+        .post(format!(
+            "http://127.0.0.1:{}/api/customers/list",
+            w.app.port
+        ))
+        .header("host", w.app.host(Some("bravo")))
+        .header("origin", w.app.origin(Some("bravo")))
+        .header("cookie", &a_cookie)
+        .form(&[("q", ""), ("page", "1"), ("archived", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = raw
+        .post(format!(
+            "http://127.0.0.1:{}/api/customers/create",
+            w.app.port
+        ))
+        .header("host", w.app.host(Some("bravo")))
+        .header("origin", w.app.origin(Some("bravo")))
+        .header("cookie", &a_cookie)
+        .form(&customer_form("Planted", ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // On the platform domain it is not an admin session either.
+    let r = raw
+        .post(format!("http://127.0.0.1:{}/api/admin/tenants", w.app.port))
+        .header("host", w.app.host(None))
+        .header("origin", w.app.origin(None))
+        .header("cookie", &a_cookie)
+        .form(&[("q", ""), ("page", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Control: the same raw request with A's host works.
+    let r = raw
+        .get(format!("http://127.0.0.1:{}/customers", w.app.port))
+        .header("host", w.app.host(Some("alpha")))
+        .header("cookie", &a_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    w.app.cleanup().await;
+}
+
+/// A tenant owner's session cookie, as a `Cookie` header value.
+async fn cookie_of(w: &World) -> String {
+    use reqwest::cookie::CookieStore;
+    // Log in again with a jar we can read.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let c = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .dns_resolver(std::sync::Arc::new(crate::helpers::Loopback))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = w
+        .app
+        .post(
+            &c,
+            Some(&w.a.sub),
+            "/api/auth/login",
+            &[("email", &w.a.email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let url = reqwest::Url::parse(&w.app.url(Some(&w.a.sub), "/")).unwrap();
+    jar.cookies(&url).unwrap().to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn platform_admin_functions_refuse_tenant_users() {
+    let w = world().await;
+    let r = w
+        .app
+        .call(&w.a, "/api/admin/tenants", &[("q", ""), ("page", "1")])
+        .await;
+    assert_eq!(r.status(), 404, "not on a tenant host");
+    let r = w
+        .app
+        .call(
+            &w.a,
+            "/api/admin/suspend",
+            &[("id", &w.b.org_id.to_string()), ("suspended", "true")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let status: String = sqlx::query_scalar("select status from organizations where id = $1")
+        .bind(w.b.org_id)
+        .fetch_one(&w.app.owner)
+        .await
+        .unwrap();
+    assert_eq!(status, "trialing");
+    w.app.cleanup().await;
+}

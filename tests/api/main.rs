@@ -1,0 +1,15 @@
+//! Database, API and isolation tests: one binary. Each test starts the real
+//! router on port 0 against its own fresh database, with the server
+//! connected as the application role (never the owner).
+
+mod helpers;
+
+mod auth;
+mod catalog;
+mod concurrency;
+mod customers;
+mod hosts;
+mod isolation_db;
+mod isolation_http;
+mod signup;
+mod team;
