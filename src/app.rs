@@ -62,19 +62,22 @@ pub fn App() -> impl IntoView {
     let shell = Resource::new(move || version.get(), |_| get_shell());
     provide_context(ShellResource(shell));
     let async_ssr = SsrMode::Async;
+    // The tenant's colour (validated #rrggbb) as a CSS variable for the page.
+    let brand = move || {
+        shell.get().and_then(Result::ok).and_then(|s| match s.site {
+            SiteKind::Tenant(b) => Some(format!("--brand: {}", b.brand_color)),
+            SiteKind::Platform => None,
+        })
+    };
 
     view! {
         <Stylesheet id="leptos" href="/pkg/fence.css"/>
         <Title formatter=|t: String| if t.is_empty() { "Fenceline".to_string() } else { format!("{t} · Fenceline") }/>
         <Router>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match shell.await {
-                        Ok(s) => view! { <Header shell=s/> }.into_any(),
-                        Err(_) => ().into_any(),
-                    }
-                })}
-            </Suspense>
+          <div class="app" style=brand>
+            <Transition fallback=|| ()>
+                {move || shell.get().and_then(Result::ok).map(|s| view! { <Header shell=s/> })}
+            </Transition>
             <main>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home ssr=async_ssr.clone()/>
@@ -96,6 +99,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/plan") view=PlanPage ssr=async_ssr/>
                 </Routes>
             </main>
+          </div>
         </Router>
     }
 }

@@ -46,7 +46,9 @@ pub fn Header(shell: Shell) -> impl IntoView {
                 .and_then(|v| v.role)
                 .is_some_and(|r| r.manages_settings());
             let trial = (brand.status == "trialing").then_some(brand.trial_days_left);
-            // The colour passed `brand_color` validation (#rrggbb), so it is safe in CSS.
+            // For the first paint (and without JavaScript): the server renders
+            // the colour here; once live, the .app wrapper's style takes over.
+            // It passed `brand_color` validation (#rrggbb), so it is safe in CSS.
             let css = format!(":root {{ --brand: {}; }}", brand.brand_color);
             view! {
                 <style>{css}</style>

@@ -11,7 +11,7 @@ use crate::api::customers::CreateCustomer;
 use crate::api::settings::{get_onboarding, get_settings, SkipOnboardingStep};
 use crate::api::team::InviteMember;
 use crate::app::components::{action_error, ErrorBox, FormError, Loading};
-use crate::app::{On, SiteGate};
+use crate::app::{refresh_shell, On, SiteGate};
 use crate::model::{CustomerForm, ONBOARDING_STEPS};
 
 #[component]
@@ -20,6 +20,14 @@ pub fn OnboardingPage() -> impl IntoView {
     let key = move || (query.read().get("step"), query.read().get("from"));
     let state = Resource::new(key, |_| async {
         Ok::<_, crate::error::AppError>((get_onboarding().await?, get_settings().await?))
+    });
+    // A finished step may have changed what the header shows (name, colour).
+    Effect::new(move |prev: Option<Option<String>>| {
+        let from = query.read().get("from");
+        if prev.is_some_and(|p| p != from) {
+            refresh_shell();
+        }
+        from
     });
     let skip = ServerAction::<SkipOnboardingStep>::new();
     let invite = ServerAction::<InviteMember>::new();

@@ -80,7 +80,7 @@ pub fn BrandingSection(settings: OrgSettings, wizard: bool) -> impl IntoView {
                 <div class="field" class:invalid=move || color_err.get().is_some()>
                     <label for="f-brand_color">"Brand colour"</label>
                     <div class="color-row">
-                        <input id="f-brand_color" type="color" name="brand_color" prop:value=move || color.get()
+                        <input id="f-brand_color" type="color" name="brand_color" value=color.get_untracked()
                             on:input=move |ev| color.set(event_target_value(&ev))/>
                         <code>{move || color.get()}</code>
                         <span class="swatch-preview" style=move || format!("background:{}", color.get())>"Preview"</span>
