@@ -70,10 +70,13 @@ ensure_database() {
     pg_run "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
   if ! pg_run "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    # Another project's cluster may hold the port: take the next free one.
+    while "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; do PG_PORT=$((PG_PORT + 1)); done
     say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     pg_run "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w \
       -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DATA -c max_connections=200" start >/dev/null
   fi
+  PG_PORT=$(sed -n 4p "$PG_DATA/postmaster.pid")
   export DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/fence"
   if ! "$bin/psql" "postgres://postgres@127.0.0.1:$PG_PORT/postgres" -Atc "select 1 from pg_database where datname='fence'" | grep -q 1; then
     "$bin/psql" "postgres://postgres@127.0.0.1:$PG_PORT/postgres" -qc "create database fence" >/dev/null

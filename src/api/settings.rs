@@ -13,8 +13,9 @@ pub async fn get_settings() -> Result<OrgSettings, AppError> {
             let cx = ctx()?;
             cx.member()?;
             let mut tx = cx.tx().await?;
-            let s = repo::orgs::settings(&mut tx).await?;
+            let mut s = repo::orgs::settings(&mut tx).await?;
             tx.commit().await?;
+            s.workspace_url = cx.state.config.tenant_url(&s.subdomain);
             Ok(s)
         }
         .await,

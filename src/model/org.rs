@@ -216,6 +216,8 @@ impl CompanyForm {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrgSettings {
     pub company_name: String,
+    /// The workspace's own address, e.g. `https://acme.fenceline.app`.
+    pub workspace_url: String,
     pub subdomain: String,
     pub support_email: Option<String>,
     pub phone: Option<String>,

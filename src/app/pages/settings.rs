@@ -49,7 +49,7 @@ pub fn SettingsPage() -> impl IntoView {
                                 <section class="card">
                                     <h2>"Your address"</h2>
                                     <p>"Your team and customers reach you at:"</p>
-                                    <p><strong>{s.subdomain.clone()}</strong>" (subdomain)"</p>
+                                    <p><a href=s.workspace_url.clone()><strong>{s.workspace_url.clone()}</strong></a></p>
                                     {match (s.custom_domain.clone(), s.custom_domain_verified) {
                                         (Some(d), true) => view! { <p>{d}" (custom domain, verified)"</p> }.into_any(),
                                         (Some(d), false) => view! { <p>{d}" (custom domain, awaiting verification)"</p> }.into_any(),

@@ -25,6 +25,23 @@ type Row = (
     chrono::DateTime<chrono::Utc>,
 );
 
+/// A row plus the total count of the search.
+type ListRow = (
+    Uuid,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Utc>,
+    i64,
+);
+
 fn customer(r: Row) -> Customer {
     Customer {
         id: r.0,
@@ -71,21 +88,7 @@ pub async fn list(
           order by lower(name), id limit $4 offset $5"
     );
     let page = page.max(1);
-    let rows: Vec<(
-        Uuid,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        String,
-        String,
-        String,
-        bool,
-        chrono::DateTime<chrono::Utc>,
-        chrono::DateTime<chrono::Utc>,
-        i64,
-    )> = sqlx::query_as(&sql)
+    let rows: Vec<ListRow> = sqlx::query_as(&sql)
         .bind(org)
         .bind(archived)
         .bind(&pattern)

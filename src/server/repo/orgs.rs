@@ -69,6 +69,7 @@ pub async fn settings(tx: &mut TenantTx) -> Result<OrgSettings, AppError> {
     .await
     .map_err(internal)?;
     Ok(OrgSettings {
+        workspace_url: String::new(),
         company_name: r.company_name,
         subdomain: r.subdomain,
         support_email: r.support_email,
