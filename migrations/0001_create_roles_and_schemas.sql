@@ -1,14 +1,22 @@
 -- Roles and schemas. Migrations run as the owner (a superuser or a BYPASSRLS
 -- role); the server connects as `fence_app`, which logs in, owns nothing and
 -- can never bypass row-level security.
+-- Roles are cluster-wide: several databases may be migrated at once (tests),
+-- so tolerate a concurrent creation and only alter the role when needed.
 do $$
 begin
   create role fence_app login nosuperuser nobypassrls nocreatedb nocreaterole noinherit;
-exception when duplicate_object then
+exception when duplicate_object or unique_violation then
   null;
 end $$;
 -- Even if the role pre-existed with other attributes, take them away.
-alter role fence_app nosuperuser nobypassrls nocreatedb nocreaterole noinherit;
+do $$
+begin
+  if exists (select 1 from pg_roles where rolname = 'fence_app'
+              and (rolsuper or rolbypassrls or rolcreatedb or rolcreaterole or rolinherit)) then
+    alter role fence_app nosuperuser nobypassrls nocreatedb nocreaterole noinherit;
+  end if;
+end $$;
 
 create schema shared;          -- reference data, read-only to the app
 create schema platform;        -- cross-tenant functions: the one audited path

@@ -8,8 +8,7 @@ use crate::model::InvitationInfo;
 /// Logs a member in on their company's host.
 #[server(endpoint = "auth/login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::server::context::{SessionAuth, AUTH_KEY};
-    use crate::server::db::internal;
+    use crate::server::context::{sign_in, SessionAuth};
     use crate::server::{ctx, password as pw, repo, safe_next, throttle};
     crate::server::reply(
         async {
@@ -31,17 +30,14 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
                 ));
             };
             throttle::clear(&cx.state.pool, &account).await?;
-            cx.session.cycle_id().await.map_err(internal)?;
-            cx.session
-                .insert(
-                    AUTH_KEY,
-                    SessionAuth {
-                        org_id: Some(org),
-                        user_id,
-                    },
-                )
-                .await
-                .map_err(internal)?;
+            sign_in(
+                &cx.session,
+                SessionAuth {
+                    org_id: Some(org),
+                    user_id,
+                },
+            )
+            .await?;
             let mut tx = cx.tx().await?;
             repo::users::touch_login(&mut tx, user_id).await?;
             repo::audit::record(
@@ -83,8 +79,7 @@ pub async fn logout() -> Result<(), AppError> {
 /// Platform administrator login, on the platform domain only.
 #[server(endpoint = "auth/admin_login")]
 pub async fn admin_login(email: String, password: String) -> Result<(), AppError> {
-    use crate::server::context::{SessionAuth, Site, AUTH_KEY};
-    use crate::server::db::internal;
+    use crate::server::context::{sign_in, SessionAuth, Site};
     use crate::server::{ctx, password as pw, platform, throttle};
     crate::server::reply(
         async {
@@ -106,17 +101,14 @@ pub async fn admin_login(email: String, password: String) -> Result<(), AppError
                 ));
             };
             throttle::clear(&cx.state.pool, &account).await?;
-            cx.session.cycle_id().await.map_err(internal)?;
-            cx.session
-                .insert(
-                    AUTH_KEY,
-                    SessionAuth {
-                        org_id: None,
-                        user_id: id,
-                    },
-                )
-                .await
-                .map_err(internal)?;
+            sign_in(
+                &cx.session,
+                SessionAuth {
+                    org_id: None,
+                    user_id: id,
+                },
+            )
+            .await?;
             leptos_axum::redirect("/admin");
             Ok(())
         }
@@ -247,8 +239,7 @@ pub async fn accept_invitation(
     confirm: String,
 ) -> Result<(), AppError> {
     use crate::model::{required_text, FieldErrors};
-    use crate::server::context::{SessionAuth, AUTH_KEY};
-    use crate::server::db::internal;
+    use crate::server::context::{sign_in, SessionAuth};
     use crate::server::{ctx, password as pw, repo, tokens};
     crate::server::reply(
         async {
@@ -289,17 +280,14 @@ pub async fn accept_invitation(
             )
             .await?;
             tx.commit().await?;
-            cx.session.cycle_id().await.map_err(internal)?;
-            cx.session
-                .insert(
-                    AUTH_KEY,
-                    SessionAuth {
-                        org_id: Some(org),
-                        user_id,
-                    },
-                )
-                .await
-                .map_err(internal)?;
+            sign_in(
+                &cx.session,
+                SessionAuth {
+                    org_id: Some(org),
+                    user_id,
+                },
+            )
+            .await?;
             leptos_axum::redirect("/");
             Ok(())
         }

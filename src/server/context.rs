@@ -62,6 +62,16 @@ pub struct RequestCtx {
     pub client_ip: Option<IpAddr>,
 }
 
+/// Signs someone in on this session: a new session id first (so an id
+/// planted before login is worthless), then who they are.
+pub async fn sign_in(session: &Session, auth: SessionAuth) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(super::db::internal)?;
+    session
+        .insert(AUTH_KEY, auth)
+        .await
+        .map_err(super::db::internal)
+}
+
 /// The current request's context, inside a server function or SSR.
 pub fn ctx() -> Result<RequestCtx, AppError> {
     leptos::prelude::use_context::<http::request::Parts>()

@@ -9,7 +9,7 @@ use axum::Extension;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::context::{not_found, urlencode, SessionAuth, AUTH_KEY};
+use super::context::{not_found, sign_in, urlencode, SessionAuth};
 use super::{platform, repo, tokens, RequestCtx};
 use crate::error::AppError;
 
@@ -148,17 +148,15 @@ pub async fn handoff(
     .await;
     match result {
         Ok(Some(user_id)) => {
-            if session.cycle_id().await.is_err()
-                || session
-                    .insert(
-                        AUTH_KEY,
-                        SessionAuth {
-                            org_id: Some(org),
-                            user_id,
-                        },
-                    )
-                    .await
-                    .is_err()
+            if sign_in(
+                &session,
+                SessionAuth {
+                    org_id: Some(org),
+                    user_id,
+                },
+            )
+            .await
+            .is_err()
             {
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             }

@@ -60,8 +60,15 @@ fn with_db(url: &str, db: &str) -> String {
     format!("{base}/{db}{query}")
 }
 
-/// Drops databases left by earlier runs whose process is gone.
+/// Once per test run: drops databases left by earlier runs whose process is
+/// gone, and creates the application role before tests race to.
 async fn sweep(admin: &mut PgConnection) {
+    let _ = sqlx::query(
+        "do $$ begin create role fence_app login nosuperuser nobypassrls nocreatedb nocreaterole noinherit;
+         exception when duplicate_object or unique_violation then null; end $$",
+    )
+    .execute(&mut *admin)
+    .await;
     let names: Vec<String> =
         sqlx::query_scalar("select datname from pg_database where datname like 'fence_t_%'")
             .fetch_all(&mut *admin)
@@ -310,4 +317,43 @@ pub fn link_in(body: &str, prefix: &str) -> String {
 pub async fn app_error(r: Response) -> fence::error::AppError {
     let text = r.text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|_| panic!("not an AppError: {text}"))
+}
+
+impl TestApp {
+    /// Invites `email` with `role` as the tenant's owner and accepts the
+    /// invitation in a fresh client, which is returned logged in.
+    pub async fn join(&self, t: &Tenant, email: &str, role: &str) -> Client {
+        let r = self
+            .call(t, "/api/team/invite", &[("email", email), ("role", role)])
+            .await;
+        assert_eq!(
+            r.status(),
+            200,
+            "invite {email}: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let link = link_in(&self.last_email(email).await.unwrap(), "http://");
+        let token = link.rsplit('/').next().unwrap().to_string();
+        let c = self.client();
+        let r = self
+            .post(
+                &c,
+                Some(&t.sub),
+                "/api/auth/accept",
+                &[
+                    ("token", &token),
+                    ("name", role),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            200,
+            "accept {email}: {}",
+            r.text().await.unwrap_or_default()
+        );
+        c
+    }
 }

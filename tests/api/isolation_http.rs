@@ -21,27 +21,7 @@ struct World {
 
 /// Invites and signs up a crew member, returning their user id.
 async fn member(app: &TestApp, t: &Tenant, email: &str) -> Uuid {
-    let r = app
-        .call(t, "/api/team/invite", &[("email", email), ("role", "crew")])
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let link = link_in(&app.last_email(email).await.unwrap(), "http://");
-    let token = link.rsplit('/').next().unwrap().to_string();
-    let c = app.client();
-    let r = app
-        .post(
-            &c,
-            Some(&t.sub),
-            "/api/auth/accept",
-            &[
-                ("token", &token),
-                ("name", "Casey Crew"),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    app.join(t, email, "crew").await;
     sqlx::query_scalar("select id from users where org_id = $1 and email = $2")
         .bind(t.org_id)
         .bind(email)

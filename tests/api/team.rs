@@ -177,26 +177,7 @@ async fn invitations_are_validated_and_the_owner_role_cannot_be_given() {
 async fn a_removed_member_is_signed_out_at_once() {
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "growth").await;
-    app.call(
-        &a,
-        "/api/team/invite",
-        &[("email", "c@alpha.example"), ("role", "crew")],
-    )
-    .await;
-    let link = link_in(&app.last_email("c@alpha.example").await.unwrap(), "http://");
-    let c = app.client();
-    app.post(
-        &c,
-        Some("alpha"),
-        "/api/auth/accept",
-        &[
-            ("token", link.rsplit('/').next().unwrap()),
-            ("name", "C"),
-            ("password", PASSWORD),
-            ("confirm", PASSWORD),
-        ],
-    )
-    .await;
+    let c = app.join(&a, "c@alpha.example", "crew").await;
     assert_eq!(app.get(&c, Some("alpha"), "/customers").await.status(), 200);
     let id: uuid::Uuid = sqlx::query_scalar("select id from users where email = 'c@alpha.example'")
         .fetch_one(&app.owner)
