@@ -108,24 +108,33 @@ async fn an_empty_or_garbage_tenant_setting_fails_closed() {
     app.cleanup().await;
 }
 
+/// The tables in which tenant A's context can see rows that are not A's.
+async fn foreign_rows_visible(pool: &PgPool, a: Uuid, b: Uuid) -> Vec<&'static str> {
+    let mut leaks = Vec::new();
+    for (table, key) in TABLES {
+        let mut tx = as_tenant(pool, a).await;
+        let foreign = count(
+            &mut tx,
+            &format!("select count(*) from {table} where {key} = '{b}' or {key} <> '{a}'"),
+        )
+        .await;
+        if foreign > 0 {
+            leaks.push(table);
+        }
+        tx.rollback().await.unwrap();
+    }
+    leaks
+}
+
 #[tokio::test]
 async fn tenant_a_reads_none_of_tenant_bs_rows_in_any_table() {
     let (app, a, b) = fixture().await;
     let pool = app.app_pool().await;
+    assert_eq!(
+        foreign_rows_visible(&pool, a.org_id, b.org_id).await,
+        Vec::<&str>::new()
+    );
     for (table, key) in TABLES {
-        let mut tx = as_tenant(&pool, a.org_id).await;
-        let foreign = count(
-            &mut tx,
-            &format!("select count(*) from {table} where {key} = '{}'", b.org_id),
-        )
-        .await;
-        let all = count(
-            &mut tx,
-            &format!("select count(*) from {table} where {key} <> '{}'", a.org_id),
-        )
-        .await;
-        assert_eq!((foreign, all), (0, 0), "{table}: A saw foreign rows");
-        tx.rollback().await.unwrap();
         let mut tx = as_tenant(&pool, b.org_id).await;
         let own = count(
             &mut tx,
@@ -135,6 +144,48 @@ async fn tenant_a_reads_none_of_tenant_bs_rows_in_any_table() {
         assert!(own > 0, "control: B sees its own {table}");
         tx.rollback().await.unwrap();
     }
+    app.cleanup().await;
+}
+
+/// The probe above can fail: weaken one policy the way a careless migration
+/// might, and it reports the leak (and so does the catalog check).
+#[tokio::test]
+async fn the_cross_read_probe_catches_a_leaky_policy() {
+    let (app, a, b) = fixture().await;
+    sqlx::query("drop policy tenant_select on customers")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    sqlx::query("create policy tenant_select on customers for select using (true)")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let pool = app.app_pool().await;
+    assert_eq!(
+        foreign_rows_visible(&pool, a.org_id, b.org_id).await,
+        vec!["customers"]
+    );
+    let v = crate::catalog::violations(&app.owner).await;
+    assert!(
+        v.contains(&"customers: no tenant policy for select".to_string()),
+        "{v:?}"
+    );
+    app.cleanup().await;
+}
+
+/// And with row-level security switched off on a table, the probe sees it.
+#[tokio::test]
+async fn the_cross_read_probe_catches_rls_switched_off() {
+    let (app, a, b) = fixture().await;
+    sqlx::query("alter table users disable row level security")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let pool = app.app_pool().await;
+    assert_eq!(
+        foreign_rows_visible(&pool, a.org_id, b.org_id).await,
+        vec!["users"]
+    );
     app.cleanup().await;
 }
 
