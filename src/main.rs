@@ -1,6 +1,12 @@
 //! The server binary: `fence` serves; `fence seed` migrates and seeds the
 //! demo tenant and platform administrator; `fence migrate` only migrates.
 
+/// mimalloc returns freed memory to the system: with glibc's allocator the
+/// argon2 buffers (19 MiB a hash) stayed resident in per-thread arenas.
+#[cfg(feature = "ssr")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() {
