@@ -120,12 +120,16 @@ pub async fn admin_login(email: String, password: String) -> Result<(), AppError
 /// the same way, so it does not reveal who has an account.
 #[server(endpoint = "auth/forgot")]
 pub async fn request_password_reset(email: String) -> Result<String, AppError> {
-    use crate::server::{ctx, repo, tokens};
+    use crate::server::{ctx, repo, throttle, tokens};
     crate::server::reply(
         async {
             let cx = ctx()?;
             cx.tenant_id()?;
             let email = crate::model::email(&email).map_err(|m| AppError::field("email", m))?;
+            if let Some(ip) = cx.client_ip {
+                let cfg = &cx.state.config.throttle;
+                throttle::count_use(&cx.state.pool, cfg, &format!("reset:{ip}"), cfg.max_failures_per_client).await?;
+            }
             let mut tx = cx.tx().await?;
             if let Some((user_id, _)) = repo::users::credentials(&mut tx, &email).await? {
                 let (token, hash) = tokens::new_token();

@@ -32,7 +32,7 @@ pub async fn check_subdomain(subdomain: String) -> Result<SubdomainStatus, AppEr
 #[server(endpoint = "signup")]
 pub async fn signup(form: SignupForm) -> Result<String, AppError> {
     use crate::server::context::Site;
-    use crate::server::{ctx, password, platform, tokens};
+    use crate::server::{ctx, password, platform, throttle, tokens};
     crate::server::reply(
         async {
             let cx = ctx()?;
@@ -40,6 +40,16 @@ pub async fn signup(form: SignupForm) -> Result<String, AppError> {
                 return Err(AppError::NotFound);
             }
             let v = form.validate()?;
+            if let Some(ip) = cx.client_ip {
+                let cfg = &cx.state.config.throttle;
+                throttle::count_use(
+                    &cx.state.pool,
+                    cfg,
+                    &format!("signup:{ip}"),
+                    cfg.max_failures_per_client,
+                )
+                .await?;
+            }
             if platform::subdomain_taken(&cx.state.pool, &v.subdomain).await? {
                 return Err(AppError::field(
                     "subdomain",

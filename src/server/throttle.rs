@@ -86,3 +86,19 @@ pub async fn clear(pool: &PgPool, account: &str) -> Result<(), AppError> {
         .map_err(internal)?;
     Ok(())
 }
+
+/// Counts one use of an action that can be abused without failing (signup,
+/// reset emails) by one client, refusing past `max` in the window.
+pub async fn count_use(
+    pool: &PgPool,
+    cfg: &ThrottleSettings,
+    key: &str,
+    max: i64,
+) -> Result<(), AppError> {
+    let limits = ThrottleSettings {
+        max_failures_per_account: max,
+        ..cfg.clone()
+    };
+    check(pool, &limits, key, None).await?;
+    record_failure(pool, cfg, key, None).await
+}

@@ -245,3 +245,44 @@ async fn the_platform_admin_lists_searches_suspends_and_reactivates_tenants() {
     assert_eq!(r.status(), 401);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn signups_and_reset_emails_are_throttled_per_client() {
+    let app = TestApp::spawn_with(|c| c.throttle.max_failures_per_client = 2).await;
+    app.signup("alpha", "starter").await;
+    app.signup("bravo", "starter").await;
+    let c = app.client();
+    let r = app
+        .post(
+            &c,
+            None,
+            "/api/signup",
+            &[
+                ("form[company]", "Third"),
+                ("form[subdomain]", "charlie"),
+                ("form[owner_name]", "C"),
+                ("form[email]", "c@c.example"),
+                ("form[password]", PASSWORD),
+                ("form[plan]", "starter"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 429);
+    let n: i64 = sqlx::query_scalar("select count(*) from organizations")
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    for expect in [200, 200, 429] {
+        let r = app
+            .post(
+                &c,
+                Some("alpha"),
+                "/api/auth/forgot",
+                &[("email", "owner@alpha.example")],
+            )
+            .await;
+        assert_eq!(r.status(), expect);
+    }
+    app.cleanup().await;
+}

@@ -1,7 +1,8 @@
 //! Tenant-count benchmark (not a test): provisioning, and a tenant-scoped
 //! page and server function, with 10, 1,000 and 10,000 tenants present.
-//! Runs the release server binary as its own process so its resident memory
-//! can be read. See BENCHMARKS.md for the command and the latest figures.
+//! Three databases and three release server processes (one per size) are
+//! sampled round-robin, so the machine's noise falls on every size alike; each
+//! server's resident memory is read from /proc. See BENCHMARKS.md.
 //!
 //!   cargo build --release --features ssr --bin fence
 //!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
@@ -16,9 +17,10 @@ use reqwest::Client;
 use sqlx::{Connection, PgConnection, PgPool};
 
 const PASSWORD: &str = "a fine long password";
-const PORT: u16 = 3290;
+const SIZES: [i64; 3] = [10, 1_000, 10_000];
 const SESSIONS: usize = 20;
 const REQUESTS: usize = 1500;
+const SIGNUPS: usize = 30;
 
 struct Loopback;
 impl reqwest::dns::Resolve for Loopback {
@@ -40,164 +42,81 @@ fn client() -> Client {
         .unwrap()
 }
 
-fn url(sub: Option<&str>, path: &str) -> String {
-    match sub {
-        Some(s) => format!("http://{s}.localhost:{PORT}{path}"),
-        None => format!("http://localhost:{PORT}{path}"),
-    }
+/// One tenant count: its database, server process and logged-in clients.
+struct Site {
+    size: i64,
+    port: u16,
+    db: String,
+    server: Child,
+    owner: PgPool,
+    sessions: Vec<(String, Client)>,
+    page: Vec<f64>,
+    func: Vec<f64>,
+    signup: Vec<f64>,
+    idle_kib: u64,
+    peak_kib: u64,
 }
 
-fn origin(sub: Option<&str>) -> String {
-    url(sub, "")
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .unwrap_or("0")
-                    .parse()
-                    .unwrap_or(0)
-            })
-        })
-        .unwrap_or(0)
-}
-
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
-fn summary(mut ms: Vec<f64>) -> (f64, f64, f64) {
-    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    (pct(&ms, 0.5), pct(&ms, 0.95), pct(&ms, 0.99))
-}
-
-/// Adds tenants up to `target` in bulk, through the same provisioning
-/// function signup uses, each with 20 customers.
-async fn grow(owner: &PgPool, target: i64, hash: &str) {
-    let have: i64 = sqlx::query_scalar("select count(*) from organizations")
-        .fetch_one(owner)
-        .await
-        .unwrap();
-    if have >= target {
-        return;
-    }
-    sqlx::query(
-        "select platform.provision_tenant(gen_random_uuid(), 'Bench Co ' || i, 'bench' || i, 'growth',
-                gen_random_uuid(), 'Owner ' || i, 'owner@bench' || i || '.example', $1, md5(random()::text), 14)
-           from generate_series($2::int, $3::int) i",
-    )
-    .bind(hash)
-    .bind(have as i32)
-    .bind(target as i32 - 1)
-    .execute(owner)
-    .await
-    .unwrap();
-    sqlx::query(
-        "insert into customers (org_id, id, name, email, street, city, state, zip)
-         select o.id, gen_random_uuid(), 'Customer ' || g || ' of ' || o.subdomain, 'c' || g || '@' || o.subdomain || '.example',
-                g || ' Main St', 'Austin', 'TX', '78701'
-           from organizations o cross join generate_series(1, 20) g
-          where not exists (select 1 from customers c where c.org_id = o.id)",
-    )
-    .execute(owner)
-    .await
-    .unwrap();
-    // Settle the database before measuring: no autovacuum or checkpoint of
-    // the bulk load should land inside the timed requests.
-    sqlx::query("vacuum analyze").execute(owner).await.unwrap();
-    sqlx::query("checkpoint").execute(owner).await.unwrap();
-}
-
-async fn wait_up() {
-    let c = client();
-    for _ in 0..200 {
-        if c.get(url(None, "/")).send().await.is_ok() {
-            return;
+impl Site {
+    fn url(&self, sub: Option<&str>, path: &str) -> String {
+        match sub {
+            Some(s) => format!("http://{s}.localhost:{}{path}", self.port),
+            None => format!("http://localhost:{}{path}", self.port),
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("server did not start");
-}
 
-async fn measure(level: i64, owner: &PgPool, server: &Child) -> String {
-    let n: i64 = sqlx::query_scalar("select count(*) from organizations")
-        .fetch_one(owner)
-        .await
-        .unwrap();
-    // Log in as owners of tenants spread over the whole range.
-    let mut sessions = Vec::new();
-    for k in 0..SESSIONS {
-        let i = (k as i64 * (level.max(1) - 1)) / (SESSIONS as i64 - 1).max(1);
-        let sub = format!("bench{i}");
-        let c = client();
-        let r = c
-            .post(url(Some(&sub), "/api/auth/login"))
-            .header("origin", origin(Some(&sub)))
-            .form(&[
-                ("email", format!("owner@bench{i}.example")),
-                ("password", PASSWORD.into()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "login {sub}");
-        sessions.push((sub, c));
+    fn rss(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.server.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+            })
+            .unwrap_or(0)
     }
-    let idle = rss_kib(server.id());
-    // Warm up.
-    for (sub, c) in &sessions {
-        c.get(url(Some(sub), "/customers"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-    }
-    let mut page = Vec::new();
-    let mut func = Vec::new();
-    let mut peak = idle;
-    for r in 0..REQUESTS {
-        let (sub, c) = &sessions[r % sessions.len()];
+
+    async fn timed_page(&mut self, i: usize) {
+        let (sub, c) = &self.sessions[i % self.sessions.len()];
         let t = Instant::now();
-        let resp = c.get(url(Some(sub), "/customers")).send().await.unwrap();
-        assert_eq!(resp.status(), 200);
-        let body = resp.text().await.unwrap();
-        page.push(t.elapsed().as_secs_f64() * 1000.0);
+        let r = c
+            .get(self.url(Some(sub), "/customers"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        self.page.push(t.elapsed().as_secs_f64() * 1000.0);
         assert!(
             body.contains(&format!("of {sub}<")),
-            "page shows the tenant's own customers"
+            "the page shows the tenant's own customers"
         );
+    }
+
+    async fn timed_fn(&mut self, i: usize) {
+        let (sub, c) = &self.sessions[i % self.sessions.len()];
         let t = Instant::now();
-        let resp = c
-            .post(url(Some(sub), "/api/customers/list"))
-            .header("origin", origin(Some(sub)))
+        let r = c
+            .post(self.url(Some(sub), "/api/customers/list"))
+            .header("origin", self.url(Some(sub), ""))
             .form(&[("q", ""), ("page", "1"), ("archived", "false")])
             .send()
             .await
             .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.bytes().await.unwrap();
-        func.push(t.elapsed().as_secs_f64() * 1000.0);
-        if r % 50 == 0 {
-            peak = peak.max(rss_kib(server.id()));
-        }
+        assert_eq!(r.status(), 200);
+        r.bytes().await.unwrap();
+        self.func.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    // Signup to ready: the whole HTTP signup (validation, argon2id, the
-    // provisioning transaction) plus the hand-off that logs the owner in.
-    let mut signup = Vec::new();
-    for k in 0..30 {
+
+    /// Signup to ready: the whole HTTP signup (validation, argon2id, the
+    /// provisioning transaction) plus the hand-off that logs the owner in.
+    async fn timed_signup(&mut self, k: usize) {
         let c = client();
-        let sub = format!("fresh{level}x{k}");
+        let sub = format!("fresh{}x{k}", self.size);
         let t = Instant::now();
         let r = c
-            .post(url(None, "/api/signup"))
-            .header("origin", origin(None))
+            .post(self.url(None, "/api/signup"))
+            .header("origin", self.url(None, ""))
             .form(&[
                 ("form[company]", "Fresh Co"),
                 ("form[subdomain]", sub.as_str()),
@@ -211,26 +130,46 @@ async fn measure(level: i64, owner: &PgPool, server: &Child) -> String {
             .unwrap();
         assert_eq!(r.status(), 200);
         let handoff: String = r.json().await.unwrap();
-        let r = c.get(&handoff).send().await.unwrap();
-        assert_eq!(r.status(), 303);
-        signup.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(c.get(&handoff).send().await.unwrap().status(), 303);
+        self.signup.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    let (pp50, pp95, pp99) = summary(page);
-    let (fp50, fp95, fp99) = summary(func);
-    let (sp50, sp95, _) = summary(signup);
-    format!(
-        "| {n} | {sp50:.1} / {sp95:.1} | {pp50:.2} / {pp95:.2} / {pp99:.2} | {fp50:.2} / {fp95:.2} / {fp99:.2} | {:.1} / {:.1} |",
-        idle as f64 / 1024.0,
-        peak as f64 / 1024.0
-    )
 }
 
-#[tokio::main]
-async fn main() {
-    let admin = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let db = "fence_bench";
-    let mut a = PgConnection::connect(&admin).await.unwrap();
+fn pct(v: &[f64], p: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    s[((s.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Provisions tenants through the same function signup uses, each with 20
+/// customers, then settles the database so no autovacuum lands in the timing.
+async fn grow(owner: &PgPool, size: i64, hash: &str) {
+    sqlx::query(
+        "select platform.provision_tenant(gen_random_uuid(), 'Bench Co ' || i, 'bench' || i, 'growth',
+                gen_random_uuid(), 'Owner ' || i, 'owner@bench' || i || '.example', $1, md5(random()::text), 14)
+           from generate_series(0, $2::int - 1) i",
+    )
+    .bind(hash)
+    .bind(size as i32)
+    .execute(owner)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into customers (org_id, id, name, email, street, city, state, zip)
+         select o.id, gen_random_uuid(), 'Customer ' || g || ' of ' || o.subdomain,
+                'c' || g || '@' || o.subdomain || '.example', g || ' Main St', 'Austin', 'TX', '78701'
+           from organizations o cross join generate_series(1, 20) g",
+    )
+    .execute(owner)
+    .await
+    .unwrap();
+    sqlx::query("vacuum analyze").execute(owner).await.unwrap();
+    sqlx::query("checkpoint").execute(owner).await.unwrap();
+}
+
+async fn start(admin: &str, size: i64, port: u16, hash: &str) -> Site {
+    let db = format!("fence_bench_{size}");
+    let mut a = PgConnection::connect(admin).await.unwrap();
     sqlx::query(&format!("drop database if exists {db} with (force)"))
         .execute(&mut a)
         .await
@@ -241,30 +180,129 @@ async fn main() {
         .unwrap();
     let owner_url = format!("{}/{db}", admin.rsplit_once('/').unwrap().0);
     let bin = std::env::var("FENCE_BIN").unwrap_or_else(|_| "target/release/fence".into());
-    let mut server = Command::new(&bin)
+    let server = Command::new(&bin)
         .env("DATABASE_URL", &owner_url)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{PORT}"))
-        .env("PUBLIC_URL", format!("http://localhost:{PORT}"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", format!("http://localhost:{port}"))
         .env("LOGIN_MAX_FAILURES_PER_CLIENT", "100000")
+        .env("DB_POOL_SIZE", "8")
         .env("RUST_LOG", "warn")
         .spawn()
         .unwrap_or_else(|e| {
-            panic!("start {bin} (build it with cargo build --release --features ssr): {e}")
+            panic!("start {bin} (cargo build --release --features ssr --bin fence): {e}")
         });
-    wait_up().await;
-    let owner = PgPool::connect(&owner_url).await.unwrap();
+    let mut site = Site {
+        size,
+        port,
+        db,
+        server,
+        owner: PgPool::connect(&owner_url).await.unwrap(),
+        sessions: Vec::new(),
+        page: Vec::new(),
+        func: Vec::new(),
+        signup: Vec::new(),
+        idle_kib: 0,
+        peak_kib: 0,
+    };
+    let c = client();
+    for _ in 0..300 {
+        if c.get(site.url(None, "/")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    grow(&site.owner, size, hash).await;
+    for k in 0..SESSIONS {
+        let i = (k as i64 * (size - 1)) / (SESSIONS as i64 - 1);
+        let sub = format!("bench{i}");
+        let c = client();
+        let r = c
+            .post(site.url(Some(&sub), "/api/auth/login"))
+            .header("origin", site.url(Some(&sub), ""))
+            .form(&[
+                ("email", format!("owner@bench{i}.example")),
+                ("password", PASSWORD.into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "login {sub}");
+        c.get(site.url(Some(&sub), "/customers"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        site.sessions.push((sub, c));
+    }
+    site
+}
+
+#[tokio::main]
+async fn main() {
+    let admin = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let hash = fence::server::password::hash_blocking(PASSWORD).unwrap();
+    let mut sites = Vec::new();
+    for (i, size) in SIZES.iter().enumerate() {
+        sites.push(start(&admin, *size, 3290 + i as u16, &hash).await);
+    }
+    for s in &mut sites {
+        s.idle_kib = s.rss();
+    }
+    // Round-robin over the sizes, rotating which goes first.
+    for r in 0..REQUESTS {
+        for j in 0..sites.len() {
+            let s = &mut sites[(r + j) % SIZES.len()];
+            s.timed_page(r).await;
+            s.timed_fn(r).await;
+            if r % 100 == 0 {
+                s.peak_kib = s.peak_kib.max(s.rss());
+            }
+        }
+    }
+    for k in 0..SIGNUPS {
+        for j in 0..sites.len() {
+            sites[(k + j) % SIZES.len()].timed_signup(k).await;
+        }
+    }
     println!("| tenants present | signup to ready p50 / p95 (ms) | /customers page p50 / p95 / p99 (ms) | customers.list fn p50 / p95 / p99 (ms) | server RSS idle / under load (MiB) |");
     println!("|---|---|---|---|---|");
-    for level in [10, 1_000, 10_000] {
-        grow(&owner, level, &hash).await;
-        println!("{}", measure(level, &owner, &server).await);
+    for s in &sites {
+        println!(
+            "| {} | {:.1} / {:.1} | {:.2} / {:.2} / {:.2} | {:.2} / {:.2} / {:.2} | {:.1} / {:.1} |",
+            s.size,
+            pct(&s.signup, 0.5),
+            pct(&s.signup, 0.95),
+            pct(&s.page, 0.5),
+            pct(&s.page, 0.95),
+            pct(&s.page, 0.99),
+            pct(&s.func, 0.5),
+            pct(&s.func, 0.95),
+            pct(&s.func, 0.99),
+            s.idle_kib as f64 / 1024.0,
+            s.peak_kib.max(s.idle_kib) as f64 / 1024.0,
+        );
     }
-    let _ = server.kill();
-    let _ = server.wait();
-    owner.close().await;
-    sqlx::query(&format!("drop database if exists {db} with (force)"))
-        .execute(&mut a)
-        .await
-        .unwrap();
+    let (small, large) = (&sites[0], &sites[2]);
+    println!();
+    println!(
+        "ratio 10,000 / 10 tenants: page p50 {:.2}, p95 {:.2}, p99 {:.2}; function p50 {:.2}, p95 {:.2}, p99 {:.2}",
+        pct(&large.page, 0.5) / pct(&small.page, 0.5),
+        pct(&large.page, 0.95) / pct(&small.page, 0.95),
+        pct(&large.page, 0.99) / pct(&small.page, 0.99),
+        pct(&large.func, 0.5) / pct(&small.func, 0.5),
+        pct(&large.func, 0.95) / pct(&small.func, 0.95),
+        pct(&large.func, 0.99) / pct(&small.func, 0.99),
+    );
+    let mut a = PgConnection::connect(&admin).await.unwrap();
+    for mut s in sites {
+        let _ = s.server.kill();
+        let _ = s.server.wait();
+        s.owner.close().await;
+        let _ = sqlx::query(&format!("drop database if exists {} with (force)", s.db))
+            .execute(&mut a)
+            .await;
+    }
 }
