@@ -55,3 +55,22 @@ pub fn safe_next(next: &str) -> String {
         "/".to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed_after_login() {
+        assert_eq!(safe_next("/customers?q=a"), "/customers?q=a");
+        for evil in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "evil",
+            "/x?u=http://e",
+        ] {
+            assert_eq!(safe_next(evil), "/", "{evil}");
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! company" jump.
 
 use axum::extract::{Multipart, Query};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use serde::Deserialize;
@@ -173,11 +173,7 @@ pub struct GoQuery {
 }
 
 /// `GET /go?subdomain=`: the platform's "log in to my company" form.
-pub async fn go(
-    Extension(cx): Extension<RequestCtx>,
-    Query(q): Query<GoQuery>,
-    _h: HeaderMap,
-) -> Response {
+pub async fn go(Extension(cx): Extension<RequestCtx>, Query(q): Query<GoQuery>) -> Response {
     let sub = q.subdomain.trim().to_lowercase();
     let found = match crate::model::subdomain(&sub) {
         Ok(s) => platform::tenant_for_host(&cx.state.pool, Some(&s), None)

@@ -23,17 +23,3 @@ pub async fn queue(tx: &mut TenantTx, to: &str, subject: &str, body: &str) -> Re
     tracing::info!(org_id = %org, to, subject, "email queued:\n{body}");
     Ok(())
 }
-
-/// The newest message to an address (tests and the development log).
-pub async fn latest_to(tx: &mut TenantTx, to: &str) -> Result<Option<(String, String)>, AppError> {
-    let org = tx.org_id();
-    sqlx::query_as(
-        "select subject, body from outbox where org_id = $1 and to_email = $2
-          order by created_at desc limit 1",
-    )
-    .bind(org)
-    .bind(to)
-    .fetch_optional(tx.conn())
-    .await
-    .map_err(internal)
-}
