@@ -11,5 +11,6 @@ mod customers;
 mod hosts;
 mod isolation_db;
 mod isolation_http;
+mod repos;
 mod signup;
 mod team;
