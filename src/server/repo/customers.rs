@@ -7,55 +7,47 @@ use crate::model::{Customer, CustomerPage, ValidCustomer};
 use crate::server::db::{constraint, internal};
 use crate::server::TenantTx;
 
-const COLUMNS: &str = "id, name, email, phone, street, city, state::text, zip, notes,
-                       archived_at is not null, created_at, updated_at";
+const COLUMNS: &str = "id, name, email, phone, street, city, state::text as state, zip, notes,
+                       archived_at is not null as archived, created_at, updated_at";
 
-type Row = (
-    Uuid,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    bool,
-    chrono::DateTime<chrono::Utc>,
-    chrono::DateTime<chrono::Utc>,
-);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    street: String,
+    city: String,
+    state: String,
+    zip: String,
+    notes: String,
+    archived: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
 
 /// A row plus the total count of the search.
-type ListRow = (
-    Uuid,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    bool,
-    chrono::DateTime<chrono::Utc>,
-    chrono::DateTime<chrono::Utc>,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    #[sqlx(flatten)]
+    row: Row,
+    total: i64,
+}
 
 fn customer(r: Row) -> Customer {
     Customer {
-        id: r.0,
-        name: r.1,
-        email: r.2,
-        phone: r.3,
-        street: r.4,
-        city: r.5,
-        state: r.6,
-        zip: r.7,
-        notes: r.8,
-        archived: r.9,
-        created_at: r.10,
-        updated_at: r.11,
+        id: r.id,
+        name: r.name,
+        email: r.email,
+        phone: r.phone,
+        street: r.street,
+        city: r.city,
+        state: r.state,
+        zip: r.zip,
+        notes: r.notes,
+        archived: r.archived,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
     }
 }
 
@@ -82,7 +74,7 @@ pub async fn list(
             .replace('_', "\\_")
     );
     let sql = format!(
-        "select {COLUMNS}, count(*) over () from customers
+        "select {COLUMNS}, count(*) over () as total from customers
           where org_id = $1 and (archived_at is not null) = $2
             and ($3 = '%%' or name ilike $3 or email ilike $3 or phone ilike $3 or street ilike $3 or city ilike $3)
           order by lower(name), id limit $4 offset $5"
@@ -97,11 +89,8 @@ pub async fn list(
         .fetch_all(tx.conn())
         .await
         .map_err(internal)?;
-    let total = rows.first().map(|r| r.12).unwrap_or(0);
-    let rows = rows
-        .into_iter()
-        .map(|r| customer((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11)))
-        .collect();
+    let total = rows.first().map(|r| r.total).unwrap_or(0);
+    let rows = rows.into_iter().map(|r| customer(r.row)).collect();
     Ok(CustomerPage {
         rows,
         total,
