@@ -63,18 +63,22 @@ pub fn App() -> impl IntoView {
     provide_context(ShellResource(shell));
     let async_ssr = SsrMode::Async;
     // The tenant's colour (validated #rrggbb) as a CSS variable for the page.
-    let brand = move || {
-        shell.get().and_then(Result::ok).and_then(|s| match s.site {
+    // Set from an effect (browser only): the server's first paint takes the
+    // colour from the header's style element, and reading the resource here
+    // directly would happen outside any Suspense during SSR.
+    let brand = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        brand.set(shell.get().and_then(Result::ok).and_then(|s| match s.site {
             SiteKind::Tenant(b) => Some(format!("--brand: {}", b.brand_color)),
             SiteKind::Platform => None,
-        })
-    };
+        }))
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/fence.css"/>
         <Title formatter=|t: String| if t.is_empty() { "Fenceline".to_string() } else { format!("{t} · Fenceline") }/>
         <Router>
-          <div class="app" style=brand>
+          <div class="app" style=move || brand.get()>
             <Transition fallback=|| ()>
                 {move || shell.get().and_then(Result::ok).map(|s| view! { <Header shell=s/> })}
             </Transition>
