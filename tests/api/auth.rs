@@ -2,7 +2,7 @@
 
 use fence::error::AppError;
 
-use crate::helpers::{app_error, customer_form, link_in, TestApp, PASSWORD};
+use crate::helpers::{app_error, customer_form, link_in, signup_form, TestApp, PASSWORD};
 
 fn session_cookie(r: &reqwest::Response) -> Option<String> {
     r.headers()
@@ -55,14 +55,7 @@ async fn cookies_are_secure_when_the_platform_is_served_over_tls() {
             &c,
             None,
             "/api/signup",
-            &[
-                ("form[company]", "Alpha"),
-                ("form[subdomain]", "alpha"),
-                ("form[owner_name]", "A"),
-                ("form[email]", "a@a.example"),
-                ("form[password]", PASSWORD),
-                ("form[plan]", "starter"),
-            ],
+            &signup_form("Alpha", "alpha", "a@a.example", "starter"),
         )
         .await;
     // The origin check uses https now; our http Origin is refused, so sign up over "https".
@@ -70,14 +63,7 @@ async fn cookies_are_secure_when_the_platform_is_served_over_tls() {
     let r = c
         .post(app.url(None, "/api/signup"))
         .header("origin", format!("https://{}", app.host(None)))
-        .form(&[
-            ("form[company]", "Alpha"),
-            ("form[subdomain]", "alpha"),
-            ("form[owner_name]", "A"),
-            ("form[email]", "a@a.example"),
-            ("form[password]", PASSWORD),
-            ("form[plan]", "starter"),
-        ])
+        .form(&signup_form("Alpha", "alpha", "a@a.example", "starter"))
         .send()
         .await
         .unwrap();

@@ -220,14 +220,7 @@ impl TestApp {
                 &c,
                 None,
                 "/api/signup",
-                &[
-                    ("form[company]", company.as_str()),
-                    ("form[subdomain]", sub),
-                    ("form[owner_name]", "Olive Owner"),
-                    ("form[email]", email.as_str()),
-                    ("form[password]", PASSWORD),
-                    ("form[plan]", plan),
-                ],
+                &signup_form(&company, sub, &email, plan),
             )
             .await;
         assert_eq!(
@@ -290,6 +283,23 @@ impl TestApp {
     pub async fn app_pool(&self) -> PgPool {
         self.state.pool.clone()
     }
+}
+
+/// The signup form's fields (owner "Olive Owner", password [`PASSWORD`]).
+pub fn signup_form<'a>(
+    company: &'a str,
+    sub: &'a str,
+    email: &'a str,
+    plan: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("form[company]", company),
+        ("form[subdomain]", sub),
+        ("form[owner_name]", "Olive Owner"),
+        ("form[email]", email),
+        ("form[password]", PASSWORD),
+        ("form[plan]", plan),
+    ]
 }
 
 pub fn customer_form<'a>(name: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {

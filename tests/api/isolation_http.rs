@@ -5,7 +5,7 @@
 use fence::error::AppError;
 use uuid::Uuid;
 
-use crate::helpers::{app_error, customer_form, link_in, Tenant, TestApp, PASSWORD};
+use crate::helpers::{app_error, customer_form, link_in, signup_form, Tenant, TestApp, PASSWORD};
 
 struct World {
     app: TestApp,
@@ -485,14 +485,7 @@ async fn a_signup_hand_off_token_works_only_on_its_own_host() {
             &c,
             None,
             "/api/signup",
-            &[
-                ("form[company]", "Charlie"),
-                ("form[subdomain]", "charlie"),
-                ("form[owner_name]", "C"),
-                ("form[email]", "c@charlie.example"),
-                ("form[password]", PASSWORD),
-                ("form[plan]", "starter"),
-            ],
+            &signup_form("Charlie", "charlie", "c@charlie.example", "starter"),
         )
         .await;
     let handoff: String = r.json().await.unwrap();

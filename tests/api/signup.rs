@@ -4,7 +4,7 @@
 use fence::error::AppError;
 use fence::model::SubdomainStatus;
 
-use crate::helpers::{app_error, TestApp, PASSWORD};
+use crate::helpers::{app_error, signup_form, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn signup_provisions_a_trialing_tenant_and_logs_the_owner_in() {
@@ -47,14 +47,7 @@ async fn a_taken_subdomain_is_reported_and_nothing_is_written() {
             &c,
             None,
             "/api/signup",
-            &[
-                ("form[company]", "Other"),
-                ("form[subdomain]", "Alpha"),
-                ("form[owner_name]", "O"),
-                ("form[email]", "o@o.example"),
-                ("form[password]", PASSWORD),
-                ("form[plan]", "starter"),
-            ],
+            &signup_form("Other", "Alpha", "o@o.example", "starter"),
         )
         .await;
     assert_eq!(r.status(), 422);
@@ -151,14 +144,7 @@ async fn signup_is_only_offered_on_the_platform_domain() {
         .call(
             &a,
             "/api/signup",
-            &[
-                ("form[company]", "X"),
-                ("form[subdomain]", "xray"),
-                ("form[owner_name]", "X"),
-                ("form[email]", "x@x.example"),
-                ("form[password]", PASSWORD),
-                ("form[plan]", "starter"),
-            ],
+            &signup_form("X", "xray", "x@x.example", "starter"),
         )
         .await;
     assert_eq!(r.status(), 404);
@@ -257,14 +243,7 @@ async fn signups_and_reset_emails_are_throttled_per_client() {
             &c,
             None,
             "/api/signup",
-            &[
-                ("form[company]", "Third"),
-                ("form[subdomain]", "charlie"),
-                ("form[owner_name]", "C"),
-                ("form[email]", "c@c.example"),
-                ("form[password]", PASSWORD),
-                ("form[plan]", "starter"),
-            ],
+            &signup_form("Third", "charlie", "c@c.example", "starter"),
         )
         .await;
     assert_eq!(r.status(), 429);
