@@ -5,6 +5,10 @@
 pub mod admin;
 pub mod auth;
 pub mod customers;
+pub mod jobs;
+pub mod pricebook;
+pub mod properties;
+pub mod quotes;
 pub mod settings;
 pub mod shell;
 pub mod signup;

@@ -2,11 +2,17 @@
 //! WASM client, so a form is checked by the same code in both places.
 
 mod auth;
+pub mod catalogue;
 mod customer;
+pub mod job;
 mod org;
 mod plan;
+pub mod pricing;
+pub mod property;
+pub mod quote;
 mod role;
 mod states;
+pub mod takeoff;
 mod validate;
 
 pub use auth::*;
@@ -16,3 +22,8 @@ pub use plan::*;
 pub use role::*;
 pub use states::*;
 pub use validate::*;
+pub use catalogue::Catalogue;
+pub use job::JobStatus;
+pub use property::*;
+pub use quote::*;
+pub use takeoff::{Drawing, Layout, Pt, TakeOff};

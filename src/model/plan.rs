@@ -127,9 +127,34 @@ pub fn seat_limit_message(plan: PlanCode, seats: u32) -> String {
     )
 }
 
+/// The message shown when the month's jobs are used up.
+pub fn job_limit_message(plan: PlanCode, limit: u32, month: &str) -> String {
+    let upgrade = PLANS
+        .iter()
+        .find(|p| p.monthly_jobs.is_none_or(|j| j > limit))
+        .map(|p| match p.monthly_jobs {
+            Some(j) => format!("Upgrade to {} ({j} jobs a month)", p.name),
+            None => format!("Upgrade to {} (unlimited jobs)", p.name),
+        })
+        .unwrap_or_else(|| "Contact support".into());
+    format!(
+        "Your {} plan includes {limit} jobs a month and all {limit} have been created in {month}. {upgrade} in Settings → Plan to create more, or wait until next month.",
+        plan.info().name
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_job_limit_message_names_the_plan_that_lifts_it() {
+        let m = job_limit_message(PlanCode::Starter, 50, "November 2026");
+        assert!(m.contains("Starter plan includes 50 jobs a month"), "{m}");
+        assert!(m.contains("Upgrade to Growth (500 jobs a month)"), "{m}");
+        let m = job_limit_message(PlanCode::Growth, 500, "November 2026");
+        assert!(m.contains("Upgrade to Enterprise (unlimited jobs)"), "{m}");
+    }
 
     #[test]
     fn the_seat_limit_message_names_the_plan_that_lifts_it() {

@@ -72,9 +72,14 @@ impl Role {
         matches!(self, Role::Owner | Role::Admin)
     }
 
-    /// Create and change customers (and later quotes and jobs).
+    /// Create and change customers, properties, quotes and jobs.
     pub fn edits_customers(self) -> bool {
         matches!(self, Role::Owner | Role::Admin | Role::Dispatcher)
+    }
+
+    /// Start and complete jobs and add their photos.
+    pub fn works_jobs(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin | Role::Dispatcher | Role::Crew)
     }
 }
 

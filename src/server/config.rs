@@ -74,6 +74,11 @@ pub struct Config {
     pub app_database_url: SecretString,
     pub platform: PlatformSettings,
     pub throttle: ThrottleSettings,
+    /// Where photos are kept (local folder or S3-compatible bucket).
+    pub storage: super::storage::StorageSettings,
+    /// An optional XYZ tile URL template for the boundary designer's map
+    /// background, e.g. `https://tiles.example/{z}/{x}/{y}.png`.
+    pub map_tile_url: Option<String>,
 }
 
 impl Config {
@@ -94,7 +99,12 @@ impl Config {
             app_database_url: app_database_url.into(),
             platform: file.platform,
             throttle: file.login_throttle,
+            storage: super::storage::StorageSettings::from_env(),
+            map_tile_url: None,
         };
+        c.map_tile_url = std::env::var("MAP_TILE_URL")
+            .ok()
+            .filter(|v| v.starts_with("https://") || v.starts_with("http://"));
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         if let Some(v) = env("PLATFORM_DOMAIN") {
             c.platform.domain = v.to_lowercase();
@@ -206,6 +216,8 @@ mod tests {
             app_database_url: "x".to_string().into(),
             platform: PlatformSettings::default(),
             throttle: ThrottleSettings::default(),
+            storage: Default::default(),
+            map_tile_url: None,
         };
         assert_eq!(c.tenant_url("acme"), "http://acme.localhost:3000");
         assert!(!c.secure_cookies());

@@ -133,7 +133,7 @@ fn public_tenant_path(path: &str) -> bool {
     matches!(
         path,
         "/login" | "/forgot-password" | "/favicon.ico" | "/auth/handoff" | "/brand/logo"
-    ) || ["/reset-password", "/invite/", "/pkg/", "/static/", "/api/"]
+    ) || ["/reset-password", "/invite/", "/pkg/", "/static/", "/api/", "/q/"]
         .iter()
         .any(|p| path.starts_with(p))
 }

@@ -11,7 +11,8 @@ use tower_sessions::{session_store::ExpiredDeletion, Expiry, SessionManagerLayer
 use tower_sessions_sqlx_store::PostgresStore;
 
 use super::config::Config;
-use super::{context, db, routes, AppState};
+use super::{context, db, photo_routes, routes, AppState};
+use axum::extract::DefaultBodyLimit;
 use crate::app::{shell, App};
 
 /// The session cookie's name.
@@ -21,7 +22,8 @@ pub const SESSION_COOKIE: &str = "fenceline_session";
 pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, AppState), String> {
     db::migrate(config.owner_url()).await?;
     let pool = db::connect_app(config.app_url(), config.platform.db_pool_size).await?;
-    let state = AppState::new(pool.clone(), config);
+    let storage = super::storage::Storage::open(&config.storage)?;
+    let state = AppState::new(pool.clone(), config, storage);
 
     let store = PostgresStore::new(pool)
         .with_schema_name("tower_sessions")?
@@ -49,6 +51,14 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         .route("/settings/logo", post(routes::upload_logo))
         .route("/auth/handoff", get(routes::handoff))
         .route("/go", get(routes::go))
+        .route(
+            "/jobs/{id}/photos",
+            post(photo_routes::upload_photo).layer(DefaultBodyLimit::max(
+                super::photos::MAX_PHOTO_BYTES * photo_routes::MAX_PHOTOS_PER_UPLOAD + 64 * 1024,
+            )),
+        )
+        .route("/photos/{id}", get(photo_routes::photo))
+        .route("/photos/{id}/thumb", get(photo_routes::photo_thumb))
         .leptos_routes(&options, route_list, {
             let options = options.clone();
             move || shell(options.clone())

@@ -7,6 +7,7 @@ use sqlx::PgPool;
 
 use super::config::Config;
 use super::password::Hasher;
+use super::storage::Storage;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -17,15 +18,18 @@ pub struct Inner {
     pub config: Config,
     /// A few dedicated threads for argon2 (each hash uses ~19 MiB and a core).
     pub hasher: Hasher,
+    /// Photos and other files.
+    pub storage: Storage,
 }
 
 impl AppState {
-    pub fn new(pool: PgPool, config: Config) -> AppState {
+    pub fn new(pool: PgPool, config: Config, storage: Storage) -> AppState {
         let hasher = Hasher::new(config.platform.password_hash_concurrency.max(1));
         AppState(Arc::new(Inner {
             pool,
             config,
             hasher,
+            storage,
         }))
     }
 }

@@ -1,0 +1,124 @@
+//! The job lifecycle from the domain notes: lead → quoted → approved →
+//! scheduled → in progress → completed → invoiced → paid, or cancelled.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Lead,
+    Quoted,
+    Approved,
+    Scheduled,
+    InProgress,
+    Completed,
+    Invoiced,
+    Paid,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 9] = [
+        JobStatus::Lead,
+        JobStatus::Quoted,
+        JobStatus::Approved,
+        JobStatus::Scheduled,
+        JobStatus::InProgress,
+        JobStatus::Completed,
+        JobStatus::Invoiced,
+        JobStatus::Paid,
+        JobStatus::Cancelled,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            JobStatus::Lead => "lead",
+            JobStatus::Quoted => "quoted",
+            JobStatus::Approved => "approved",
+            JobStatus::Scheduled => "scheduled",
+            JobStatus::InProgress => "in_progress",
+            JobStatus::Completed => "completed",
+            JobStatus::Invoiced => "invoiced",
+            JobStatus::Paid => "paid",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JobStatus::Lead => "Lead",
+            JobStatus::Quoted => "Quoted",
+            JobStatus::Approved => "Approved",
+            JobStatus::Scheduled => "Scheduled",
+            JobStatus::InProgress => "In progress",
+            JobStatus::Completed => "Completed",
+            JobStatus::Invoiced => "Invoiced",
+            JobStatus::Paid => "Paid",
+            JobStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        JobStatus::ALL.into_iter().find(|j| j.code() == s)
+    }
+
+    /// The statuses a job may move to from this one.
+    pub fn next(self) -> &'static [JobStatus] {
+        use JobStatus::*;
+        match self {
+            Lead => &[Quoted, Cancelled],
+            Quoted => &[Approved, Cancelled],
+            Approved => &[Scheduled, Cancelled],
+            Scheduled => &[InProgress, Approved, Cancelled],
+            InProgress => &[Completed, Cancelled],
+            Completed => &[Invoiced],
+            Invoiced => &[Paid],
+            Paid | Cancelled => &[],
+        }
+    }
+
+    pub fn can_go_to(self, to: JobStatus) -> bool {
+        self.next().contains(&to)
+    }
+
+    /// The button that moves a job to this status.
+    pub fn verb(self) -> &'static str {
+        match self {
+            JobStatus::Lead => "Reopen as lead",
+            JobStatus::Quoted => "Mark quoted",
+            JobStatus::Approved => "Unschedule",
+            JobStatus::Scheduled => "Schedule",
+            JobStatus::InProgress => "Start job",
+            JobStatus::Completed => "Complete job",
+            JobStatus::Invoiced => "Mark invoiced",
+            JobStatus::Paid => "Mark paid",
+            JobStatus::Cancelled => "Cancel job",
+        }
+    }
+}
+
+/// Photos a job needs before it can be completed.
+pub const REQUIRED_PHOTOS: [(&str, &str); 2] = [("before", "before"), ("after", "after")];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_valid_transitions_are_allowed() {
+        use JobStatus::*;
+        assert!(Approved.can_go_to(Scheduled));
+        assert!(Scheduled.can_go_to(InProgress));
+        assert!(InProgress.can_go_to(Completed));
+        assert!(Completed.can_go_to(Invoiced));
+        assert!(Invoiced.can_go_to(Paid));
+        assert!(!Approved.can_go_to(Completed), "no skipping the work");
+        assert!(!Paid.can_go_to(Cancelled), "paid is final");
+        assert!(!Completed.can_go_to(Cancelled));
+        assert!(!Cancelled.can_go_to(Approved));
+        for s in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(s.code()), Some(s));
+            assert!(!s.can_go_to(s), "{s:?} to itself");
+        }
+    }
+}

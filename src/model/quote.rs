@@ -1,0 +1,201 @@
+//! Quotes and jobs as the pages show them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::catalogue::Catalogue;
+use super::job::JobStatus;
+use super::pricing::{MultiplierSource, Priced, QuoteTerms};
+use super::property::Property;
+use super::takeoff::{Drawing, TakeOff};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuoteStatus {
+    Draft,
+    PendingApproval,
+    Sent,
+    Approved,
+    Declined,
+}
+
+impl QuoteStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            QuoteStatus::Draft => "draft",
+            QuoteStatus::PendingApproval => "pending_approval",
+            QuoteStatus::Sent => "sent",
+            QuoteStatus::Approved => "approved",
+            QuoteStatus::Declined => "declined",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QuoteStatus::Draft => "Draft",
+            QuoteStatus::PendingApproval => "Awaiting manager",
+            QuoteStatus::Sent => "Sent",
+            QuoteStatus::Approved => "Approved",
+            QuoteStatus::Declined => "Declined",
+        }
+    }
+
+    pub fn parse(s: &str) -> QuoteStatus {
+        match s {
+            "pending_approval" => QuoteStatus::PendingApproval,
+            "sent" => QuoteStatus::Sent,
+            "approved" => QuoteStatus::Approved,
+            "declined" => QuoteStatus::Declined,
+            _ => QuoteStatus::Draft,
+        }
+    }
+
+    /// Whether the installer may still change the quote.
+    pub fn editable(self) -> bool {
+        !matches!(self, QuoteStatus::Approved)
+    }
+}
+
+/// A row in a quote list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuoteRow {
+    pub id: Uuid,
+    pub number: i32,
+    pub status: QuoteStatus,
+    pub version: i32,
+    pub total: Decimal,
+    pub customer_name: String,
+    pub street: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Everything the quote editor needs to price live in the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuoteDetail {
+    pub id: Uuid,
+    pub number: i32,
+    pub status: QuoteStatus,
+    pub version: i32,
+    pub property: Property,
+    pub customer_email: Option<String>,
+    pub drawing: Drawing,
+    pub terms: QuoteTerms,
+    pub takeoff: TakeOff,
+    pub priced: Priced,
+    pub catalogue: Catalogue,
+    pub multiplier: Decimal,
+    pub multiplier_source: MultiplierSource,
+    pub zone_name: Option<String>,
+    /// The plan has approval workflows.
+    pub workflow: bool,
+    /// A manager approved this version for sending.
+    pub manager_approved: bool,
+    pub can_approve: bool,
+    pub job_id: Option<Uuid>,
+    pub decided_name: Option<String>,
+    pub decline_reason: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub link_expires_at: Option<DateTime<Utc>>,
+    pub versions: Vec<(i32, Decimal, DateTime<Utc>)>,
+    pub map_tiles: Option<String>,
+}
+
+/// What a customer sees through an approval link: this one quote only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicQuote {
+    pub company_name: String,
+    pub support_email: Option<String>,
+    pub phone: Option<String>,
+    pub number: i32,
+    pub version: i32,
+    pub status: QuoteStatus,
+    pub customer_name: String,
+    pub address: String,
+    pub priced: Priced,
+    pub boundary_ft: Decimal,
+    pub pets: i64,
+    pub notes: String,
+    pub expires_at: DateTime<Utc>,
+    pub decided_name: Option<String>,
+    pub decline_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A row in the job list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRow {
+    pub id: Uuid,
+    pub number: i32,
+    pub status: JobStatus,
+    pub customer_name: String,
+    pub street: String,
+    pub city: String,
+    pub scheduled_for: Option<NaiveDate>,
+    pub total: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobEvent {
+    pub from: Option<JobStatus>,
+    pub to: JobStatus,
+    pub by: Option<String>,
+    pub note: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoInfo {
+    pub id: Uuid,
+    pub kind: String,
+    pub width: i32,
+    pub height: i32,
+    pub size_bytes: i32,
+    pub taken_at: Option<DateTime<Utc>>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub uploaded_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobDetail {
+    pub id: Uuid,
+    pub number: i32,
+    pub status: JobStatus,
+    pub quote_id: Uuid,
+    pub quote_number: i32,
+    pub customer_id: Uuid,
+    pub customer_name: String,
+    pub customer_phone: Option<String>,
+    pub property_id: Uuid,
+    pub address: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub scheduled_for: Option<NaiveDate>,
+    pub total: Decimal,
+    pub takeoff: TakeOff,
+    pub events: Vec<JobEvent>,
+    pub photos: Vec<PhotoInfo>,
+    pub can_manage: bool,
+}
+
+impl JobDetail {
+    /// The photo kinds still missing before the job can be completed.
+    pub fn missing_photos(&self) -> Vec<&'static str> {
+        super::job::REQUIRED_PHOTOS
+            .iter()
+            .filter(|(k, _)| !self.photos.iter().any(|p| p.kind == *k))
+            .map(|(_, label)| *label)
+            .collect()
+    }
+}
+
+/// Jobs created this month against the plan's limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobUsage {
+    pub used: i64,
+    pub limit: Option<i32>,
+    pub month: String,
+}

@@ -1,0 +1,106 @@
+//! Object storage for photos: one bucket (or folder), keys
+//! `{org_id}/{resource_type}/{file_id}`. A local folder by default; any
+//! S3-compatible store when `S3_BUCKET` is set. Keys are built only here,
+//! from the tenant id of the transaction that authorised the access.
+
+use std::sync::Arc;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{ObjectStore, PutPayload};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Default)]
+pub struct StorageSettings {
+    /// Local folder (default `.data/objects`).
+    pub dir: String,
+    pub s3_bucket: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+}
+
+impl StorageSettings {
+    pub fn from_env() -> StorageSettings {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        StorageSettings {
+            dir: env("STORAGE_DIR").unwrap_or_else(|| ".data/objects".into()),
+            s3_bucket: env("S3_BUCKET"),
+            s3_endpoint: env("S3_ENDPOINT"),
+            s3_region: env("S3_REGION"),
+            s3_access_key_id: env("AWS_ACCESS_KEY_ID"),
+            s3_secret_access_key: env("AWS_SECRET_ACCESS_KEY"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    pub kind: &'static str,
+}
+
+/// The object key for a tenant's file.
+pub fn key(org_id: Uuid, resource_type: &str, file_id: Uuid) -> Path {
+    Path::from(format!("{org_id}/{resource_type}/{file_id}"))
+}
+
+impl Storage {
+    pub fn open(s: &StorageSettings) -> Result<Storage, String> {
+        if let Some(bucket) = &s.s3_bucket {
+            let mut b = AmazonS3Builder::from_env()
+                .with_bucket_name(bucket)
+                .with_region(s.s3_region.clone().unwrap_or_else(|| "us-east-1".into()));
+            if let Some(e) = &s.s3_endpoint {
+                b = b
+                    .with_endpoint(e)
+                    .with_allow_http(e.starts_with("http://"))
+                    .with_virtual_hosted_style_request(false);
+            }
+            if let (Some(k), Some(v)) = (&s.s3_access_key_id, &s.s3_secret_access_key) {
+                b = b.with_access_key_id(k).with_secret_access_key(v);
+            }
+            let store = b.build().map_err(|e| format!("S3 storage: {e}"))?;
+            Ok(Storage {
+                store: Arc::new(store),
+                kind: "s3",
+            })
+        } else {
+            std::fs::create_dir_all(&s.dir)
+                .map_err(|e| format!("storage folder {}: {e}", s.dir))?;
+            let store = LocalFileSystem::new_with_prefix(&s.dir)
+                .map_err(|e| format!("storage folder {}: {e}", s.dir))?;
+            Ok(Storage {
+                store: Arc::new(store),
+                kind: "local",
+            })
+        }
+    }
+
+    pub async fn put(&self, key: &Path, bytes: Vec<u8>) -> Result<(), AppError> {
+        self.store
+            .put(key, PutPayload::from(bytes))
+            .await
+            .map(|_| ())
+            .map_err(super::db::internal)
+    }
+
+    pub async fn get(&self, key: &Path) -> Result<Option<Vec<u8>>, AppError> {
+        match self.store.get(key).await {
+            Ok(r) => Ok(Some(r.bytes().await.map_err(super::db::internal)?.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(super::db::internal(e)),
+        }
+    }
+
+    pub async fn delete(&self, key: &Path) -> Result<(), AppError> {
+        match self.store.delete(key).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(super::db::internal(e)),
+        }
+    }
+}
