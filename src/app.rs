@@ -100,6 +100,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/:id/edit") view=EditCustomerPage ssr=async_ssr.clone()/>
                     <Route path=path!("/settings") view=SettingsPage ssr=async_ssr.clone()/>
                     <Route path=path!("/settings/team") view=TeamPage ssr=async_ssr.clone()/>
+                    <Route path=path!("/customers/:id/properties/new") view=NewPropertyPage ssr=async_ssr.clone()/>
+                    <Route path=path!("/properties/:id") view=PropertyPage ssr=async_ssr.clone()/>
+                    <Route path=path!("/properties/:id/edit") view=EditPropertyPage ssr=async_ssr.clone()/>
+                    <Route path=path!("/quotes") view=QuotesPage ssr=async_ssr.clone()/>
+                    <Route path=path!("/quotes/:id") view=QuotePage ssr=async_ssr.clone()/>
+                    <Route path=path!("/quotes/:id/print") view=QuotePrintPage ssr=async_ssr.clone()/>
+                    <Route path=path!("/q/:token") view=QuoteLinkPage ssr=async_ssr.clone()/>
+                    <Route path=path!("/jobs") view=JobsPage ssr=async_ssr.clone()/>
+                    <Route path=path!("/jobs/:id") view=JobPage ssr=async_ssr.clone()/>
+                    <Route path=path!("/settings/pricebook") view=PriceBookPage ssr=async_ssr.clone()/>
                     <Route path=path!("/settings/plan") view=PlanPage ssr=async_ssr/>
                 </Routes>
             </main>

@@ -73,6 +73,12 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => {
+                // A request the server function could not read is the
+                // client's mistake: 422, not 500.
+                #[cfg(feature = "ssr")]
+                if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                    res.set_status(http::StatusCode::UNPROCESSABLE_ENTITY);
+                }
                 AppError::field("form", format!("The form was incomplete: {m}"))
             }
             other => AppError::Transport(other.to_string()),

@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! Fenceline: the multi-tenant platform invisible-fence installers run their
 //! trade on. One crate, two builds: the axum server (`ssr`) and the WASM
 //! client (`hydrate`) share the models, validation and pages.

@@ -14,8 +14,8 @@ pub mod repo;
 pub mod router;
 pub mod routes;
 pub mod seed;
-pub mod storage;
 pub mod state;
+pub mod storage;
 pub mod throttle;
 pub mod tokens;
 

@@ -35,7 +35,9 @@ pub async fn get_job(id: Uuid) -> Result<JobDetail, AppError> {
             let me = cx.member()?;
             let can_manage = me.role.works_jobs();
             let mut tx = cx.tx().await?;
-            let j = repo::jobs::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+            let j = repo::jobs::get(&mut tx, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let v = repo::quotes::version(&mut tx, j.quote_id, j.quote_version).await?;
             let events = repo::jobs::events(&mut tx, id).await?;
             let photos = repo::jobs::photos(&mut tx, id).await?;
@@ -68,7 +70,12 @@ pub async fn get_job(id: Uuid) -> Result<JobDetail, AppError> {
 /// Moves a job to `to` if the lifecycle allows it. Scheduling needs a date;
 /// completing needs the required before and after photos.
 #[server(endpoint = "jobs/transition")]
-pub async fn transition_job(id: Uuid, to: String, date: Option<String>, note: Option<String>) -> Result<(), AppError> {
+pub async fn transition_job(
+    id: Uuid,
+    to: String,
+    date: Option<String>,
+    note: Option<String>,
+) -> Result<(), AppError> {
     use crate::model::JobStatus;
     use crate::server::{ctx, repo};
     crate::server::reply(
@@ -79,7 +86,9 @@ pub async fn transition_job(id: Uuid, to: String, date: Option<String>, note: Op
             let to = JobStatus::parse(&to)
                 .ok_or_else(|| AppError::field("to", "Choose a valid job status."))?;
             // Crews start and finish work; the office does the rest.
-            if !me.role.edits_customers() && !matches!(to, JobStatus::InProgress | JobStatus::Completed) {
+            if !me.role.edits_customers()
+                && !matches!(to, JobStatus::InProgress | JobStatus::Completed)
+            {
                 return Err(AppError::Forbidden(format!(
                     "Your role ({}) can start and complete jobs only.",
                     me.role.label()
@@ -93,11 +102,17 @@ pub async fn transition_job(id: Uuid, to: String, date: Option<String>, note: Op
                 None => None,
             };
             if to == JobStatus::Scheduled && date.is_none() {
-                return Err(AppError::field("date", "Choose the day to schedule the job."));
+                return Err(AppError::field(
+                    "date",
+                    "Choose the day to schedule the job.",
+                ));
             }
             let note = note.unwrap_or_default();
             if note.chars().count() > 500 {
-                return Err(AppError::field("note", "A note can be at most 500 characters."));
+                return Err(AppError::field(
+                    "note",
+                    "A note can be at most 500 characters.",
+                ));
             }
             let mut tx = cx.tx().await?;
             let from = repo::jobs::status_for_update(&mut tx, id)
@@ -126,11 +141,20 @@ pub async fn transition_job(id: Uuid, to: String, date: Option<String>, note: Op
             }
             repo::jobs::set_status(&mut tx, id, to, date).await?;
             let note = match (to, date) {
-                (JobStatus::Scheduled, Some(d)) if note.is_empty() => format!("For {}", d.format("%a %b %-d, %Y")),
+                (JobStatus::Scheduled, Some(d)) if note.is_empty() => {
+                    format!("For {}", d.format("%a %b %-d, %Y"))
+                }
                 _ => note,
             };
             repo::jobs::record(&mut tx, id, Some(from), to, Some(m), &note).await?;
-            repo::audit::record(&mut tx, Some(m), "job.status_changed", Some(id), serde_json::json!({ "from": from.code(), "to": to.code() })).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "job.status_changed",
+                Some(id),
+                serde_json::json!({ "from": from.code(), "to": to.code() }),
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         }

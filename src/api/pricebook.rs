@@ -44,12 +44,22 @@ pub async fn save_price_book(form: BTreeMap<String, String>) -> Result<(), AppEr
         async {
             let cx = ctx()?;
             let m = cx
-                .member_who(crate::model::Role::manages_settings, "change the price book")?
+                .member_who(
+                    crate::model::Role::manages_settings,
+                    "change the price book",
+                )?
                 .id;
             let c = crate::model::Catalogue::from_form(&form)?;
             let mut tx = cx.tx().await?;
             repo::pricing::save_catalogue(&mut tx, &c).await?;
-            repo::audit::record(&mut tx, Some(m), "pricebook.saved", None, serde_json::json!({})).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "pricebook.saved",
+                None,
+                serde_json::json!({}),
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         }
@@ -89,7 +99,14 @@ pub async fn save_zone_overrides(zones: BTreeMap<String, String>) -> Result<(), 
             }
             let mut tx = cx.tx().await?;
             repo::pricing::set_zone_overrides(&mut tx, &list).await?;
-            repo::audit::record(&mut tx, Some(m), "pricebook.zones_saved", None, serde_json::json!({ "overrides": list.len() })).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "pricebook.zones_saved",
+                None,
+                serde_json::json!({ "overrides": list.len() }),
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         }

@@ -51,7 +51,14 @@ pub async fn create_property(customer_id: Uuid, form: PropertyForm) -> Result<Uu
             let valid = form.validate()?;
             let mut tx = cx.tx().await?;
             let id = repo::properties::insert(&mut tx, customer_id, &valid).await?;
-            repo::audit::record(&mut tx, Some(m), "property.created", Some(id), serde_json::json!({})).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "property.created",
+                Some(id),
+                serde_json::json!({}),
+            )
+            .await?;
             tx.commit().await?;
             leptos_axum::redirect(&format!("/properties/{id}"));
             Ok(id)
@@ -74,7 +81,14 @@ pub async fn update_property(id: Uuid, form: PropertyForm) -> Result<(), AppErro
             if !repo::properties::update(&mut tx, id, &valid).await? {
                 return Err(AppError::NotFound);
             }
-            repo::audit::record(&mut tx, Some(m), "property.updated", Some(id), serde_json::json!({})).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "property.updated",
+                Some(id),
+                serde_json::json!({}),
+            )
+            .await?;
             tx.commit().await?;
             leptos_axum::redirect(&format!("/properties/{id}"));
             Ok(())
@@ -123,14 +137,25 @@ pub async fn save_drawing(id: Uuid, drawing: String) -> Result<(), AppError> {
             let m = cx
                 .member_who(crate::model::Role::edits_customers, "change the boundary")?
                 .id;
-            let d: crate::model::Drawing = serde_json::from_str(&drawing)
-                .map_err(|_| AppError::field("drawing", "The drawing could not be read; reload the page and try again."))?;
+            let d: crate::model::Drawing = serde_json::from_str(&drawing).map_err(|_| {
+                AppError::field(
+                    "drawing",
+                    "The drawing could not be read; reload the page and try again.",
+                )
+            })?;
             d.validate().map_err(|m| AppError::field("drawing", m))?;
             let mut tx = cx.tx().await?;
             if !repo::properties::set_drawing(&mut tx, id, &d).await? {
                 return Err(AppError::NotFound);
             }
-            repo::audit::record(&mut tx, Some(m), "property.boundary_saved", Some(id), serde_json::json!({ "points": d.boundary.len() })).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "property.boundary_saved",
+                Some(id),
+                serde_json::json!({ "points": d.boundary.len() }),
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         }
@@ -150,7 +175,14 @@ pub async fn add_pet(property_id: Uuid, pet: PetForm) -> Result<Uuid, AppError> 
             let valid = pet.validate()?;
             let mut tx = cx.tx().await?;
             let id = repo::properties::add_pet(&mut tx, property_id, &valid).await?;
-            repo::audit::record(&mut tx, Some(m), "pet.added", Some(id), serde_json::json!({})).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "pet.added",
+                Some(id),
+                serde_json::json!({}),
+            )
+            .await?;
             tx.commit().await?;
             leptos_axum::redirect(&format!("/properties/{property_id}"));
             Ok(id)
@@ -172,7 +204,14 @@ pub async fn remove_pet(id: Uuid) -> Result<(), AppError> {
             let property = repo::properties::remove_pet(&mut tx, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            repo::audit::record(&mut tx, Some(m), "pet.removed", Some(id), serde_json::json!({})).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "pet.removed",
+                Some(id),
+                serde_json::json!({}),
+            )
+            .await?;
             tx.commit().await?;
             leptos_axum::redirect(&format!("/properties/{property}"));
             Ok(())
@@ -192,15 +231,29 @@ pub async fn estimate_price(state: String, lot_sqft: u32, pets: u32) -> Result<P
         async {
             let cx = ctx()?;
             cx.member()?;
-            let state = crate::model::state_code(&state).map_err(|m| AppError::field("state", m))?;
+            let state =
+                crate::model::state_code(&state).map_err(|m| AppError::field("state", m))?;
             if !(100..=100_000_000).contains(&lot_sqft) {
-                return Err(AppError::field("lot_sqft", "Lot size must be between 100 and 100,000,000 sq ft."));
+                return Err(AppError::field(
+                    "lot_sqft",
+                    "Lot size must be between 100 and 100,000,000 sq ft.",
+                ));
             }
             let mut tx = cx.tx().await?;
             let pc = quoting::context(&mut tx, &state).await?;
             tx.commit().await?;
-            let t = take_off(&typical_drawing(lot_sqft as f64), pets.min(50), &pc.catalogue);
-            Ok(price(&t, &pc.catalogue, (pc.multiplier, pc.source), &ValidTerms::default(), None))
+            let t = take_off(
+                &typical_drawing(lot_sqft as f64),
+                pets.min(50),
+                &pc.catalogue,
+            );
+            Ok(price(
+                &t,
+                &pc.catalogue,
+                (pc.multiplier, pc.source),
+                &ValidTerms::default(),
+                None,
+            ))
         }
         .await,
     )

@@ -74,7 +74,14 @@ pub async fn create_quote(property_id: Uuid) -> Result<Uuid, AppError> {
             };
             let (id, number) =
                 repo::quotes::create(&mut tx, m, property.id, property.customer_id, &v).await?;
-            repo::audit::record(&mut tx, Some(m), "quote.created", Some(id), serde_json::json!({ "number": number })).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "quote.created",
+                Some(id),
+                serde_json::json!({ "number": number }),
+            )
+            .await?;
             tx.commit().await?;
             leptos_axum::redirect(&format!("/quotes/{id}"));
             Ok(id)
@@ -91,6 +98,7 @@ pub async fn get_quote(id: Uuid) -> Result<QuoteDetail, AppError> {
             let cx = ctx()?;
             let me = cx.member()?;
             let can_approve = me.role.manages_settings();
+            let can_edit = me.role.edits_customers();
             let mut tx = cx.tx().await?;
             let q = repo::quotes::get(&mut tx, id, false)
                 .await?
@@ -121,6 +129,7 @@ pub async fn get_quote(id: Uuid) -> Result<QuoteDetail, AppError> {
                 zone_name: pc.zone_name,
                 catalogue: pc.catalogue,
                 workflow,
+                can_edit,
                 manager_approved: q.manager_approved_version == Some(q.version),
                 can_approve,
                 job_id,
@@ -140,7 +149,11 @@ pub async fn get_quote(id: Uuid) -> Result<QuoteDetail, AppError> {
 /// Saves the drawing and terms as a new version. Totals are recomputed here;
 /// the browser sends only what the user drew and typed.
 #[server(endpoint = "quotes/save")]
-pub async fn save_quote(id: Uuid, drawing: String, terms: QuoteTerms) -> Result<i32, AppError> {
+pub async fn save_quote(
+    id: Uuid,
+    drawing: String,
+    #[server(default)] terms: QuoteTerms,
+) -> Result<i32, AppError> {
     use crate::server::{ctx, quoting, repo};
     crate::server::reply(
         async {
@@ -295,10 +308,19 @@ pub async fn manager_approve(id: Uuid) -> Result<(), AppError> {
                 .await?
                 .ok_or(AppError::NotFound)?;
             if q.status() != QuoteStatus::PendingApproval {
-                return Err(AppError::Conflict("This quote is not waiting for approval.".into()));
+                return Err(AppError::Conflict(
+                    "This quote is not waiting for approval.".into(),
+                ));
             }
             repo::quotes::manager_approve(&mut tx, id, q.version, m).await?;
-            repo::audit::record(&mut tx, Some(m), "quote.manager_approved", Some(id), serde_json::json!({ "version": q.version })).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "quote.manager_approved",
+                Some(id),
+                serde_json::json!({ "version": q.version }),
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         }
@@ -349,10 +371,13 @@ pub async fn open_quote_link(token: String) -> Result<PublicQuote, AppError> {
                 version: q.version,
                 status: q.status(),
                 customer_name: property.customer_name.clone(),
-                address: format!("{}, {}, {} {}", property.street, property.city, property.state, property.zip),
+                address: format!(
+                    "{}, {}, {} {}",
+                    property.street, property.city, property.state, property.zip
+                ),
                 boundary_ft: v.takeoff.boundary_ft,
                 pets: property.pets.len() as i64,
-                priced: v.priced,
+                price: crate::model::CustomerPrice::from(&v.priced),
                 notes: v.terms.notes,
                 expires_at,
                 decided_name: q.decided_name,
@@ -380,10 +405,16 @@ pub async fn respond_to_quote(
             let name = name.trim().to_string();
             let reason = reason.trim().to_string();
             if approve && (name.chars().count() < 2 || name.chars().count() > 120) {
-                return Err(AppError::field("name", "Type your full name to approve the quote."));
+                return Err(AppError::field(
+                    "name",
+                    "Type your full name to approve the quote.",
+                ));
             }
             if !approve && (reason.is_empty() || reason.chars().count() > 1000) {
-                return Err(AppError::field("reason", "Tell us briefly why you are declining (up to 1000 characters)."));
+                return Err(AppError::field(
+                    "reason",
+                    "Tell us briefly why you are declining (up to 1000 characters).",
+                ));
             }
             let mut tx = cx.tx().await?;
             let (id, _) = link_quote(&mut tx, &token).await?;
@@ -405,8 +436,18 @@ pub async fn respond_to_quote(
                 (!approve).then_some(reason.as_str()),
             )
             .await?;
-            repo::quotes::revoke_links(&mut tx, id).await?;
-            repo::audit::record(&mut tx, None, if approve { "quote.approved" } else { "quote.declined" }, Some(id), serde_json::json!({ "name": name, "version": q.version })).await?;
+            repo::audit::record(
+                &mut tx,
+                None,
+                if approve {
+                    "quote.approved"
+                } else {
+                    "quote.declined"
+                },
+                Some(id),
+                serde_json::json!({ "name": name, "version": q.version }),
+            )
+            .await?;
             tx.commit().await?;
             Ok(())
         }
@@ -453,10 +494,28 @@ pub async fn create_job(quote_id: Uuid) -> Result<Uuid, AppError> {
                 q.number,
                 q.version,
                 q.decided_name.clone().unwrap_or_default(),
-                q.decided_at.map(|d| d.format("%b %-d, %Y").to_string()).unwrap_or_default()
+                q.decided_at
+                    .map(|d| d.format("%b %-d, %Y").to_string())
+                    .unwrap_or_default()
             );
-            let (id, number) = repo::jobs::create(&mut tx, m, quote_id, q.property_id, q.customer_id, q.total, &note).await?;
-            repo::audit::record(&mut tx, Some(m), "job.created", Some(id), serde_json::json!({ "number": number, "quote": q.number })).await?;
+            let (id, number) = repo::jobs::create(
+                &mut tx,
+                m,
+                quote_id,
+                q.property_id,
+                q.customer_id,
+                q.total,
+                &note,
+            )
+            .await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "job.created",
+                Some(id),
+                serde_json::json!({ "number": number, "quote": q.number }),
+            )
+            .await?;
             tx.commit().await?;
             leptos_axum::redirect(&format!("/jobs/{id}"));
             Ok(id)

@@ -1,10 +1,12 @@
 //! Reusable view pieces: form fields with live validation, status banners,
 //! the page header and small states (loading, empty, error).
 
+mod designer;
 mod field;
 mod header;
 mod status;
 
+pub use designer::*;
 pub use field::*;
 pub use header::*;
 pub use status::*;

@@ -6,6 +6,7 @@ mod dashboard;
 mod onboarding;
 mod platform;
 mod settings;
+mod trade;
 
 pub use auth::*;
 pub use customers::*;
@@ -13,3 +14,4 @@ pub use dashboard::*;
 pub use onboarding::*;
 pub use platform::*;
 pub use settings::*;
+pub use trade::*;

@@ -99,7 +99,12 @@ impl Catalogue {
     pub fn to_form(&self) -> BTreeMap<String, String> {
         let mut m: BTreeMap<String, String> = CATALOGUE_FIELDS
             .iter()
-            .map(|f| (f.key.to_string(), self.get(f.key).unwrap_or_default().to_string()))
+            .map(|f| {
+                (
+                    f.key.to_string(),
+                    self.get(f.key).unwrap_or_default().to_string(),
+                )
+            })
             .collect();
         m.insert(
             "depot_lat".into(),
@@ -199,7 +204,10 @@ mod tests {
         form.insert("depot_lat".into(), "30.2".into());
         let e = Catalogue::from_form(&form).unwrap_err();
         assert!(e.get("spool_price").unwrap().contains("must be a number"));
-        assert!(e.get("flag_spacing_ft").unwrap().contains("between 1 and 100"));
+        assert!(e
+            .get("flag_spacing_ft")
+            .unwrap()
+            .contains("between 1 and 100"));
         assert!(e.get("labour_rate").unwrap().contains("between 0 and 1000"));
         assert!(e.get("depot_lat").unwrap().contains("both"));
     }

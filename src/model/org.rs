@@ -231,6 +231,8 @@ pub struct OrgSettings {
     pub seats: Option<i32>,
     pub seats_used: i64,
     pub monthly_jobs_limit: Option<i32>,
+    /// Jobs created this calendar month.
+    pub jobs_used: i64,
     pub trial_ends_at: chrono::DateTime<chrono::Utc>,
     pub trial_days_left: i64,
     pub custom_domain: Option<String>,

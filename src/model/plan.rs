@@ -131,6 +131,8 @@ pub fn seat_limit_message(plan: PlanCode, seats: u32) -> String {
 pub fn job_limit_message(plan: PlanCode, limit: u32, month: &str) -> String {
     let upgrade = PLANS
         .iter()
+        .skip_while(|p| p.code != plan)
+        .skip(1)
         .find(|p| p.monthly_jobs.is_none_or(|j| j > limit))
         .map(|p| match p.monthly_jobs {
             Some(j) => format!("Upgrade to {} ({j} jobs a month)", p.name),
@@ -138,8 +140,9 @@ pub fn job_limit_message(plan: PlanCode, limit: u32, month: &str) -> String {
         })
         .unwrap_or_else(|| "Contact support".into());
     format!(
-        "Your {} plan includes {limit} jobs a month and all {limit} have been created in {month}. {upgrade} in Settings → Plan to create more, or wait until next month.",
-        plan.info().name
+        "Your {} plan includes {limit} job{s} a month and all {limit} have been created in {month}. {upgrade} in Settings → Plan to create more, or wait until next month.",
+        plan.info().name,
+        s = if limit == 1 { "" } else { "s" }
     )
 }
 

@@ -24,6 +24,22 @@ pub fn cents(x: Decimal) -> Decimal {
     x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
+/// Dollars with thousands separators: `$1,013.14`, `-$5.00`.
+pub fn money(x: Decimal) -> String {
+    let c = cents(x);
+    let neg = c < Decimal::ZERO;
+    let s = format!("{:.2}", c.abs());
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{}${grouped}.{frac}", if neg { "-" } else { "" })
+}
+
 /// Where a price multiplier came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,6 +52,17 @@ pub enum MultiplierSource {
     Zone,
     /// No zone for this state: the US average, 1.000.
     NoZone,
+}
+
+impl MultiplierSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            MultiplierSource::ZoneOverride => "your markup for this zone",
+            MultiplierSource::CustomMarkup => "your overall markup",
+            MultiplierSource::Zone => "the zone's price level",
+            MultiplierSource::NoZone => "no zone for this state: US average",
+        }
+    }
 }
 
 /// The multiplier for a property's location: the tenant's custom markup when
@@ -150,7 +177,10 @@ impl QuoteTerms {
         let tax = if self.tax_pct.trim().is_empty() {
             Some(Decimal::ZERO)
         } else {
-            e.check("tax_pct", parse_in_range(&self.tax_pct, "Tax rate", "0", "25"))
+            e.check(
+                "tax_pct",
+                parse_in_range(&self.tax_pct, "Tax rate", "0", "25"),
+            )
         };
         let price_override = if self.price_override.trim().is_empty() {
             Some(None)
@@ -406,6 +436,32 @@ pub fn price(
     }
 }
 
+/// The take-off and price of a drawing at a property. With nothing drawn,
+/// the lot size stands in (a square boundary 10 ft inside the lot line).
+/// The quote editor (in the browser) and the server both call this.
+pub fn price_drawing(
+    c: &Catalogue,
+    m: (Decimal, MultiplierSource),
+    drawing: &super::takeoff::Drawing,
+    lot_sqft: Option<i32>,
+    pets: u32,
+    terms: &ValidTerms,
+    location: Option<(f64, f64)>,
+) -> (TakeOff, Priced) {
+    use super::takeoff::{take_off, typical_drawing};
+    let stand_in;
+    let d = match lot_sqft {
+        Some(lot) if drawing.boundary.is_empty() => {
+            stand_in = typical_drawing(f64::from(lot));
+            &stand_in
+        }
+        _ => drawing,
+    };
+    let t = take_off(d, pets, c);
+    let p = price(&t, c, m, terms, location);
+    (t, p)
+}
+
 /// Whether a quote needs a manager before it is sent: the tenant's plan has
 /// approval workflows and the discount (or override) passes its threshold.
 pub fn needs_manager_approval(p: &Priced, c: &Catalogue, workflow_enabled: bool) -> bool {
@@ -437,6 +493,14 @@ mod tests {
     }
 
     #[test]
+    fn money_is_grouped_and_signed() {
+        assert_eq!(money(dec("1013.135")), "$1,013.14");
+        assert_eq!(money(dec("0")), "$0.00");
+        assert_eq!(money(dec("-5")), "-$5.00");
+        assert_eq!(money(dec("1234567.8")), "$1,234,567.80");
+    }
+
+    #[test]
     fn the_multiplier_prefers_the_tenants_markup() {
         let z = Some(dec("1.107"));
         assert_eq!(
@@ -447,7 +511,10 @@ mod tests {
             multiplier(z, None, Some(dec("1.2"))),
             (dec("1.2"), MultiplierSource::CustomMarkup)
         );
-        assert_eq!(multiplier(z, None, None), (dec("1.107"), MultiplierSource::Zone));
+        assert_eq!(
+            multiplier(z, None, None),
+            (dec("1.107"), MultiplierSource::Zone)
+        );
         // A state with no zone (a territory, say) prices at the US average.
         assert_eq!(
             multiplier(None, None, None),
@@ -562,7 +629,10 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert!(e.get("item0").unwrap().contains("Item 1 quantity must be a number"));
+        assert!(e
+            .get("item0")
+            .unwrap()
+            .contains("Item 1 quantity must be a number"));
         assert!(e.get("discount_pct").unwrap().contains("between 0 and 100"));
         assert!(e.get("tax_pct").unwrap().contains("must be a number"));
         assert!(e.get("price_override").unwrap().contains("between 0"));
@@ -593,7 +663,14 @@ mod tests {
         let small = take_off(&typical_drawing(10_000.0), 1, &c);
         let big = take_off(&typical_drawing(87_120.0), 1, &c);
         let at = |t: &TakeOff, m: &str| {
-            price(t, &c, (dec(m), MultiplierSource::Zone), &ValidTerms::default(), None).total
+            price(
+                t,
+                &c,
+                (dec(m), MultiplierSource::Zone),
+                &ValidTerms::default(),
+                None,
+            )
+            .total
         };
         assert!(at(&big, "1.0") > at(&small, "1.0"));
         assert!(at(&small, "1.107") > at(&small, "0.869"));
@@ -604,9 +681,11 @@ mod tests {
         // Austin depot to a property 0.1° north: 6.9 mi straight, × 1.25 × 2.
         let miles = round_trip_miles((30.2672, -97.7431), (30.3672, -97.7431));
         assert_eq!(miles, dec("17.3"));
-        let mut c = Catalogue::default();
-        c.depot_lat = Some(dec("30.2672"));
-        c.depot_lon = Some(dec("-97.7431"));
+        let c = Catalogue {
+            depot_lat: Some(dec("30.2672")),
+            depot_lon: Some(dec("-97.7431")),
+            ..Default::default()
+        };
         let p = price(
             &square_100(),
             &c,

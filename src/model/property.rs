@@ -178,7 +178,10 @@ impl PetForm {
                 parse_in_range(&self.weight_lb, "Weight", "1", "300").map(Some),
             )
         };
-        let collar = e.check("collar_model", optional_text(&self.collar_model, "Collar model", 80));
+        let collar = e.check(
+            "collar_model",
+            optional_text(&self.collar_model, "Collar model", 80),
+        );
         let battery = if self.battery_installed.trim().is_empty() {
             Some(None)
         } else {

@@ -90,6 +90,7 @@ pub struct QuoteDetail {
     pub zone_name: Option<String>,
     /// The plan has approval workflows.
     pub workflow: bool,
+    pub can_edit: bool,
     /// A manager approved this version for sending.
     pub manager_approved: bool,
     pub can_approve: bool,
@@ -100,6 +101,55 @@ pub struct QuoteDetail {
     pub link_expires_at: Option<DateTime<Utc>>,
     pub versions: Vec<(i32, Decimal, DateTime<Utc>)>,
     pub map_tiles: Option<String>,
+}
+
+/// A quote line as the customer sees it (no costs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerLine {
+    pub description: String,
+    pub qty: Decimal,
+    pub unit: String,
+    pub unit_price: Decimal,
+    pub total: Decimal,
+}
+
+/// The customer's copy of the numbers: prices and the fence comparison,
+/// never the installer's costs or margin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerPrice {
+    pub lines: Vec<CustomerLine>,
+    pub subtotal: Decimal,
+    pub discount: Decimal,
+    pub net: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub fences: Vec<super::pricing::FenceCompare>,
+    pub per_year: Decimal,
+}
+
+impl From<&Priced> for CustomerPrice {
+    fn from(p: &Priced) -> Self {
+        CustomerPrice {
+            lines: p
+                .lines
+                .iter()
+                .map(|l| CustomerLine {
+                    description: l.description.clone(),
+                    qty: l.qty,
+                    unit: l.unit.clone(),
+                    unit_price: l.unit_price,
+                    total: l.total,
+                })
+                .collect(),
+            subtotal: p.subtotal,
+            discount: p.subtotal - p.net,
+            net: p.net,
+            tax: p.tax,
+            total: p.total,
+            fences: p.fences.clone(),
+            per_year: p.per_year,
+        }
+    }
 }
 
 /// What a customer sees through an approval link: this one quote only.
@@ -113,7 +163,7 @@ pub struct PublicQuote {
     pub status: QuoteStatus,
     pub customer_name: String,
     pub address: String,
-    pub priced: Priced,
+    pub price: CustomerPrice,
     pub boundary_ft: Decimal,
     pub pets: i64,
     pub notes: String,

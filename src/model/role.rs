@@ -79,7 +79,10 @@ impl Role {
 
     /// Start and complete jobs and add their photos.
     pub fn works_jobs(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin | Role::Dispatcher | Role::Crew)
+        matches!(
+            self,
+            Role::Owner | Role::Admin | Role::Dispatcher | Role::Crew
+        )
     }
 }
 

@@ -133,9 +133,16 @@ fn public_tenant_path(path: &str) -> bool {
     matches!(
         path,
         "/login" | "/forgot-password" | "/favicon.ico" | "/auth/handoff" | "/brand/logo"
-    ) || ["/reset-password", "/invite/", "/pkg/", "/static/", "/api/", "/q/"]
-        .iter()
-        .any(|p| path.starts_with(p))
+    ) || [
+        "/reset-password",
+        "/invite/",
+        "/pkg/",
+        "/static/",
+        "/api/",
+        "/q/",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
 }
 
 /// The request's host: `X-Forwarded-Host` only from a configured proxy.

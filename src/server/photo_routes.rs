@@ -26,9 +26,8 @@ pub async fn upload_photo(
     mut form: Multipart,
 ) -> Response {
     let page = format!("/jobs/{job_id}");
-    let back = |msg: &str| {
-        Redirect::to(&format!("{page}?photo_error={}", urlencode(msg))).into_response()
-    };
+    let back =
+        |msg: &str| Redirect::to(&format!("{page}?photo_error={}", urlencode(msg))).into_response();
     let member = match cx.member_who(crate::model::Role::works_jobs, "add photos") {
         Ok(m) => m.id,
         Err(AppError::Unauthorized) => return Redirect::to("/login").into_response(),
@@ -101,10 +100,11 @@ pub async fn upload_photo(
     let mut processed = Vec::new();
     for bytes in files {
         let size = bytes.len();
-        let result = tokio::task::spawn_blocking(move || photos::process(&bytes).map(|p| (p, bytes)))
-            .await
-            .map_err(|_| "That photo could not be processed.".to_string())
-            .and_then(|r| r);
+        let result =
+            tokio::task::spawn_blocking(move || photos::process(&bytes).map(|p| (p, bytes)))
+                .await
+                .map_err(|_| "That photo could not be processed.".to_string())
+                .and_then(|r| r);
         match result {
             Ok((p, bytes)) => processed.push((Uuid::new_v4(), p, bytes, size)),
             Err(msg) => return back(&msg),
@@ -116,7 +116,9 @@ pub async fn upload_photo(
     for (id, p, bytes, _) in &processed {
         let stored = async {
             storage.put(&key(org, "photos", *id), bytes.clone()).await?;
-            storage.put(&key(org, "photo-thumbs", *id), p.thumbnail.clone()).await
+            storage
+                .put(&key(org, "photo-thumbs", *id), p.thumbnail.clone())
+                .await
         }
         .await;
         if stored.is_err() {

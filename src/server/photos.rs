@@ -53,7 +53,10 @@ pub fn process(bytes: &[u8]) -> Result<Processed, String> {
         let lon = dms(e, exif::Tag::GPSLongitude)?;
         let south = reference(e, exif::Tag::GPSLatitudeRef) == Some('S');
         let west = reference(e, exif::Tag::GPSLongitudeRef) == Some('W');
-        let (lat, lon) = (if south { -lat } else { lat }, if west { -lon } else { lon });
+        let (lat, lon) = (
+            if south { -lat } else { lat },
+            if west { -lon } else { lon },
+        );
         ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
     });
     let thumb = oriented(img.thumbnail(THUMB_PX, THUMB_PX), orientation);
@@ -121,7 +124,9 @@ mod tests {
 
     #[test]
     fn anything_else_is_refused_with_a_message() {
-        assert!(process(b"%PDF-1.7 not a photo").unwrap_err().contains("not a JPEG"));
+        assert!(process(b"%PDF-1.7 not a photo")
+            .unwrap_err()
+            .contains("not a JPEG"));
         let mut broken = png(10, 10);
         broken.truncate(40);
         assert!(process(&broken).is_err());

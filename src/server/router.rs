@@ -12,8 +12,8 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use super::config::Config;
 use super::{context, db, photo_routes, routes, AppState};
-use axum::extract::DefaultBodyLimit;
 use crate::app::{shell, App};
+use axum::extract::DefaultBodyLimit;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fenceline_session";

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use fence::server::config::{app_url_from_owner_url, Config, PlatformSettings, ThrottleSettings};
+use fence::server::storage::StorageSettings;
 use fence::server::{router, AppState};
 use leptos::config::LeptosOptions;
 use reqwest::header::ORIGIN;
@@ -117,6 +118,11 @@ impl TestApp {
                 ..PlatformSettings::default()
             },
             throttle: ThrottleSettings::default(),
+            storage: StorageSettings {
+                dir: format!("target/test-objects/{db}"),
+                ..StorageSettings::default()
+            },
+            map_tile_url: None,
         };
         tweak(&mut config);
         let options = LeptosOptions::builder()
@@ -162,6 +168,7 @@ impl TestApp {
         .execute(&mut admin)
         .await
         .unwrap();
+        let _ = std::fs::remove_dir_all(format!("target/test-objects/{}", self.db));
     }
 
     pub fn host(&self, sub: Option<&str>) -> String {

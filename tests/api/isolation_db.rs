@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::helpers::{Tenant, TestApp};
 
 /// Tenant tables and their key column.
-const TABLES: [(&str, &str); 7] = [
+const TABLES: [(&str, &str); 17] = [
     ("organizations", "id"),
     ("users", "org_id"),
     ("invitations", "org_id"),
@@ -17,6 +17,16 @@ const TABLES: [(&str, &str); 7] = [
     ("outbox", "org_id"),
     ("customers", "org_id"),
     ("audit_events", "org_id"),
+    ("catalogues", "org_id"),
+    ("zone_overrides", "org_id"),
+    ("properties", "org_id"),
+    ("pets", "org_id"),
+    ("quotes", "org_id"),
+    ("quote_versions", "org_id"),
+    ("quote_links", "org_id"),
+    ("jobs", "org_id"),
+    ("job_events", "org_id"),
+    ("photos", "org_id"),
 ];
 
 async fn fixture() -> (TestApp, Tenant, Tenant) {
@@ -41,6 +51,8 @@ async fn fixture() -> (TestApp, Tenant, Tenant) {
             )
             .await;
         assert_eq!(r.status(), 200);
+        // A row in every trade table.
+        crate::trade::full_flow(&app, t).await;
     }
     (app, a, b)
 }
@@ -200,6 +212,7 @@ async fn tenant_a_cannot_create_rows_for_tenant_b() {
         format!("insert into outbox (org_id, id, to_email, subject, body) values ('{}', gen_random_uuid(), 'x@x.example', 's', 'b')", b.org_id),
         format!("insert into invitations (org_id, id, email, role, token_hash, expires_at) values ('{}', gen_random_uuid(), 'x@x.example', 'admin', 'h', now() + interval '1 day')", b.org_id),
         format!("insert into org_logos (org_id, content_type, bytes) values ('{}', 'image/png', '\\x00')", b.org_id),
+        format!("insert into zone_overrides (org_id, state_code, multiplier) values ('{}', 'CA', 2)", b.org_id),
     ];
     for sql in &attempts {
         let mut tx = as_tenant(&pool, a.org_id).await;
@@ -245,6 +258,29 @@ async fn tenant_a_cannot_change_or_delete_tenant_bs_rows() {
         format!("delete from users where org_id = '{}'", b.org_id),
         format!("delete from invitations where org_id = '{}'", b.org_id),
         format!(
+            "update quotes set total = 0, status = 'approved' where org_id = '{}'",
+            b.org_id
+        ),
+        format!(
+            "update jobs set status = 'paid' where org_id = '{}'",
+            b.org_id
+        ),
+        format!(
+            "update properties set drawing = '{{}}' where org_id = '{}'",
+            b.org_id
+        ),
+        format!(
+            "update quote_links set expires_at = now() + interval '10 years' where org_id = '{}'",
+            b.org_id
+        ),
+        format!(
+            "update catalogues set data = '{{}}' where org_id = '{}'",
+            b.org_id
+        ),
+        format!("delete from pets where org_id = '{}'", b.org_id),
+        format!("delete from photos where org_id = '{}'", b.org_id),
+        format!("delete from zone_overrides where org_id = '{}'", b.org_id),
+        format!(
             "update customers set org_id = '{}' where org_id = '{}'",
             b.org_id, a.org_id
         ),
@@ -272,7 +308,7 @@ async fn tenant_a_cannot_change_or_delete_tenant_bs_rows() {
     .execute(&mut *tx)
     .await
     .unwrap();
-    assert_eq!(r.rows_affected(), 1);
+    assert_eq!(r.rows_affected(), 2, "A's two customers");
     app.cleanup().await;
 }
 

@@ -14,3 +14,5 @@ mod isolation_http;
 mod repos;
 mod signup;
 mod team;
+mod trade;
+mod trade_isolation;

@@ -61,6 +61,8 @@ pub fn Header(shell: Shell) -> impl IntoView {
                         <nav aria-label="Main">
                             <A href="/" exact=true>"Dashboard"</A>
                             <A href="/customers">"Customers"</A>
+                            <A href="/quotes">"Quotes"</A>
+                            <A href="/jobs">"Jobs"</A>
                             {manages.then(|| view! { <A href="/settings">"Settings"</A> })}
                         </nav>
                         <div class="who">

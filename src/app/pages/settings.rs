@@ -2,10 +2,12 @@
 //! section forms are shared with the onboarding wizard.
 
 mod plan;
+mod pricebook;
 mod sections;
 mod team;
 
 pub use plan::*;
+pub use pricebook::*;
 pub use sections::*;
 pub use team::*;
 
@@ -24,6 +26,7 @@ pub fn SettingsTabs() -> impl IntoView {
         <nav class="tabs settings-tabs" aria-label="Settings">
             <A href="/settings" exact=true>"Company"</A>
             <A href="/settings/team">"Team"</A>
+            <A href="/settings/pricebook">"Price book"</A>
             <A href="/settings/plan">"Plan"</A>
         </nav>
     }

@@ -186,10 +186,19 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobRec>, AppError
     .map_err(internal)
 }
 
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    from_status: Option<String>,
+    to_status: String,
+    by_name: Option<String>,
+    note: String,
+    at: DateTime<Utc>,
+}
+
 pub async fn events(tx: &mut TenantTx, id: Uuid) -> Result<Vec<JobEvent>, AppError> {
     let org = tx.org_id();
-    let rows: Vec<(Option<String>, String, Option<String>, String, DateTime<Utc>)> = sqlx::query_as(
-        "select e.from_status, e.to_status, u.name, e.note, e.at from job_events e
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "select e.from_status, e.to_status, u.name as by_name, e.note, e.at from job_events e
            left join users u on u.org_id = e.org_id and u.id = e.by_user
           where e.org_id = $1 and e.job_id = $2 order by e.at, e.id",
     )
@@ -200,22 +209,34 @@ pub async fn events(tx: &mut TenantTx, id: Uuid) -> Result<Vec<JobEvent>, AppErr
     .map_err(internal)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(from, to, by, note, at)| {
+        .filter_map(|r| {
             Some(JobEvent {
-                from: from.and_then(|f| JobStatus::parse(&f)),
-                to: JobStatus::parse(&to)?,
-                by,
-                note,
-                at,
+                from: r.from_status.and_then(|f| JobStatus::parse(&f)),
+                to: JobStatus::parse(&r.to_status)?,
+                by: r.by_name,
+                note: r.note,
+                at: r.at,
             })
         })
         .collect())
 }
 
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: Uuid,
+    number: i32,
+    status: String,
+    customer_name: String,
+    street: String,
+    city: String,
+    scheduled_for: Option<NaiveDate>,
+    total: Decimal,
+}
+
 pub async fn list(tx: &mut TenantTx, status: Option<JobStatus>) -> Result<Vec<JobRow>, AppError> {
     let org = tx.org_id();
-    let rows: Vec<(Uuid, i32, String, String, String, String, Option<NaiveDate>, Decimal)> = sqlx::query_as(
-        "select j.id, j.number, j.status, c.name, p.street, p.city, j.scheduled_for, j.total
+    let rows: Vec<ListRow> = sqlx::query_as(
+        "select j.id, j.number, j.status, c.name as customer_name, p.street, p.city, j.scheduled_for, j.total
            from jobs j
            join customers c on c.org_id = j.org_id and c.id = j.customer_id
            join properties p on p.org_id = j.org_id and p.id = j.property_id
@@ -233,14 +254,14 @@ pub async fn list(tx: &mut TenantTx, status: Option<JobStatus>) -> Result<Vec<Jo
         .into_iter()
         .filter_map(|r| {
             Some(JobRow {
-                id: r.0,
-                number: r.1,
-                status: JobStatus::parse(&r.2)?,
-                customer_name: r.3,
-                street: r.4,
-                city: r.5,
-                scheduled_for: r.6,
-                total: r.7,
+                id: r.id,
+                number: r.number,
+                status: JobStatus::parse(&r.status)?,
+                customer_name: r.customer_name,
+                street: r.street,
+                city: r.city,
+                scheduled_for: r.scheduled_for,
+                total: r.total,
             })
         })
         .collect())
@@ -283,33 +304,45 @@ pub async fn add_photo(tx: &mut TenantTx, p: &NewPhoto<'_>) -> Result<bool, AppE
     Ok(r.rows_affected() == 1)
 }
 
+#[derive(sqlx::FromRow)]
+struct PhotoRow {
+    id: Uuid,
+    kind: String,
+    width: i32,
+    height: i32,
+    size_bytes: i32,
+    taken_at: Option<DateTime<Utc>>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    uploaded_by: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
 pub async fn photos(tx: &mut TenantTx, job_id: Uuid) -> Result<Vec<PhotoInfo>, AppError> {
     let org = tx.org_id();
-    #[allow(clippy::type_complexity)]
-    let rows: Vec<(Uuid, String, i32, i32, i32, Option<DateTime<Utc>>, Option<f64>, Option<f64>, Option<String>, DateTime<Utc>)> =
-        sqlx::query_as(
-            "select p.id, p.kind, p.width, p.height, p.size_bytes, p.taken_at, p.lat, p.lon, u.name, p.created_at
-               from photos p left join users u on u.org_id = p.org_id and u.id = p.uploaded_by
-              where p.org_id = $1 and p.job_id = $2 order by p.created_at, p.id",
-        )
-        .bind(org)
-        .bind(job_id)
-        .fetch_all(tx.conn())
-        .await
-        .map_err(internal)?;
+    let rows: Vec<PhotoRow> = sqlx::query_as(
+        "select p.id, p.kind, p.width, p.height, p.size_bytes, p.taken_at, p.lat, p.lon, u.name as uploaded_by, p.created_at
+           from photos p left join users u on u.org_id = p.org_id and u.id = p.uploaded_by
+          where p.org_id = $1 and p.job_id = $2 order by p.created_at, p.id",
+    )
+    .bind(org)
+    .bind(job_id)
+    .fetch_all(tx.conn())
+    .await
+    .map_err(internal)?;
     Ok(rows
         .into_iter()
         .map(|r| PhotoInfo {
-            id: r.0,
-            kind: r.1,
-            width: r.2,
-            height: r.3,
-            size_bytes: r.4,
-            taken_at: r.5,
-            lat: r.6,
-            lon: r.7,
-            uploaded_by: r.8,
-            created_at: r.9,
+            id: r.id,
+            kind: r.kind,
+            width: r.width,
+            height: r.height,
+            size_bytes: r.size_bytes,
+            taken_at: r.taken_at,
+            lat: r.lat,
+            lon: r.lon,
+            uploaded_by: r.uploaded_by,
+            created_at: r.created_at,
         })
         .collect())
 }

@@ -44,6 +44,7 @@ struct SettingsRow {
     status: String,
     seats: Option<i32>,
     seats_used: i64,
+    jobs_used: i64,
     monthly_jobs_limit: Option<i32>,
     trial_ends_at: chrono::DateTime<chrono::Utc>,
     trial_days_left: i64,
@@ -58,6 +59,8 @@ pub async fn settings(tx: &mut TenantTx) -> Result<OrgSettings, AppError> {
                 o.home_state::text as home_state, o.custom_markup::text as custom_markup,
                 z.base_multiplier::text as zone_multiplier, o.plan, o.status, o.seats,
                 (select count(*) from users u where u.org_id = o.id) as seats_used,
+                (select count(*) from jobs j where j.org_id = o.id
+                    and j.created_at >= date_trunc('month', now())) as jobs_used,
                 o.monthly_jobs_limit, o.trial_ends_at,
                 greatest(0, ceil(extract(epoch from o.trial_ends_at - now()) / 86400))::bigint as trial_days_left,
                 o.custom_domain, o.custom_domain_verified
@@ -83,6 +86,7 @@ pub async fn settings(tx: &mut TenantTx) -> Result<OrgSettings, AppError> {
         status: r.status,
         seats: r.seats,
         seats_used: r.seats_used,
+        jobs_used: r.jobs_used,
         monthly_jobs_limit: r.monthly_jobs_limit,
         trial_ends_at: r.trial_ends_at,
         trial_days_left: r.trial_days_left,

@@ -83,19 +83,23 @@ pub async fn multiplier_for(
     state: &str,
 ) -> Result<(Decimal, MultiplierSource, Option<String>), AppError> {
     let org = tx.org_id();
-    let (base, zone_name, over, markup): (Option<Decimal>, Option<String>, Option<Decimal>, Option<Decimal>) =
-        sqlx::query_as(
-            "select z.base_multiplier, z.zone_name, o.multiplier, org.custom_markup
+    let (base, zone_name, over, markup): (
+        Option<Decimal>,
+        Option<String>,
+        Option<Decimal>,
+        Option<Decimal>,
+    ) = sqlx::query_as(
+        "select z.base_multiplier, z.zone_name, o.multiplier, org.custom_markup
                from organizations org
                left join shared.pricing_zones z on z.state_code = $2
                left join zone_overrides o on o.org_id = org.id and o.state_code = $2
               where org.id = $1",
-        )
-        .bind(org)
-        .bind(state)
-        .fetch_one(tx.conn())
-        .await
-        .map_err(internal)?;
+    )
+    .bind(org)
+    .bind(state)
+    .fetch_one(tx.conn())
+    .await
+    .map_err(internal)?;
     let (m, source) = multiplier(base, over, markup);
     Ok((m, source, zone_name))
 }

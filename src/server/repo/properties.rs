@@ -149,7 +149,10 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Property>, AppErr
     }))
 }
 
-pub async fn for_customer(tx: &mut TenantTx, customer_id: Uuid) -> Result<Vec<PropertyRow>, AppError> {
+pub async fn for_customer(
+    tx: &mut TenantTx,
+    customer_id: Uuid,
+) -> Result<Vec<PropertyRow>, AppError> {
     let org = tx.org_id();
     let rows: Vec<(Uuid, String, String, String, String, i64)> = sqlx::query_as(
         "select p.id, p.label, p.street, p.city, p.state::text,

@@ -128,17 +128,21 @@ pub async fn get(tx: &mut TenantTx, id: Uuid, lock: bool) -> Result<Option<Quote
 
 pub async fn version(tx: &mut TenantTx, id: Uuid, version: i32) -> Result<Version, AppError> {
     let org = tx.org_id();
-    let (drawing, terms, takeoff, priced): (Json<Drawing>, Json<QuoteTerms>, Json<TakeOff>, Json<Priced>) =
-        sqlx::query_as(
-            "select drawing, terms, takeoff, priced from quote_versions
+    let (drawing, terms, takeoff, priced): (
+        Json<Drawing>,
+        Json<QuoteTerms>,
+        Json<TakeOff>,
+        Json<Priced>,
+    ) = sqlx::query_as(
+        "select drawing, terms, takeoff, priced from quote_versions
               where org_id = $1 and quote_id = $2 and version = $3",
-        )
-        .bind(org)
-        .bind(id)
-        .bind(version)
-        .fetch_one(tx.conn())
-        .await
-        .map_err(internal)?;
+    )
+    .bind(org)
+    .bind(id)
+    .bind(version)
+    .fetch_one(tx.conn())
+    .await
+    .map_err(internal)?;
     Ok(Version {
         drawing: drawing.0,
         terms: terms.0,
@@ -164,7 +168,12 @@ pub async fn versions(
 }
 
 /// Records a new version and returns the quote to draft (old links die).
-pub async fn revise(tx: &mut TenantTx, id: Uuid, version: i32, total: Decimal) -> Result<(), AppError> {
+pub async fn revise(
+    tx: &mut TenantTx,
+    id: Uuid,
+    version: i32,
+    total: Decimal,
+) -> Result<(), AppError> {
     let org = tx.org_id();
     sqlx::query(
         "update quotes set version = $3, total = $4, status = 'draft', manager_approved_version = null,
@@ -194,7 +203,12 @@ pub async fn set_status(tx: &mut TenantTx, id: Uuid, status: QuoteStatus) -> Res
     Ok(())
 }
 
-pub async fn manager_approve(tx: &mut TenantTx, id: Uuid, version: i32, by: Uuid) -> Result<(), AppError> {
+pub async fn manager_approve(
+    tx: &mut TenantTx,
+    id: Uuid,
+    version: i32,
+    by: Uuid,
+) -> Result<(), AppError> {
     let org = tx.org_id();
     sqlx::query(
         "update quotes set status = 'draft', manager_approved_version = $3, manager_approved_by = $4,
@@ -234,14 +248,26 @@ pub async fn decide(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    id: Uuid,
+    number: i32,
+    status: String,
+    version: i32,
+    total: Decimal,
+    customer_name: String,
+    street: String,
+    updated_at: DateTime<Utc>,
+}
+
 pub async fn list(
     tx: &mut TenantTx,
     status: Option<QuoteStatus>,
     property_id: Option<Uuid>,
 ) -> Result<Vec<QuoteRow>, AppError> {
     let org = tx.org_id();
-    let rows: Vec<(Uuid, i32, String, i32, Decimal, String, String, DateTime<Utc>)> = sqlx::query_as(
-        "select q.id, q.number, q.status, q.version, q.total, c.name, p.street, q.updated_at
+    let rows: Vec<ListRow> = sqlx::query_as(
+        "select q.id, q.number, q.status, q.version, q.total, c.name as customer_name, p.street, q.updated_at
            from quotes q
            join customers c on c.org_id = q.org_id and c.id = q.customer_id
            join properties p on p.org_id = q.org_id and p.id = q.property_id
@@ -258,14 +284,14 @@ pub async fn list(
     Ok(rows
         .into_iter()
         .map(|r| QuoteRow {
-            id: r.0,
-            number: r.1,
-            status: QuoteStatus::parse(&r.2),
-            version: r.3,
-            total: r.4,
-            customer_name: r.5,
-            street: r.6,
-            updated_at: r.7,
+            id: r.id,
+            number: r.number,
+            status: QuoteStatus::parse(&r.status),
+            version: r.version,
+            total: r.total,
+            customer_name: r.customer_name,
+            street: r.street,
+            updated_at: r.updated_at,
         })
         .collect())
 }
@@ -303,7 +329,10 @@ pub async fn add_link(
 }
 
 /// The quote a live link opens, and when the link expires.
-pub async fn by_link(tx: &mut TenantTx, hash: &[u8]) -> Result<Option<(Uuid, DateTime<Utc>)>, AppError> {
+pub async fn by_link(
+    tx: &mut TenantTx,
+    hash: &[u8],
+) -> Result<Option<(Uuid, DateTime<Utc>)>, AppError> {
     let org = tx.org_id();
     sqlx::query_as(
         "select quote_id, expires_at from quote_links
@@ -317,7 +346,10 @@ pub async fn by_link(tx: &mut TenantTx, hash: &[u8]) -> Result<Option<(Uuid, Dat
 }
 
 /// When the quote's live link expires, if it has one.
-pub async fn live_link_expiry(tx: &mut TenantTx, quote_id: Uuid) -> Result<Option<DateTime<Utc>>, AppError> {
+pub async fn live_link_expiry(
+    tx: &mut TenantTx,
+    quote_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, AppError> {
     let org = tx.org_id();
     sqlx::query_scalar(
         "select max(expires_at) from quote_links

@@ -70,6 +70,7 @@ pub fn CustomerPage() -> impl IntoView {
                                     <dt>"Added"</dt><dd>{c.created_at.format("%b %-d, %Y").to_string()}</dd>
                                 </dl>
                             </section>
+                            <crate::app::pages::CustomerProperties customer_id=c.id/>
                         }.into_any(),
                     }
                 })}

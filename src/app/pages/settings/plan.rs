@@ -24,7 +24,7 @@ pub fn PlanPage() -> impl IntoView {
                         Ok(s) => {
                             let info = s.plan.info();
                             let seats = s.seats.map(|n| format!("{} of {n}", s.seats_used)).unwrap_or_else(|| format!("{} (unlimited)", s.seats_used));
-                            let jobs = s.monthly_jobs_limit.map(|n| format!("{n} a month")).unwrap_or_else(|| "Unlimited".into());
+                            let jobs = s.monthly_jobs_limit.map(|n| format!("{} of {n} this month", s.jobs_used)).unwrap_or_else(|| format!("{} this month (unlimited)", s.jobs_used));
                             view! {
                                 <section class="card plan-current">
                                     <h2>{format!("{} plan", info.name)}<span class=format!("pill {}", s.status)>{s.status.clone()}</span></h2>
@@ -34,7 +34,7 @@ pub fn PlanPage() -> impl IntoView {
                                     })}
                                     <dl class="limits">
                                         <dt>"Users"</dt><dd>{seats}</dd>
-                                        <dt>"Jobs"</dt><dd>{jobs}</dd>
+                                        <dt>"Jobs"</dt><dd data-testid="jobs-usage">{jobs}</dd>
                                     </dl>
                                     <ul>{info.highlights.iter().map(|h| view! { <li>{*h}</li> }).collect_view()}</ul>
                                 </section>

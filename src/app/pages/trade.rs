@@ -1,0 +1,9 @@
+//! The trade: properties and their boundaries, quotes, jobs.
+
+mod jobs;
+mod properties;
+mod quotes;
+
+pub use jobs::*;
+pub use properties::*;
+pub use quotes::*;
