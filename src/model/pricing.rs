@@ -462,6 +462,54 @@ pub fn price_drawing(
     (t, p)
 }
 
+/// The benchmark's input: an `n`-point round boundary of about 940 ft, a
+/// lead, two crossings, two manual items, a discount and tax.
+pub fn bench_input(n: usize) -> (Catalogue, super::takeoff::Drawing, ValidTerms) {
+    use super::takeoff::{Drawing, Pt};
+    let boundary = (0..n)
+        .map(|i| {
+            let a = i as f64 / n as f64 * std::f64::consts::TAU;
+            Pt::new(150.0 * a.cos(), 150.0 * a.sin())
+        })
+        .collect();
+    let d = Drawing {
+        boundary,
+        transmitter: Some(Pt::new(0.0, 0.0)),
+        lead: vec![Pt::new(0.0, 150.0)],
+        crossings: vec![
+            [Pt::new(140.0, -20.0), Pt::new(160.0, -20.0)],
+            [Pt::new(-160.0, 10.0), Pt::new(-140.0, 10.0)],
+        ],
+        width_ft: 400.0,
+        ..Default::default()
+    };
+    let terms = QuoteTerms {
+        items: vec![
+            ManualItem {
+                description: "Garden exclusion".into(),
+                qty: "1".into(),
+                unit_price: "120".into(),
+            },
+            ManualItem {
+                description: "Extra training visit".into(),
+                qty: "2".into(),
+                unit_price: "75".into(),
+            },
+        ],
+        discount_pct: "5".into(),
+        tax_pct: "8.25".into(),
+        ..Default::default()
+    }
+    .validate()
+    .expect("valid bench terms");
+    let c = Catalogue {
+        depot_lat: Some(Decimal::new(302672, 4)),
+        depot_lon: Some(Decimal::new(-977431, 4)),
+        ..Default::default()
+    };
+    (c, d, terms)
+}
+
 /// Whether a quote needs a manager before it is sent: the tenant's plan has
 /// approval workflows and the discount (or override) passes its threshold.
 pub fn needs_manager_approval(p: &Priced, c: &Catalogue, workflow_enabled: bool) -> bool {

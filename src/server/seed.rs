@@ -141,6 +141,7 @@ pub async fn run(state: &AppState) -> Result<Seeded, String> {
     let mut tx = TenantTx::begin(pool, org_id)
         .await
         .map_err(|e| e.to_string())?;
+    let mut first = None;
     for (name, email, phone, street, city, st, zip) in SAMPLE {
         let form = CustomerForm {
             name: name.into(),
@@ -153,7 +154,13 @@ pub async fn run(state: &AppState) -> Result<Seeded, String> {
             notes: String::new(),
         };
         let valid = form.validate().map_err(|e| format!("{e:?}"))?;
-        repo::customers::insert(&mut tx, owner_id, &valid)
+        let id = repo::customers::insert(&mut tx, owner_id, &valid)
+            .await
+            .map_err(|e| e.to_string())?;
+        first.get_or_insert(id);
+    }
+    if let Some(customer) = first {
+        seed_trade(&mut tx, owner_id, customer)
             .await
             .map_err(|e| e.to_string())?;
     }
@@ -178,6 +185,79 @@ pub async fn run(state: &AppState) -> Result<Seeded, String> {
     }
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(s)
+}
+
+/// A property with a drawn boundary, a pet and a draft quote, so the
+/// designer and the live quote have something to show.
+async fn seed_trade(
+    tx: &mut TenantTx,
+    owner_id: Uuid,
+    customer: Uuid,
+) -> Result<(), crate::error::AppError> {
+    use crate::model::pricing::QuoteTerms;
+    use crate::model::{Drawing, Layout, PetForm, PropertyForm, Pt};
+    let property = PropertyForm {
+        street: "1804 W 34th St".into(),
+        city: "Austin".into(),
+        state: "TX".into(),
+        zip: "78703".into(),
+        lot_sqft: "17500".into(),
+        notes: "Gate code 4410. Sprinkler heads along the east fence.".into(),
+        ..Default::default()
+    }
+    .validate()?;
+    let pid = repo::properties::insert(tx, customer, &property).await?;
+    let pet = PetForm {
+        name: "Biscuit".into(),
+        breed: "Labrador".into(),
+        weight_lb: "68".into(),
+        collar_model: "PetSafe PIF-275".into(),
+        battery_installed: "2026-09-15".into(),
+    }
+    .validate()?;
+    repo::properties::add_pet(tx, pid, &pet).await?;
+    let p = |x: f64, y: f64| Pt::new(x, y);
+    let drawing = Drawing {
+        boundary: vec![
+            p(-70.0, -55.0),
+            p(65.0, -60.0),
+            p(75.0, 20.0),
+            p(60.0, 70.0),
+            p(-20.0, 75.0),
+            p(-72.0, 60.0),
+        ],
+        transmitter: Some(p(-10.0, 10.0)),
+        lead: vec![p(-10.0, 40.0), p(-15.0, 74.0)],
+        crossings: vec![[p(-72.0, 20.0), p(-71.0, 34.0)]],
+        layout: Layout::Perimeter,
+        width_ft: 200.0,
+    };
+    repo::properties::set_drawing(tx, pid, &drawing).await?;
+    let prop = repo::properties::get(tx, pid)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let pc = super::quoting::context(tx, &prop.state).await?;
+    let terms = QuoteTerms {
+        tax_pct: "8.25".into(),
+        notes: "Includes two follow-up training visits.".into(),
+        ..Default::default()
+    };
+    let valid = terms.validate()?;
+    let (takeoff, priced) = super::quoting::compute(&pc, &prop, &drawing, &valid);
+    repo::quotes::create(
+        tx,
+        owner_id,
+        pid,
+        customer,
+        &repo::quotes::Version {
+            drawing,
+            terms,
+            takeoff,
+            priced,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 async fn seed_admin(config: &Config, s: &Seeded) -> Result<(), String> {

@@ -122,7 +122,7 @@ pub fn JobPage() -> impl IntoView {
                                     <h1>{format!("Job J-{} ", j.number)}<span class=format!("pill {}", j.status.code()) data-testid="job-status">{j.status.label()}</span></h1>
                                 </div>
                                 <FormError errors/>
-                                <div class="grid-2">
+                                <div class="grid2">
                                     <section class="card details">
                                         <dl>
                                             <dt>"Customer"</dt><dd><A href=format!("/customers/{}", j.customer_id)>{j.customer_name.clone()}</A>

@@ -237,7 +237,7 @@ pub fn PropertyPage() -> impl IntoView {
                                     </div>
                                 </div>
                                 <FormError errors=quote_errors/>
-                                <div class="grid-2">
+                                <div class="grid2">
                                     <section class="card details">
                                         <dl>
                                             <dt>"Address"</dt><dd>{p.street.clone()}<br/>{format!("{}, {} {}", p.city, p.state, p.zip)}</dd>

@@ -1,0 +1,206 @@
+import { test, expect, Page } from '@playwright/test';
+import { deflateSync } from 'node:zlib';
+
+// The installer's trade, desktop and phone (JavaScript on: the boundary
+// designer and the live quote need it): customer and property -> draw the
+// boundary -> quote with live totals -> approval link in a fresh browser
+// context -> job -> before/after photos -> completed.
+
+const PORT = process.env.BASE_PORT ?? '3100';
+const base = (sub?: string) => `http://${sub ? sub + '.' : ''}localhost:${PORT}`;
+const PASSWORD = 'a fine long password';
+
+/** A real PNG image (a green square), built here so no fixture file is needed. */
+function png(size: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const sum = Buffer.alloc(4); sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0); ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(size * 3, 0x5a)]);
+  const raw = Buffer.concat(Array.from({ length: size }, () => row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+const PNG = png(64);
+
+async function ready(page: Page) {
+  await page.waitForLoadState('load');
+  await page.waitForSelector('body[data-hydrated]');
+}
+
+/** Clicks the plan at fractions of its width and height. */
+async function tapPlan(page: Page, fx: number, fy: number) {
+  const box = (await page.getByTestId('plan').boundingBox())!;
+  await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+}
+
+async function dragPlan(page: Page, from: [number, number], to: [number, number]) {
+  const box = (await page.getByTestId('plan').boundingBox())!;
+  await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * (from[0] + to[0]) / 2, box.y + box.height * (from[1] + to[1]) / 2, { steps: 4 });
+  await page.mouse.move(box.x + box.width * to[0], box.y + box.height * to[1], { steps: 4 });
+  await page.mouse.up();
+}
+
+const boundaryFt = async (page: Page) =>
+  Number((await page.getByTestId('lengths').innerText()).match(/Boundary (\d+) ft/)![1]);
+
+test('a lead becomes a quoted, approved, photo-verified job', async ({ page, browser }, info) => {
+  test.skip(info.project.use.javaScriptEnabled === false, 'the boundary designer and live quote need JavaScript');
+  const sub = `t-${info.project.name}-${Date.now().toString(36)}`.slice(0, 30).replace(/-+$/, '');
+
+  // A business on the Growth plan (signup itself is covered by flow.spec).
+  const r = await page.request.post(base() + '/api/signup', {
+    headers: { Origin: base() },
+    form: {
+      'form[company]': `Trade Co ${info.project.name}`, 'form[subdomain]': sub, 'form[owner_name]': 'Olive Owner',
+      'form[email]': `owner@${sub}.example`, 'form[password]': PASSWORD, 'form[plan]': 'growth',
+    },
+  });
+  expect(r.status()).toBe(200);
+  await page.goto(await r.json());
+  await ready(page);
+
+  // Customer, then the property where the fence goes.
+  await page.goto(base(sub) + '/customers/new');
+  await ready(page);
+  await page.getByLabel(/^Name/).fill('Hana Homeowner');
+  await page.getByLabel(/^Email/).fill(`hana@${sub}.example`);
+  await page.getByLabel(/^Street address/).fill('12 Oak St');
+  await page.getByLabel(/^City/).fill('Austin');
+  await page.getByLabel(/^State/).selectOption('TX');
+  await page.getByLabel(/^ZIP code/).fill('78701');
+  await page.getByRole('button', { name: 'Add customer' }).click();
+  await expect(page.getByRole('heading', { name: 'Hana Homeowner' })).toBeVisible();
+  await page.getByRole('link', { name: 'Add property' }).click();
+  await ready(page);
+  await page.getByLabel(/^Street address/).fill('12 Oak St');
+  await page.getByLabel(/^City/).fill('Austin');
+  await page.getByLabel(/^State/).selectOption('TX');
+  await page.getByLabel(/^ZIP code/).fill('787');
+  await page.getByRole('button', { name: 'Add property' }).click();
+  await expect(page.getByText('Enter a 5-digit ZIP code').first()).toBeVisible();
+  await page.getByLabel(/^ZIP code/).fill('78701');
+  await page.getByLabel(/^Lot size/).fill('21780');
+  await page.getByRole('button', { name: 'Add property' }).click();
+  await expect(page.getByRole('heading', { name: '12 Oak St' })).toBeVisible();
+  await ready(page);
+  // The ZIP code set a default location (no online service).
+  await expect(page.getByText(/30\.\d+, -97\.\d+/)).toBeVisible();
+
+  // A pet.
+  await page.getByText('Add a pet').click();
+  await page.getByLabel(/^Name/).fill('Rex');
+  await page.getByLabel(/^Weight/).fill('60');
+  await page.getByRole('button', { name: 'Add pet' }).click();
+  await expect(page.getByText('Rex', { exact: true })).toBeVisible();
+  await ready(page);
+
+  // Draw the boundary: four corners, the transmitter and the lead.
+  await tapPlan(page, 0.25, 0.2);
+  await tapPlan(page, 0.75, 0.2);
+  await tapPlan(page, 0.75, 0.8);
+  await tapPlan(page, 0.25, 0.8);
+  const drawn = await boundaryFt(page);
+  expect(drawn).toBeGreaterThan(300);
+  await page.getByRole('button', { name: 'Transmitter' }).click();
+  await tapPlan(page, 0.5, 0.9);
+  await page.getByRole('button', { name: 'Lead', exact: true }).click();
+  await tapPlan(page, 0.5, 0.8);
+  await expect(page.getByTestId('lengths')).toContainText(/lead [1-9]\d* ft/);
+  // Move a corner outwards: the loop grows at once.
+  await dragPlan(page, [0.75, 0.8], [0.9, 0.95]);
+  expect(await boundaryFt(page)).toBeGreaterThan(drawn);
+  await page.getByRole('button', { name: 'Save boundary' }).click();
+  await expect(page.getByText('Boundary saved.')).toBeVisible();
+
+  // A quote, priced live in the browser.
+  await page.getByRole('button', { name: 'New quote' }).click();
+  await page.waitForURL(/\/quotes\/[0-9a-f-]+$/);
+  await ready(page);
+  const total = page.getByTestId('total');
+  await expect(total).toContainText('$');
+  const before = await total.innerText();
+  await page.getByLabel('Discount (%)').fill('10');
+  await expect(total).not.toHaveText(before);
+  const discounted = await total.innerText();
+  await expect(page.getByTestId('margin')).toContainText('$');
+  await expect(page.getByTestId('roi')).toContainText('Wood privacy');
+  // Drag a boundary point in the quote: totals follow without saving.
+  await dragPlan(page, [0.9, 0.95], [0.97, 0.98]);
+  await expect(total).not.toHaveText(discounted);
+  // A bad number says what to fix.
+  await page.getByLabel('Tax rate (%)').fill('abc');
+  await expect(page.getByText('Tax rate must be a number').first()).toBeVisible();
+  await page.getByLabel('Tax rate (%)').fill('8.25');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('Saved as version 2.')).toBeVisible();
+  const saved = await total.innerText();
+  await page.getByRole('button', { name: 'Send to customer' }).click();
+  const link = await page.getByTestId('approval-link').inputValue();
+  expect(link).toContain(`${sub}.localhost`);
+
+  // The customer opens the link in a fresh browser (no session) and approves.
+  const customer = await browser.newContext({ ...info.project.use });
+  const cpage = await customer.newPage();
+  await cpage.goto(link);
+  await ready(cpage);
+  await expect(cpage.getByTestId('doc-total')).toHaveText(saved);
+  await expect(cpage.getByText('margin', { exact: false })).toHaveCount(0);
+  await cpage.getByRole('button', { name: /^Approve/ }).click();
+  await expect(cpage.getByText('Type your full name to approve the quote.').first()).toBeVisible();
+  await cpage.getByLabel('Type your full name to approve').fill('Hana Homeowner');
+  await cpage.getByRole('button', { name: /^Approve/ }).click();
+  await expect(cpage.getByTestId('decision')).toContainText('Approved by Hana Homeowner');
+  await customer.close();
+
+  // The installer turns it into a job.
+  await page.reload();
+  await ready(page);
+  await expect(page.getByTestId('quote-status')).toHaveText('Approved');
+  await page.getByRole('button', { name: 'Create job' }).click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]+/);
+  await ready(page);
+  await expect(page.getByTestId('job-status')).toHaveText('Approved');
+  await page.getByLabel('Day').fill('2026-12-01');
+  await page.getByRole('button', { name: 'Schedule' }).click();
+  await expect(page.getByTestId('job-status')).toHaveText('Scheduled');
+  await page.getByRole('button', { name: 'Start job' }).click();
+  await expect(page.getByTestId('job-status')).toHaveText('In progress');
+  await expect(page.getByRole('button', { name: 'Complete job' })).toBeDisabled();
+
+  // The crew's photos: a wrong file first, then before and after.
+  await page.getByLabel('Photo', { exact: true }).setInputFiles({ name: 'notes.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7') });
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await expect(page.getByText('not a JPEG, PNG or WebP photo')).toBeVisible();
+  await ready(page);
+  for (const kind of ['before', 'after']) {
+    await page.getByLabel('Photo type').selectOption(kind);
+    await page.getByLabel('Photo', { exact: true }).setInputFiles({ name: `${kind}.png`, mimeType: 'image/png', buffer: PNG });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.waitForURL(/#photos$/);
+    await ready(page);
+    await expect(page.getByAltText(`${kind} photo`)).toBeVisible();
+  }
+  await page.getByRole('button', { name: 'Complete job' }).click();
+  await expect(page.getByTestId('job-status')).toHaveText('Completed');
+  await expect(page.getByText('In progress → Completed')).toBeVisible();
+});
