@@ -94,3 +94,25 @@ ensure_browser() {
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund >/dev/null)
   fi
 }
+
+# moto's S3 server (PyPI), for the object-storage tests: in .data/venv.
+ensure_moto() {
+  if [ ! -x "$ROOT/.data/venv/bin/moto_server" ]; then
+    say "installing moto (S3 test server) into .data/venv"
+    mkdir -p "$ROOT/.data"
+    python3 -m venv "$ROOT/.data/venv"
+    "$ROOT/.data/venv/bin/pip" install -q 'moto[server]'
+  fi
+}
+
+# Starts moto on a free port with an empty bucket; sets TEST_S3_ENDPOINT,
+# TEST_S3_BUCKET and MOTO_PID.
+start_moto() {
+  local port=5111
+  while (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  "$ROOT/.data/venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$ROOT/target/moto.log" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 60); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
+  curl -sf -X PUT "http://127.0.0.1:$port/fence-test" -o /dev/null
+  export TEST_S3_ENDPOINT="http://127.0.0.1:$port" TEST_S3_BUCKET="fence-test"
+}

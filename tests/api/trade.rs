@@ -885,3 +885,53 @@ async fn estimate(
     .await;
     r.json().await.unwrap()
 }
+
+/// Photos in an S3-compatible store (moto, started by `scripts/test`): the
+/// same flow, objects under `{org_id}/photos/{file_id}` in the bucket.
+#[tokio::test]
+async fn photos_go_to_an_s3_compatible_store_when_configured() {
+    let (Ok(endpoint), Ok(bucket)) = (
+        std::env::var("TEST_S3_ENDPOINT"),
+        std::env::var("TEST_S3_BUCKET"),
+    ) else {
+        eprintln!("TEST_S3_ENDPOINT is not set: scripts/test starts moto for this test");
+        return;
+    };
+    let app = TestApp::spawn_with(|c| {
+        c.storage = fence::server::storage::StorageSettings {
+            s3_bucket: Some(bucket.clone()),
+            s3_endpoint: Some(endpoint.clone()),
+            s3_region: Some("us-east-1".into()),
+            s3_access_key_id: Some("test".into()),
+            s3_secret_access_key: Some("test".into()),
+            ..Default::default()
+        }
+    })
+    .await;
+    assert_eq!(app.state.storage.kind, "s3");
+    let t = app.signup("alpha", "growth").await;
+    let f = full_flow(&app, &t).await;
+    let r = app
+        .get(&t.client, Some(&t.sub), &format!("/photos/{}", f.photo))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(&r.bytes().await.unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    let listing = reqwest::get(format!(
+        "{endpoint}/{bucket}?list-type=2&prefix={}/",
+        t.org_id
+    ))
+    .await
+    .unwrap()
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        listing.contains(&format!("{}/photos/{}", t.org_id, f.photo)),
+        "{listing}"
+    );
+    assert!(
+        listing.contains(&format!("{}/photo-thumbs/{}", t.org_id, f.photo)),
+        "{listing}"
+    );
+    app.cleanup().await;
+}
