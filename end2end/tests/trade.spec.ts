@@ -45,13 +45,17 @@ async function ready(page: Page) {
   await page.waitForSelector('body[data-hydrated]');
 }
 
-/** Clicks the plan at fractions of its width and height. */
+/** Taps (touch projects) or clicks the plan at fractions of its size. */
 async function tapPlan(page: Page, fx: number, fy: number) {
+  await page.getByTestId('plan').scrollIntoViewIfNeeded();
   const box = (await page.getByTestId('plan').boundingBox())!;
-  await page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+  const [x, y] = [box.x + box.width * fx, box.y + box.height * fy];
+  if (test.info().project.use.hasTouch) await page.touchscreen.tap(x, y);
+  else await page.mouse.click(x, y);
 }
 
 async function dragPlan(page: Page, from: [number, number], to: [number, number]) {
+  await page.getByTestId('plan').scrollIntoViewIfNeeded();
   const box = (await page.getByTestId('plan').boundingBox())!;
   await page.mouse.move(box.x + box.width * from[0], box.y + box.height * from[1]);
   await page.mouse.down();
@@ -88,7 +92,7 @@ test('a lead becomes a quoted, approved, photo-verified job', async ({ page, bro
   await page.getByLabel(/^City/).fill('Austin');
   await page.getByLabel(/^State/).selectOption('TX');
   await page.getByLabel(/^ZIP code/).fill('78701');
-  await page.getByRole('button', { name: 'Add customer' }).click();
+  await page.getByRole('button', { name: 'Save customer' }).click();
   await expect(page.getByRole('heading', { name: 'Hana Homeowner' })).toBeVisible();
   await page.getByRole('link', { name: 'Add property' }).click();
   await ready(page);
@@ -122,9 +126,13 @@ test('a lead becomes a quoted, approved, photo-verified job', async ({ page, bro
   const drawn = await boundaryFt(page);
   expect(drawn).toBeGreaterThan(300);
   await page.getByRole('button', { name: 'Transmitter' }).click();
-  await tapPlan(page, 0.5, 0.9);
+  await expect(page.getByRole('button', { name: 'Transmitter' })).toHaveAttribute('aria-pressed', 'true');
+  await tapPlan(page, 0.5, 0.5);
+  await expect(page.locator('.plan circle.handle.tx')).toHaveCount(1);
   await page.getByRole('button', { name: 'Lead', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Lead', exact: true })).toHaveAttribute('aria-pressed', 'true');
   await tapPlan(page, 0.5, 0.8);
+  await expect(page.locator('.plan circle.handle.ld')).toHaveCount(1);
   await expect(page.getByTestId('lengths')).toContainText(/lead [1-9]\d* ft/);
   // Move a corner outwards: the loop grows at once.
   await dragPlan(page, [0.75, 0.8], [0.9, 0.95]);
@@ -165,6 +173,7 @@ test('a lead becomes a quoted, approved, photo-verified job', async ({ page, bro
   await ready(cpage);
   await expect(cpage.getByTestId('doc-total')).toHaveText(saved);
   await expect(cpage.getByText('margin', { exact: false })).toHaveCount(0);
+  await cpage.getByLabel('Type your full name to approve').fill('H');
   await cpage.getByRole('button', { name: /^Approve/ }).click();
   await expect(cpage.getByText('Type your full name to approve the quote.').first()).toBeVisible();
   await cpage.getByLabel('Type your full name to approve').fill('Hana Homeowner');
@@ -203,4 +212,69 @@ test('a lead becomes a quoted, approved, photo-verified job', async ({ page, bro
   await page.getByRole('button', { name: 'Complete job' }).click();
   await expect(page.getByTestId('job-status')).toHaveText('Completed');
   await expect(page.getByText('In progress → Completed')).toBeVisible();
+});
+
+test('without JavaScript, the customer approves and the crew finishes the job', async ({ page, browser }, info) => {
+  test.skip(info.project.use.javaScriptEnabled !== false, 'the JavaScript projects run the full flow above');
+  const sub = `n-${info.project.name}-${Date.now().toString(36)}`.slice(0, 30).replace(/-+$/, '');
+  // Node cannot resolve *.localhost (the browser can): call the API on
+  // 127.0.0.1 with the tenant's Host and the page's session cookie.
+  const api = async (path: string, form: Record<string, string>) => {
+    const cookie = (await page.context().cookies(base(sub))).map(c => `${c.name}=${c.value}`).join('; ');
+    const r = await page.request.post(`http://127.0.0.1:${PORT}${path}`, {
+      headers: { Host: `${sub}.localhost:${PORT}`, Origin: base(sub), Cookie: cookie }, form,
+    });
+    expect(r.status(), `${path}: ${await r.text()}`).toBe(200);
+    return r.json();
+  };
+  // Set-up through the API (the drawing needs JavaScript).
+  const r = await page.request.post(base() + '/api/signup', {
+    headers: { Origin: base() },
+    form: {
+      'form[company]': `NoJS Co ${info.project.name}`, 'form[subdomain]': sub, 'form[owner_name]': 'Olive Owner',
+      'form[email]': `owner@${sub}.example`, 'form[password]': PASSWORD, 'form[plan]': 'growth',
+    },
+  });
+  await page.goto(await r.json());
+  const customer = await api('/api/customers/create', {
+    'form[name]': 'Nora Nojs', 'form[street]': '5 Elm St', 'form[city]': 'Boise', 'form[state]': 'ID', 'form[zip]': '83706',
+  });
+  const property = await api('/api/properties/create', {
+    customer_id: customer, 'form[street]': '5 Elm St', 'form[city]': 'Boise', 'form[state]': 'ID', 'form[zip]': '83706',
+    'form[lot_sqft]': '10000',
+  });
+  const quote = await api('/api/quotes/create', { property_id: property });
+  const sent = await api('/api/quotes/send', { id: quote });
+
+  // The printable quote renders on the server.
+  await page.goto(base(sub) + `/quotes/${quote}/print`);
+  await expect(page.getByTestId('doc-total')).toContainText('$');
+
+  // The customer, no JavaScript, fresh browser: approve with a typed name.
+  const customerCtx = await browser.newContext({ ...info.project.use });
+  const cpage = await customerCtx.newPage();
+  await cpage.goto(sent.link);
+  await cpage.getByLabel('Type your full name to approve').fill('Nora Nojs');
+  await cpage.getByRole('button', { name: /^Approve/ }).click();
+  await expect(cpage.getByTestId('decision')).toContainText('Approved by Nora Nojs');
+  await customerCtx.close();
+
+  // The installer makes it a job; the crew works it from the phone.
+  await page.goto(base(sub) + `/quotes/${quote}`);
+  await expect(page.getByTestId('quote-status')).toHaveText('Approved');
+  await page.getByRole('button', { name: 'Create job' }).click();
+  await page.waitForURL(/\/jobs\/[0-9a-f-]+/);
+  await page.getByLabel('Day').fill('2026-12-02');
+  await page.getByRole('button', { name: 'Schedule' }).click();
+  await expect(page.getByTestId('job-status')).toHaveText('Scheduled');
+  await page.getByRole('button', { name: 'Start job' }).click();
+  await expect(page.getByTestId('job-status')).toHaveText('In progress');
+  for (const kind of ['before', 'after']) {
+    await page.getByLabel('Photo type').selectOption(kind);
+    await page.getByLabel('Photo', { exact: true }).setInputFiles({ name: `${kind}.png`, mimeType: 'image/png', buffer: PNG });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await expect(page.getByAltText(`${kind} photo`)).toBeVisible();
+  }
+  await page.getByRole('button', { name: 'Complete job' }).click();
+  await expect(page.getByTestId('job-status')).toHaveText('Completed');
 });

@@ -156,6 +156,35 @@ impl Drawing {
         Ok(())
     }
 
+    /// Whether two drawings lay the same wire (the plan's zoom aside).
+    pub fn same_wire(&self, o: &Drawing) -> bool {
+        self.boundary == o.boundary
+            && self.transmitter == o.transmitter
+            && self.lead == o.lead
+            && self.crossings == o.crossings
+            && self.layout == o.layout
+    }
+
+    /// A plan width (feet) that shows every point with a margin, the pin
+    /// staying in the centre; `None` when nothing is drawn.
+    pub fn fitting_width(&self) -> Option<f64> {
+        let pts: Vec<Pt> = self
+            .boundary
+            .iter()
+            .chain(self.transmitter.iter())
+            .chain(self.lead.iter())
+            .chain(self.crossings.iter().flatten())
+            .copied()
+            .collect();
+        if pts.is_empty() {
+            return None;
+        }
+        let half_w = pts.iter().map(|p| p.x.abs()).fold(0.0, f64::max);
+        let half_h = pts.iter().map(|p| p.y.abs()).fold(0.0, f64::max);
+        let w = (2.0 * half_w).max(2.0 * half_h / 0.625) * 1.15;
+        Some((w / 10.0).ceil() * 10.0).map(|w| w.clamp(20.0, 50_000.0))
+    }
+
     /// The closed boundary's length in feet (a loop returns to its start; one
     /// point or none is no length).
     pub fn boundary_ft(&self) -> f64 {
@@ -500,6 +529,20 @@ mod tests {
         assert!(take_off(&typical_drawing(100.0), 1, &Catalogue::default())
             .boundary_ft
             .is_zero());
+    }
+
+    #[test]
+    fn the_fitting_width_shows_every_point() {
+        assert_eq!(Drawing::default().fitting_width(), None);
+        // A 100 ft square from the pin: 200 ft across, 15% margin → 230.
+        let w = square(100.0).fitting_width().unwrap();
+        assert_eq!(w, 230.0);
+        let tall = Drawing {
+            boundary: vec![Pt::new(0.0, -100.0), Pt::new(0.0, 100.0)],
+            ..Default::default()
+        };
+        // 200 ft tall at 16:10 needs 320 ft across, + 15% = 368 → 370.
+        assert_eq!(tall.fitting_width().unwrap(), 370.0);
     }
 
     #[test]

@@ -230,7 +230,7 @@ async fn seed_trade(
         lead: vec![p(-10.0, 40.0), p(-15.0, 74.0)],
         crossings: vec![[p(-72.0, 20.0), p(-71.0, 34.0)]],
         layout: Layout::Perimeter,
-        width_ft: 200.0,
+        width_ft: 240.0,
     };
     repo::properties::set_drawing(tx, pid, &drawing).await?;
     let prop = repo::properties::get(tx, pid)

@@ -116,7 +116,8 @@ pub fn map_tiles(
 }
 
 fn fmt_ft(x: f64) -> String {
-    format!("{:.0} ft", x)
+    // `+ 0.0` turns an empty sum's -0.0 into 0.
+    format!("{:.0} ft", x + 0.0)
 }
 
 #[component]
@@ -127,6 +128,12 @@ pub fn Designer(
     #[prop(default = None)]
     map: Option<(String, f64, f64)>,
 ) -> impl IntoView {
+    // A drawing that does not fit the saved plan width is shown whole.
+    if let Some(w) = drawing.with_untracked(|d| d.fitting_width()) {
+        if w > drawing.with_untracked(|d| d.width_ft) {
+            drawing.update_untracked(|d| d.width_ft = w);
+        }
+    }
     let tool = RwSignal::new(Tool::Boundary);
     let selected = RwSignal::new(None::<Handle>);
     let dragging = RwSignal::new(None::<Handle>);
@@ -351,6 +358,9 @@ pub fn Designer(
                     }).collect_view()}
                     <button type="button" class="tool danger" disabled=move || selected.get().is_none()
                         on:click=move |_| delete_selected()>"Delete point"</button>
+                    <button type="button" class="tool" title="Zoom to show the whole drawing" on:click=move |_| {
+                        if let Some(w) = drawing.with(|d| d.fitting_width()) { drawing.update(|d| d.width_ft = w) }
+                    }>"Fit"</button>
                     <button type="button" class="tool" on:click=move |_| {
                         drawing.update(|d| { d.boundary.clear(); d.lead.clear(); d.crossings.clear(); d.transmitter = None; });
                         selected.set(None);
@@ -368,7 +378,8 @@ pub fn Designer(
                     </label>
                     <label>"Plan width (ft) "
                         <input type="number" min="20" max="50000" step="10" aria-label="Plan width in feet"
-                            value=move || drawing.with(|d| d.width_ft.to_string())
+                            value=drawing.with_untracked(|d| d.width_ft.to_string())
+                            prop:value=move || drawing.with(|d| d.width_ft.to_string())
                             on:change=move |ev| {
                                 if let Ok(w) = event_target_value(&ev).parse::<f64>() {
                                     if (20.0..=50_000.0).contains(&w) { drawing.update(|d| d.width_ft = w) }

@@ -89,7 +89,7 @@ pub fn PriceBookPage() -> impl IntoView {
                                                 </div>
                                             </div>
                                         </fieldset>
-                                        <button type="submit" disabled=move || save.pending().get()>"Save price book"</button>
+                                        <div class="actions"><button type="submit" disabled=move || save.pending().get()>"Save price book"</button></div>
                                     </ActionForm>
                                 </section>
                                 <section class="card">
@@ -111,7 +111,7 @@ pub fn PriceBookPage() -> impl IntoView {
                                                 }
                                             }).collect_view()}
                                         </div>
-                                        <button type="submit" disabled=move || zones.pending().get()>"Save zone multipliers"</button>
+                                        <div class="actions"><button type="submit" disabled=move || zones.pending().get()>"Save zone multipliers"</button></div>
                                     </ActionForm>
                                 </section>
                             }.into_any()

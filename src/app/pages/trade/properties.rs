@@ -258,7 +258,7 @@ pub fn PropertyPage() -> impl IntoView {
                                                         let due = pet.battery_due();
                                                         view! {
                                                             <li>
-                                                                <strong>{pet.name.clone()}</strong>
+                                                                <strong>{pet.name.clone()}</strong>" "
                                                                 <span class="muted">{[pet.breed.clone(), pet.weight_lb.map(|w| format!("{w} lb")).unwrap_or_default(), pet.collar_model.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</span>
                                                                 {due.map(|d| view! { <span class="muted">{format!(" · battery due {}", d.format("%b %-d, %Y"))}</span> })}
                                                                 {pg.can_edit.then(|| view! {

@@ -151,6 +151,8 @@ fn RoiPanel(priced: Signal<Option<Priced>>) -> impl IntoView {
 pub fn QuotePage() -> impl IntoView {
     let id = use_id("id");
     let bump = RwSignal::new(0u32);
+    // Outlives the editor, which is rebuilt from the server's numbers after a save.
+    let saved_msg = RwSignal::new(None::<String>);
     let send = ServerAction::<SendQuote>::new();
     let approve = ServerAction::<ManagerApprove>::new();
     let job = ServerAction::<CreateJob>::new();
@@ -180,7 +182,7 @@ pub fn QuotePage() -> impl IntoView {
                     match quote.await {
                         Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                         Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(q) => view! { <QuoteEditor q bump send approve job job_errors approve_errors/> }.into_any(),
+                        Ok(q) => view! { <QuoteEditor q bump saved_msg send approve job job_errors approve_errors/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -218,6 +220,7 @@ fn TermInput(
 fn QuoteEditor(
     q: QuoteDetail,
     bump: RwSignal<u32>,
+    saved_msg: RwSignal<Option<String>>,
     send: ServerAction<SendQuote>,
     approve: ServerAction<ManagerApprove>,
     job: ServerAction<CreateJob>,
@@ -230,20 +233,28 @@ fn QuoteEditor(
     let tax = RwSignal::new(q.terms.tax_pct.clone());
     let over = RwSignal::new(q.terms.price_override.clone());
     let notes = RwSignal::new(q.terms.notes.clone());
-    let items = RwSignal::new(q.terms.items.clone());
+    let next_key = StoredValue::new(q.terms.items.len() as u32);
+    let items = RwSignal::new(
+        q.terms
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| ItemRow::new(i as u32, it.clone()))
+            .collect::<Vec<_>>(),
+    );
     let errors = RwSignal::new(None::<AppError>);
-    let saved_msg = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
-    let original = StoredValue::new((q.drawing.clone(), q.terms.clone()));
+    let original = RwSignal::new((q.drawing.clone(), q.terms.clone()));
     let terms = move || QuoteTerms {
-        items: items.get(),
+        items: items.with(|v| v.iter().map(ItemRow::get).collect()),
         discount_pct: discount.get(),
         tax_pct: tax.get(),
         price_override: over.get(),
         notes: notes.get(),
     };
-    let dirty =
-        Memo::new(move |_| original.with_value(|(d, t)| drawing.get() != *d || terms() != *t));
+    let dirty = Memo::new(move |_| {
+        original.with(|(d, t)| !drawing.with(|x| x.same_wire(d)) || terms() != *t)
+    });
     let catalogue = StoredValue::new(q.catalogue.clone());
     let (m, src) = (q.multiplier, q.multiplier_source);
     let lot = q.property.lot_sqft;
@@ -266,12 +277,14 @@ fn QuoteEditor(
         saved_msg.set(None);
         let json = serde_json::to_string(&drawing.get_untracked()).unwrap_or_default();
         let t = terms();
+        let terms_now = t.clone();
         leptos::task::spawn_local(async move {
             let r = save_quote(qid, json, t).await;
             saving.set(false);
             match r {
                 Ok(v) => {
                     errors.set(None);
+                    original.set((drawing.get_untracked(), terms_now.clone()));
                     saved_msg.set(Some(format!("Saved as version {v}.")));
                     bump.update(|n| *n += 1);
                 }
@@ -335,7 +348,7 @@ fn QuoteEditor(
                 {(q.can_edit && matches!(q.status, QuoteStatus::Draft | QuoteStatus::Sent)).then(|| view! {
                     <button type="button" class="primary" disabled=move || dirty.get() || send.pending().get()
                         title=move || if dirty.get() { "Save your changes first" } else { "" }
-                        on:click=move |_| { send.dispatch(SendQuote { id: qid }); }>
+                        on:click=move |_| { saved_msg.set(None); send.dispatch(SendQuote { id: qid }); }>
                         {if q.status == QuoteStatus::Sent { "Send a new link" } else { "Send to customer" }}</button>
                 })}
                 {(q.can_approve && q.status == QuoteStatus::PendingApproval).then(|| view! {
@@ -393,28 +406,40 @@ fn QuoteEditor(
                     })}
                     <h3>"Extra items"</h3>
                     <div class="items">
-                        {move || items.get().into_iter().enumerate().map(|(i, it)| {
-                            let key = format!("item{i}");
-                            let msg = move || {
-                                let k = format!("item{i}");
-                                errors.get().and_then(|e| e.fields().and_then(|f| f.get(&k).map(str::to_string)))
-                                    .or_else(|| live_errors.get().and_then(|f| f.get(&k).map(str::to_string)))
-                            };
-                            view! {
-                                <div class="item-row" data-key=key>
-                                    <input aria-label=format!("Item {} description", i + 1) placeholder="Description" value=it.description.clone() disabled=!editable
-                                        on:change=move |ev| items.update(|v| if let Some(x) = v.get_mut(i) { x.description = event_target_value(&ev) })/>
-                                    <input aria-label=format!("Item {} quantity", i + 1) class="qty" inputmode="decimal" placeholder="Qty" value=it.qty.clone() disabled=!editable
-                                        on:input=move |ev| items.update(|v| if let Some(x) = v.get_mut(i) { x.qty = event_target_value(&ev) })/>
-                                    <input aria-label=format!("Item {} unit price", i + 1) class="price" inputmode="decimal" placeholder="Unit price" value=it.unit_price.clone() disabled=!editable
-                                        on:input=move |ev| items.update(|v| if let Some(x) = v.get_mut(i) { x.unit_price = event_target_value(&ev) })/>
-                                    {editable.then(|| view! { <button type="button" class="link" on:click=move |_| items.update(|v| { if i < v.len() { v.remove(i); } })>"Remove"</button> })}
-                                    <p class="error" role="alert">{msg}</p>
-                                </div>
+                        <For each=move || items.get() key=|r| r.key let:row>
+                            {
+                                // The row's position now (rows can be removed above it).
+                                let index = move || items.with(|v| v.iter().position(|r| r.key == row.key).unwrap_or(0));
+                                let msg = move || {
+                                    let k = format!("item{}", index());
+                                    errors.get().and_then(|e| e.fields().and_then(|f| f.get(&k).map(str::to_string)))
+                                        .or_else(|| live_errors.get().and_then(|f| f.get(&k).map(str::to_string)))
+                                };
+                                view! {
+                                    <div class="item-row">
+                                        <input aria-label=move || format!("Item {} description", index() + 1) placeholder="Description"
+                                            value=row.description.get_untracked() disabled=!editable
+                                            on:input=move |ev| row.description.set(event_target_value(&ev))/>
+                                        <input aria-label=move || format!("Item {} quantity", index() + 1) class="qty" inputmode="decimal" placeholder="Qty"
+                                            value=row.qty.get_untracked() disabled=!editable
+                                            on:input=move |ev| row.qty.set(event_target_value(&ev))/>
+                                        <input aria-label=move || format!("Item {} unit price", index() + 1) class="price" inputmode="decimal" placeholder="Unit price"
+                                            value=row.unit_price.get_untracked() disabled=!editable
+                                            on:input=move |ev| row.unit_price.set(event_target_value(&ev))/>
+                                        {editable.then(|| view! {
+                                            <button type="button" class="link" on:click=move |_| items.update(|v| v.retain(|r| r.key != row.key))>"Remove"</button>
+                                        })}
+                                        <p class="error" role="alert">{msg}</p>
+                                    </div>
+                                }
                             }
-                        }).collect_view()}
+                        </For>
                         {editable.then(|| view! {
-                            <button type="button" class="secondary small" on:click=move |_| items.update(|v| v.push(ManualItem { qty: "1".into(), ..Default::default() }))>"Add item"</button>
+                            <button type="button" class="secondary small" on:click=move |_| {
+                                let key = next_key.get_value();
+                                next_key.set_value(key + 1);
+                                items.update(|v| v.push(ItemRow::new(key, ManualItem { qty: "1".into(), ..Default::default() })));
+                            }>"Add item"</button>
                         })}
                     </div>
                     <div class="row3">
@@ -580,5 +605,34 @@ pub fn QuoteLinkPage() -> impl IntoView {
                 })}
             </Suspense>
         </SiteGate>
+    }
+}
+
+/// One extra item being edited: a stable key and a signal per field, so
+/// typing in one field never re-creates the row (and loses focus).
+#[derive(Clone, Copy)]
+struct ItemRow {
+    key: u32,
+    description: RwSignal<String>,
+    qty: RwSignal<String>,
+    unit_price: RwSignal<String>,
+}
+
+impl ItemRow {
+    fn new(key: u32, it: ManualItem) -> ItemRow {
+        ItemRow {
+            key,
+            description: RwSignal::new(it.description),
+            qty: RwSignal::new(it.qty),
+            unit_price: RwSignal::new(it.unit_price),
+        }
+    }
+
+    fn get(&self) -> ManualItem {
+        ManualItem {
+            description: self.description.get(),
+            qty: self.qty.get(),
+            unit_price: self.unit_price.get(),
+        }
     }
 }
