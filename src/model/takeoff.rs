@@ -534,9 +534,12 @@ mod tests {
     #[test]
     fn the_fitting_width_shows_every_point() {
         assert_eq!(Drawing::default().fitting_width(), None);
-        // A 100 ft square from the pin: 200 ft across, 15% margin → 230.
-        let w = square(100.0).fitting_width().unwrap();
-        assert_eq!(w, 230.0);
+        // 200 ft wide and flat: 200 ft across plus 15% → 230.
+        let wide = Drawing {
+            boundary: vec![Pt::new(-100.0, 0.0), Pt::new(100.0, 0.0)],
+            ..Default::default()
+        };
+        assert_eq!(wide.fitting_width().unwrap(), 230.0);
         let tall = Drawing {
             boundary: vec![Pt::new(0.0, -100.0), Pt::new(0.0, 100.0)],
             ..Default::default()
