@@ -134,6 +134,12 @@ test('a lead becomes a quoted, approved, photo-verified job', async ({ page, bro
   await tapPlan(page, 0.5, 0.8);
   await expect(page.locator('.plan circle.handle.ld')).toHaveCount(1);
   await expect(page.getByTestId('lengths')).toContainText(/lead [1-9]\d* ft/);
+  // Move the pin a little: the location follows, the drawing stays put.
+  const located = await page.getByTestId('location').innerText();
+  await page.getByRole('button', { name: 'Move pin' }).click();
+  await tapPlan(page, 0.55, 0.45);
+  await expect(page.getByTestId('location')).not.toHaveText(located);
+  await page.getByRole('button', { name: 'Boundary', exact: true }).click();
   // Move a corner outwards: the loop grows at once.
   await dragPlan(page, [0.75, 0.8], [0.9, 0.95]);
   expect(await boundaryFt(page)).toBeGreaterThan(drawn);

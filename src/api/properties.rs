@@ -127,9 +127,15 @@ pub async fn get_property(id: Uuid) -> Result<PropertyPage, AppError> {
     )
 }
 
-/// Saves the boundary drawing (JSON of [`crate::model::Drawing`]).
+/// Saves the boundary drawing (JSON of [`crate::model::Drawing`]) and, when
+/// the pin was moved, the property's new location.
 #[server(endpoint = "properties/drawing")]
-pub async fn save_drawing(id: Uuid, drawing: String) -> Result<(), AppError> {
+pub async fn save_drawing(
+    id: Uuid,
+    drawing: String,
+    #[server(default)] lat: Option<f64>,
+    #[server(default)] lon: Option<f64>,
+) -> Result<(), AppError> {
     use crate::server::{ctx, repo};
     crate::server::reply(
         async {
@@ -144,9 +150,26 @@ pub async fn save_drawing(id: Uuid, drawing: String) -> Result<(), AppError> {
                 )
             })?;
             d.validate().map_err(|m| AppError::field("drawing", m))?;
+            let location = match (lat, lon) {
+                (Some(a), Some(b))
+                    if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) =>
+                {
+                    Some((a, b))
+                }
+                (None, None) => None,
+                _ => {
+                    return Err(AppError::field(
+                        "lat",
+                        "The pin's latitude and longitude are out of range.",
+                    ))
+                }
+            };
             let mut tx = cx.tx().await?;
             if !repo::properties::set_drawing(&mut tx, id, &d).await? {
                 return Err(AppError::NotFound);
+            }
+            if let Some(l) = location {
+                repo::properties::set_location(&mut tx, id, l).await?;
             }
             repo::audit::record(
                 &mut tx,

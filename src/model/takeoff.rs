@@ -267,6 +267,16 @@ fn segments_cross(p1: Pt, p2: Pt, q1: Pt, q2: Pt) -> bool {
         && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
 }
 
+/// Feet in a degree of latitude (69.0 miles).
+pub const FT_PER_DEGREE_LAT: f64 = 364_320.0;
+
+/// A (lat, lon) moved `east` and `south` feet (flat-earth, fine for a lot).
+pub fn offset_location((lat, lon): (f64, f64), east: f64, south: f64) -> (f64, f64) {
+    let lat2 = lat - south / FT_PER_DEGREE_LAT;
+    let lon2 = lon + east / (FT_PER_DEGREE_LAT * lat.to_radians().cos().max(0.01));
+    (lat2.clamp(-90.0, 90.0), ((lon2 + 540.0) % 360.0) - 180.0)
+}
+
 /// Feet to a decimal with one place (half away from zero).
 pub fn feet(x: f64) -> Decimal {
     Decimal::from_f64((x * 10.0).round() / 10.0)
@@ -546,6 +556,17 @@ mod tests {
         };
         // 200 ft tall at 16:10 needs 320 ft across, + 15% = 368 → 370.
         assert_eq!(tall.fitting_width().unwrap(), 370.0);
+    }
+
+    #[test]
+    fn moving_the_pin_moves_the_location_by_feet() {
+        let (lat, lon) = offset_location((30.0, -97.0), 0.0, -FT_PER_DEGREE_LAT);
+        assert!((lat - 31.0).abs() < 1e-9 && (lon + 97.0).abs() < 1e-9);
+        // 1000 ft east at 30° N is 1000 / (364,320 × cos 30°) degrees.
+        let (_, lon) = offset_location((30.0, -97.0), 1000.0, 0.0);
+        assert!(
+            (lon - (-97.0 + 1000.0 / (FT_PER_DEGREE_LAT * 30f64.to_radians().cos()))).abs() < 1e-12
+        );
     }
 
     #[test]

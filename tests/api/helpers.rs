@@ -186,9 +186,11 @@ impl TestApp {
         format!("http://{}", self.host(sub))
     }
 
-    /// A client with its own cookie jar that follows no redirects.
+    /// A client with its own cookie jar that follows no redirects. A request
+    /// that gets no answer in 90 s fails the test instead of hanging the run.
     pub fn client(&self) -> Client {
         Client::builder()
+            .timeout(std::time::Duration::from_secs(90))
             .cookie_store(true)
             .dns_resolver(Arc::new(Loopback))
             .redirect(redirect::Policy::none())

@@ -14,14 +14,16 @@ pub enum Tool {
     Transmitter,
     Lead,
     Crossing,
+    Pin,
 }
 
 impl Tool {
-    const ALL: [Tool; 4] = [
+    const ALL: [Tool; 5] = [
         Tool::Boundary,
         Tool::Transmitter,
         Tool::Lead,
         Tool::Crossing,
+        Tool::Pin,
     ];
 
     fn label(self) -> &'static str {
@@ -30,6 +32,7 @@ impl Tool {
             Tool::Transmitter => "Transmitter",
             Tool::Lead => "Lead",
             Tool::Crossing => "Crossing",
+            Tool::Pin => "Move pin",
         }
     }
 
@@ -39,6 +42,7 @@ impl Tool {
             Tool::Transmitter => "Tap or click where the transmitter goes (indoors, near an outlet).",
             Tool::Lead => "Mark the transmitter first, then tap along the twisted lead's path to where it meets the boundary.",
             Tool::Crossing => "Tap the two ends of a driveway or path crossing (a twisted section).",
+            Tool::Pin => "Tap where the property's pin belongs (on the map, the house): its latitude and longitude move there and the drawing stays where it is.",
         }
     }
 }
@@ -127,6 +131,10 @@ pub fn Designer(
     /// (tile URL template, lat, lon)
     #[prop(default = None)]
     map: Option<(String, f64, f64)>,
+    /// When set, a "Move pin" tool re-centres the plan on a tapped point and
+    /// reports the offset in feet (east, south).
+    #[prop(default = None)]
+    on_pin: Option<Callback<(f64, f64)>>,
 ) -> impl IntoView {
     // A drawing that does not fit the saved plan width is shown whole.
     if let Some(w) = drawing.with_untracked(|d| d.fitting_width()) {
@@ -228,6 +236,21 @@ pub fn Designer(
                     d.lead.push(p)
                 }
             }),
+            Tool::Pin => {
+                if let Some(cb) = on_pin {
+                    drawing.update(|d| {
+                        let shift = |q: &mut Pt| {
+                            q.x -= p.x;
+                            q.y -= p.y;
+                        };
+                        d.boundary.iter_mut().for_each(shift);
+                        d.lead.iter_mut().for_each(shift);
+                        d.transmitter.iter_mut().for_each(shift);
+                        d.crossings.iter_mut().flatten().for_each(shift);
+                    });
+                    cb.run((p.x, p.y));
+                }
+            }
             Tool::Crossing => match pending_crossing.get_untracked() {
                 None => pending_crossing.set(Some(p)),
                 Some(a) => {
@@ -351,7 +374,7 @@ pub fn Designer(
         <div class="designer" class:editable=editable>
             {editable.then(|| view! {
                 <div class="designer-tools" role="toolbar" aria-label="Drawing tools">
-                    {Tool::ALL.into_iter().map(|t| view! {
+                    {Tool::ALL.into_iter().filter(|t| *t != Tool::Pin || on_pin.is_some()).map(|t| view! {
                         <button type="button" class="tool" class:active=move || tool.get() == t
                             aria-pressed=move || (tool.get() == t).to_string()
                             on:click=move |_| { tool.set(t); pending_crossing.set(None); }>{t.label()}</button>

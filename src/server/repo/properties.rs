@@ -116,6 +116,25 @@ pub async fn set_drawing(tx: &mut TenantTx, id: Uuid, d: &Drawing) -> Result<boo
     Ok(r.rows_affected() == 1)
 }
 
+pub async fn set_location(
+    tx: &mut TenantTx,
+    id: Uuid,
+    (lat, lon): (f64, f64),
+) -> Result<bool, AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query(
+        "update properties set lat = $3, lon = $4, updated_at = now() where org_id = $1 and id = $2",
+    )
+    .bind(org)
+    .bind(id)
+    .bind(lat)
+    .bind(lon)
+    .execute(tx.conn())
+    .await
+    .map_err(internal)?;
+    Ok(r.rows_affected() == 1)
+}
+
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Property>, AppError> {
     let org = tx.org_id();
     let row: Option<Row> = sqlx::query_as(

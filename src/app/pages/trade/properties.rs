@@ -201,11 +201,22 @@ pub fn PropertyPage() -> impl IntoView {
                             let saved = RwSignal::new(None::<Result<(), AppError>>);
                             let saving = RwSignal::new(false);
                             let pid = p.id;
+                            // The pin, moved with the designer's "Move pin" tool.
+                            let pin = RwSignal::new(p.location());
+                            let saved_location = p.location();
+                            let on_pin = Callback::new(move |(east, south): (f64, f64)| {
+                                pin.update(|l| {
+                                    if let Some((lat, lon)) = l {
+                                        *l = Some(crate::model::takeoff::offset_location((*lat, *lon), east, south));
+                                    }
+                                })
+                            });
                             let save = move |_| {
                                 saving.set(true);
                                 let json = serde_json::to_string(&drawing.get_untracked()).unwrap_or_default();
+                                let moved = pin.get_untracked().filter(|_| pin.get_untracked() != saved_location);
                                 leptos::task::spawn_local(async move {
-                                    let r = save_drawing(pid, json).await;
+                                    let r = save_drawing(pid, json, moved.map(|l| l.0), moved.map(|l| l.1)).await;
                                     saving.set(false);
                                     saved.set(Some(r));
                                 });
@@ -242,7 +253,7 @@ pub fn PropertyPage() -> impl IntoView {
                                         <dl>
                                             <dt>"Address"</dt><dd>{p.street.clone()}<br/>{format!("{}, {} {}", p.city, p.state, p.zip)}</dd>
                                             <dt>"Pricing zone"</dt><dd>{format!("{} · × {} ({})", pg.zone_name.clone().unwrap_or_else(|| "none".into()), pg.multiplier, pg.multiplier_source.describe())}</dd>
-                                            <dt>"Location"</dt><dd>{p.location().map(|(a, b)| format!("{a:.5}, {b:.5}")).unwrap_or_else(|| "—".into())}</dd>
+                                            <dt>"Location"</dt><dd data-testid="location">{move || pin.get().map(|(a, b)| format!("{a:.5}, {b:.5}")).unwrap_or_else(|| "—".into())}</dd>
                                             <dt>"Lot size"</dt><dd>{p.lot_sqft.map(|l| format!("{l} sq ft")).unwrap_or_else(|| "—".into())}</dd>
                                             <dt>"Notes"</dt><dd class="pre">{if p.notes.is_empty() { "—".to_string() } else { p.notes.clone() }}</dd>
                                         </dl>
@@ -305,7 +316,7 @@ pub fn PropertyPage() -> impl IntoView {
                                         Ok(()) => view! { <div class="banner banner-ok" role="status">"Boundary saved."</div> }.into_any(),
                                         Err(e) => view! { <div class="banner banner-error" role="alert">{e.fields().and_then(|f| f.get("drawing").map(str::to_string)).unwrap_or_else(|| e.to_string())}</div> }.into_any(),
                                     })}
-                                    <Designer drawing editable=pg.can_edit map=map/>
+                                    <Designer drawing editable=pg.can_edit map=map on_pin=(pg.can_edit && p.location().is_some()).then_some(on_pin)/>
                                     <div class="takeoff-line" data-testid="estimate">
                                         {move || {
                                             let (t, pr) = estimate();
