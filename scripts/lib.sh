@@ -116,3 +116,17 @@ start_moto() {
   curl -sf -X PUT "http://127.0.0.1:$port/fence-test" -o /dev/null
   export TEST_S3_ENDPOINT="http://127.0.0.1:$port" TEST_S3_BUCKET="fence-test"
 }
+
+# A current wasm-opt for release builds. Debian 12's binaryen (108) predates
+# the reference-types output of wasm-bindgen 0.2.130 and emits a module that
+# fails at start-up ("WebAssembly.Table.set(): Argument 1 is invalid"); npm's
+# binaryen package ships a current one. Puts it first on PATH.
+ensure_release_wasm_opt() {
+  local dir="$ROOT/.data/binaryen"
+  if [ ! -x "$dir/node_modules/.bin/wasm-opt" ]; then
+    say "installing binaryen 123 (wasm-opt) from npm into .data/binaryen"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --no-audit --no-fund --silent binaryen@123 >/dev/null)
+  fi
+  export PATH="$dir/node_modules/.bin:$PATH"
+}
