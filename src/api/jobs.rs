@@ -127,11 +127,7 @@ pub async fn transition_job(
             }
             if to == JobStatus::Completed {
                 let photos = repo::jobs::photos(&mut tx, id).await?;
-                let missing: Vec<&str> = crate::model::job::REQUIRED_PHOTOS
-                    .iter()
-                    .filter(|(k, _)| !photos.iter().any(|p| p.kind == *k))
-                    .map(|(_, l)| *l)
-                    .collect();
+                let missing = crate::model::missing_photos(&photos);
                 if !missing.is_empty() {
                     return Err(AppError::Conflict(format!(
                         "Add at least one {} photo before completing the job.",

@@ -234,12 +234,17 @@ pub struct JobDetail {
 impl JobDetail {
     /// The photo kinds still missing before the job can be completed.
     pub fn missing_photos(&self) -> Vec<&'static str> {
-        super::job::REQUIRED_PHOTOS
-            .iter()
-            .filter(|(k, _)| !self.photos.iter().any(|p| p.kind == *k))
-            .map(|(_, label)| *label)
-            .collect()
+        missing_photos(&self.photos)
     }
+}
+
+/// The required photo kinds (labels) that `photos` lacks.
+pub fn missing_photos(photos: &[PhotoInfo]) -> Vec<&'static str> {
+    super::job::REQUIRED_PHOTOS
+        .iter()
+        .filter(|(k, _)| !photos.iter().any(|p| p.kind == *k))
+        .map(|(_, label)| *label)
+        .collect()
 }
 
 /// Jobs created this month against the plan's limit.

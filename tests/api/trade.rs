@@ -85,6 +85,38 @@ async fn ok(r: reqwest::Response, what: &str) -> reqwest::Response {
     r
 }
 
+/// Sends a quote and returns its approval token.
+pub async fn send_link(app: &TestApp, t: &Tenant, quote: &str) -> String {
+    let r = app.call(t, "/api/quotes/send", &[("id", quote)]).await;
+    assert_eq!(r.status(), 200, "send: {}", r.text().await.unwrap());
+    let v: serde_json::Value = r.json().await.unwrap();
+    v["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The customer approves through the link, from a client with no session.
+pub async fn approve(app: &TestApp, t: &Tenant, token: &str, name: &str) {
+    let r = app
+        .post(
+            &app.client(),
+            Some(&t.sub),
+            "/api/quotes/respond",
+            &[
+                ("token", token),
+                ("approve", "true"),
+                ("name", name),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "approve: {}", r.text().await.unwrap());
+}
+
 pub async fn transition(
     app: &TestApp,
     t: &Tenant,
@@ -376,35 +408,8 @@ async fn the_lifecycle_refuses_invalid_moves_and_completion_without_photos() {
     .await;
     let q2: Uuid = r.json().await.unwrap();
     let qid = q2.to_string();
-    let r = ok(
-        app.call(&t, "/api/quotes/send", &[("id", &qid)]).await,
-        "send",
-    )
-    .await;
-    let sent: serde_json::Value = r.json().await.unwrap();
-    let token = sent["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
-    ok(
-        app.post(
-            &app.client(),
-            Some(&t.sub),
-            "/api/quotes/respond",
-            &[
-                ("token", &token),
-                ("approve", "true"),
-                ("name", "Hana H"),
-                ("reason", ""),
-            ],
-        )
-        .await,
-        "approve",
-    )
-    .await;
+    let token = send_link(&app, &t, &qid).await;
+    approve(&app, &t, &token, "Hana H").await;
     let r = ok(
         app.call(&t, "/api/quotes/create_job", &[("quote_id", &qid)])
             .await,
@@ -536,35 +541,8 @@ async fn the_monthly_job_limit_names_the_plan_that_lifts_it() {
         .await;
         r.json::<Uuid>().await.unwrap().to_string()
     };
-    let r = ok(
-        app.call(&t, "/api/quotes/send", &[("id", &qid)]).await,
-        "send",
-    )
-    .await;
-    let sent: serde_json::Value = r.json().await.unwrap();
-    let token = sent["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
-    ok(
-        app.post(
-            &app.client(),
-            Some(&t.sub),
-            "/api/quotes/respond",
-            &[
-                ("token", &token),
-                ("approve", "true"),
-                ("name", "Hana H"),
-                ("reason", ""),
-            ],
-        )
-        .await,
-        "approve",
-    )
-    .await;
+    let token = send_link(&app, &t, &qid).await;
+    approve(&app, &t, &token, "Hana H").await;
     let r = app
         .call(&t, "/api/quotes/create_job", &[("quote_id", &qid)])
         .await;

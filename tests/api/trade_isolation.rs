@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use crate::helpers::TestApp;
-use crate::trade::{full_flow, png, upload, Flow, SQUARE};
+use crate::trade::{full_flow, png, send_link, upload, Flow, SQUARE};
 
 struct World {
     app: TestApp,
@@ -267,19 +267,6 @@ async fn pages_with_another_tenants_ids_are_not_found() {
     w.app.cleanup().await;
 }
 
-async fn send(app: &TestApp, t: &crate::helpers::Tenant, quote: &str) -> String {
-    let r = app.call(t, "/api/quotes/send", &[("id", quote)]).await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let v: serde_json::Value = r.json().await.unwrap();
-    v["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn an_approval_link_opens_its_one_quote_on_its_own_host_only() {
     let w = world().await;
@@ -303,8 +290,8 @@ async fn an_approval_link_opens_its_one_quote_on_its_own_host_only() {
     let pid = w.fa.property.to_string();
     let q1 = new_quote(app, a, &pid).await;
     let q2 = new_quote(app, a, &pid).await;
-    let t1 = send(app, a, &q1).await;
-    let t2 = send(app, a, &q2).await;
+    let t1 = send_link(app, a, &q1).await;
+    let t2 = send_link(app, a, &q2).await;
     let n1: i32 = sqlx::query_scalar("select number from quotes where id = $1::uuid")
         .bind(&q1)
         .fetch_one(&app.owner)
@@ -358,7 +345,7 @@ async fn an_approval_link_opens_its_one_quote_on_its_own_host_only() {
     assert_eq!(statuses, ["declined", "sent"]);
     // A's token on B's host, B's token on A's host: not found.
     assert_eq!(open("bravo", &t2).await.status(), 404);
-    let tb = send(app, b, &{
+    let tb = send_link(app, b, &{
         let r = app
             .call(
                 b,
@@ -397,7 +384,7 @@ async fn an_approval_link_opens_its_one_quote_on_its_own_host_only() {
     .await
     .unwrap();
     assert_eq!(open("alpha", &t2).await.status(), 404, "expired");
-    let t2b = send(app, a, &q2).await;
+    let t2b = send_link(app, a, &q2).await;
     assert_eq!(open("alpha", &t2b).await.status(), 200);
     let r = app
         .call(a, "/api/quotes/save", &[("id", &q2), ("drawing", SQUARE)])

@@ -8,11 +8,12 @@
 //!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!     cargo bench --features ssr --bench tenants
 
-use std::net::SocketAddr;
+mod common;
+
 use std::process::{Child, Command};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{client, pct};
 use reqwest::Client;
 use sqlx::{Connection, PgConnection, PgPool};
 
@@ -21,26 +22,6 @@ const SIZES: [i64; 3] = [10, 1_000, 10_000];
 const SESSIONS: usize = 20;
 const REQUESTS: usize = 1500;
 const SIGNUPS: usize = 30;
-
-struct Loopback;
-impl reqwest::dns::Resolve for Loopback {
-    fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        Box::pin(async {
-            let a: reqwest::dns::Addrs =
-                Box::new(vec![SocketAddr::from(([127, 0, 0, 1], 0))].into_iter());
-            Ok(a)
-        })
-    }
-}
-
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .dns_resolver(Arc::new(Loopback))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// One tenant count: its database, server process and logged-in clients.
 struct Site {
@@ -133,12 +114,6 @@ impl Site {
         assert_eq!(c.get(&handoff).send().await.unwrap().status(), 303);
         self.signup.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-}
-
-fn pct(v: &[f64], p: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    s[((s.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// Provisions tenants through the same function signup uses, each with 20

@@ -9,35 +9,18 @@
 //!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!     cargo bench --features ssr --bench trade
 
-use std::net::SocketAddr;
+mod common;
+
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{client, pct};
 use fence::model::pricing::{bench_input, price_drawing, MultiplierSource};
-use reqwest::Client;
 use rust_decimal::Decimal;
 use sqlx::{Connection, PgConnection};
 
 const RUNS: usize = 20_000;
 const REQUESTS: usize = 600;
-
-struct Loopback;
-impl reqwest::dns::Resolve for Loopback {
-    fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        Box::pin(async {
-            let a: reqwest::dns::Addrs =
-                Box::new(vec![SocketAddr::from(([127, 0, 0, 1], 0))].into_iter());
-            Ok(a)
-        })
-    }
-}
-
-fn pct(v: &[f64], p: f64) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    s[((s.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn native() {
     let (c, d, terms) = bench_input(200);
@@ -88,12 +71,7 @@ async fn main() {
         .unwrap_or_else(|e| {
             panic!("start {bin} (cargo build --release --features ssr --bin fence): {e}")
         });
-    let c = Client::builder()
-        .cookie_store(true)
-        .dns_resolver(Arc::new(Loopback))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let c = client();
     let url = |sub: Option<&str>, path: &str| match sub {
         Some(s) => format!("http://{s}.localhost:{port}{path}"),
         None => format!("http://localhost:{port}{path}"),
