@@ -7,7 +7,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
 use crate::api::shell::get_shell;
 use crate::error::AppError;
@@ -84,38 +84,94 @@ pub fn App() -> impl IntoView {
             </Transition>
             <main>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Home ssr=async_ssr.clone()/>
-                    <Route path=path!("/signup") view=SignupPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/find") view=FindPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/admin") view=AdminPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/admin/login") view=AdminLoginPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/login") view=LoginPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/forgot-password") view=ForgotPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/reset-password") view=ResetPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/invite/:token") view=InvitePage ssr=async_ssr.clone()/>
-                    <Route path=path!("/onboarding") view=OnboardingPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers") view=CustomersPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers/new") view=NewCustomerPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers/:id") view=CustomerPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers/:id/edit") view=EditCustomerPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/settings") view=SettingsPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/settings/team") view=TeamPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers/:id/properties/new") view=NewPropertyPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/properties/:id") view=PropertyPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/properties/:id/edit") view=EditPropertyPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/quotes") view=QuotesPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/quotes/:id") view=QuotePage ssr=async_ssr.clone()/>
-                    <Route path=path!("/quotes/:id/print") view=QuotePrintPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/q/:token") view=QuoteLinkPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/jobs") view=JobsPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/jobs/:id") view=JobPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/settings/pricebook") view=PriceBookPage ssr=async_ssr.clone()/>
-                    <Route path=path!("/settings/plan") view=PlanPage ssr=async_ssr/>
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/signup") view={Lazy::<SignupPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/find") view={Lazy::<FindPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/admin") view={Lazy::<AdminPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/admin/login") view={Lazy::<AdminLoginPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/login") view={Lazy::<LoginPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/invite/:token") view={Lazy::<InvitePageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/onboarding") view={Lazy::<OnboardingPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/customers") view={Lazy::<CustomersPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/customers/new") view={Lazy::<NewCustomerPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/customers/:id") view={Lazy::<CustomerPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/customers/:id/edit") view={Lazy::<EditCustomerPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/settings") view={Lazy::<SettingsPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/settings/team") view={Lazy::<TeamPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/customers/:id/properties/new") view={Lazy::<NewPropertyPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/properties/:id") view={Lazy::<PropertyPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/properties/:id/edit") view={Lazy::<EditPropertyPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/quotes") view={Lazy::<QuotesPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/quotes/:id") view={Lazy::<QuotePageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/quotes/:id/print") view={Lazy::<QuotePrintPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/q/:token") view={Lazy::<QuoteLinkPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/jobs") view={Lazy::<JobsPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/jobs/:id") view={Lazy::<JobPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/settings/pricebook") view={Lazy::<PriceBookPageRoute>::new()} ssr=async_ssr.clone()/>
+                    <Route path=path!("/settings/plan") view={Lazy::<PlanPageRoute>::new()} ssr=async_ssr/>
                 </Routes>
             </main>
           </div>
         </Router>
     }
+}
+
+/// Every page is a lazy route: its code is split out of the main WASM
+/// module (`cargo leptos build --split`) and fetched when the page is first
+/// shown, so the first load carries only the shell, the router and the page
+/// at hand. On the server the view renders as usual.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("The lazy route for [`", stringify!($page), "`].")]
+            pub struct $route;
+
+            #[lazy_route]
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    #[cfg(feature = "ssr")]
+                    crate::server::split::preload_route(stringify!($route));
+                    $route
+                }
+
+                fn view(_this: Self) -> AnyView {
+                    view! { <$page/> }.into_any()
+                }
+            }
+        )*
+    };
+}
+
+lazy_pages! {
+    HomeRoute => Home,
+    SignupPageRoute => SignupPage,
+    FindPageRoute => FindPage,
+    AdminPageRoute => AdminPage,
+    AdminLoginPageRoute => AdminLoginPage,
+    LoginPageRoute => LoginPage,
+    ForgotPageRoute => ForgotPage,
+    ResetPageRoute => ResetPage,
+    InvitePageRoute => InvitePage,
+    OnboardingPageRoute => OnboardingPage,
+    CustomersPageRoute => CustomersPage,
+    NewCustomerPageRoute => NewCustomerPage,
+    CustomerPageRoute => CustomerPage,
+    EditCustomerPageRoute => EditCustomerPage,
+    SettingsPageRoute => SettingsPage,
+    TeamPageRoute => TeamPage,
+    NewPropertyPageRoute => NewPropertyPage,
+    PropertyPageRoute => PropertyPage,
+    EditPropertyPageRoute => EditPropertyPage,
+    QuotesPageRoute => QuotesPage,
+    QuotePageRoute => QuotePage,
+    QuotePrintPageRoute => QuotePrintPage,
+    QuoteLinkPageRoute => QuoteLinkPage,
+    JobsPageRoute => JobsPage,
+    JobPageRoute => JobPage,
+    PriceBookPageRoute => PriceBookPage,
+    PlanPageRoute => PlanPage,
 }
 
 /// Which site a page belongs on.

@@ -11,26 +11,40 @@ pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Entry point of the WASM client: hydrates the server-rendered page.
+/// Entry point of the WASM client: hydrates the server-rendered page. Pages
+/// are lazy routes (see `app`), so hydration waits for the current page's
+/// WASM chunk; `data-hydrated` on `<body>` marks the moment the page is live
+/// (browser tests wait for it).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A marker for browser tests (and a hook for styling): the page is live.
-    if let Some(body) = web_sys::window()
+    let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())
-    {
+    else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let mounted = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        mounted.forget();
         let _ = body.set_attribute("data-hydrated", "");
-    }
+    });
 }
 
 /// Benchmark hook (BENCHMARKS.md): take-off plus pricing of a 200-point
-/// boundary, `n` times, in this WASM build; returns milliseconds per run.
+/// boundary, `n` times, in this WASM build; resolves to milliseconds per run.
+/// Lazy, like the quote editor that uses this code: the pricing chunk is
+/// fetched on the first call and timed after that.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
-pub fn bench_takeoff(n: u32) -> f64 {
+pub async fn bench_takeoff(n: u32) -> f64 {
+    bench_takeoff_runs(n).await
+}
+
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+fn bench_takeoff_runs(n: u32) -> f64 {
     let (c, d, terms) = model::pricing::bench_input(200);
     let perf = web_sys::window().and_then(|w| w.performance());
     let now = || perf.as_ref().map(|p| p.now()).unwrap_or(0.0);

@@ -14,6 +14,7 @@ pub mod repo;
 pub mod router;
 pub mod routes;
 pub mod seed;
+pub mod split;
 pub mod state;
 pub mod storage;
 pub mod throttle;

@@ -14,6 +14,7 @@ use super::config::Config;
 use super::{context, db, photo_routes, routes, AppState};
 use crate::app::{shell, App};
 use axum::extract::DefaultBodyLimit;
+use tower_http::compression::CompressionLayer;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fenceline_session";
@@ -45,6 +46,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
             state.config.platform.session_days,
         )));
 
+    super::split::load(&options.site_root, &options.site_pkg_dir);
     let route_list = generate_route_list(App);
     let router = Router::new()
         .route("/brand/logo", get(routes::logo))
@@ -66,6 +68,9 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(from_fn_with_state(state.clone(), context::resolve))
         .layer(sessions)
+        // Pages, JS and WASM travel gzip- or brotli-compressed when the
+        // browser asks (images and tiny bodies are left alone).
+        .layer(CompressionLayer::new())
         .with_state(options);
     Ok((router, state))
 }
