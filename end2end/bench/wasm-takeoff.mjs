@@ -13,9 +13,9 @@ await page.goto(url);
 await page.waitForSelector('body[data-hydrated]');
 const result = await page.evaluate(async () => {
   const m = await import('/pkg/fence.js');
-  m.bench_takeoff(200); // warm up
+  await m.bench_takeoff(200); // loads the chunk, warms up
   const rounds = [];
-  for (let i = 0; i < 15; i++) rounds.push(m.bench_takeoff(200));
+  for (let i = 0; i < 15; i++) rounds.push(await m.bench_takeoff(200));
   rounds.sort((a, b) => a - b);
   return { median: rounds[7], best: rounds[0], worst: rounds[14] };
 });
