@@ -117,6 +117,10 @@ test('a lead becomes a quoted, approved, photo-verified job', async ({ page, bro
   await page.getByRole('button', { name: 'Add pet' }).click();
   await expect(page.getByText('Rex', { exact: true })).toBeVisible();
   await ready(page);
+  // The form is emptied and folded away, ready for the next pet.
+  await expect(page.getByLabel(/^Name/)).toHaveValue('');
+  await expect(page.getByLabel(/^Weight/)).toHaveValue('');
+  expect(await page.locator('details.add-pet').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
 
   // Draw the boundary: four corners, the transmitter and the lead.
   await tapPlan(page, 0.25, 0.2);

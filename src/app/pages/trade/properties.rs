@@ -169,6 +169,19 @@ pub fn PropertyPage() -> impl IntoView {
     let remove_pet = ServerAction::<RemovePet>::new();
     let new_quote = ServerAction::<CreateQuote>::new();
     let pet_errors = action_error(move || add_pet.value().get());
+    // After a pet is added, empty the form and fold it away (the page's
+    // re-render keeps the inputs, and with them what was typed).
+    let pet_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(add_pet.value().get(), Some(Ok(_))) {
+            if let Some(form) = pet_form.get_untracked() {
+                form.reset();
+                if let Some(details) = form.parent_element() {
+                    let _ = details.remove_attribute("open");
+                }
+            }
+        }
+    });
     let quote_errors = action_error(move || new_quote.value().get());
     let page = Resource::new(
         move || {
@@ -287,7 +300,7 @@ pub fn PropertyPage() -> impl IntoView {
                                         {pg.can_edit.then(|| view! {
                                             <details class="add-pet">
                                                 <summary>"Add a pet"</summary>
-                                                <ActionForm action=add_pet attr:class="stack">
+                                                <ActionForm action=add_pet node_ref=pet_form attr:class="stack">
                                                     <FormError errors=pet_errors/>
                                                     <input type="hidden" name="property_id" value=p.id.to_string()/>
                                                     <div class="row2">
