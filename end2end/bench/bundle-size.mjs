@@ -3,7 +3,7 @@
 // page the total a first visit fetches (main module + that page's chunks, per
 // the split manifest the server reads to emit its preload links).
 // Usage: node bench/bundle-size.mjs ../target/site/pkg
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 
@@ -42,7 +42,7 @@ row('all chunks', sum(chunks));
 row('largest chunk', chunks.map(size).sort((a, b) => b.gz - a.gz)[0] ?? { raw: 0, gz: 0, br: 0 });
 
 const manifestFile = files.find((f) => f.startsWith('__wasm_split_manifest'));
-if (manifestFile && existsSync(`${dir}/${manifestFile}`)) {
+if (manifestFile) {
   const manifest = JSON.parse(readFileSync(`${dir}/${manifestFile}`, 'utf8'));
   console.log('== first visit per lazy function (main module + its chunks), WASM only');
   const rows = Object.entries(manifest).map(([name, deps]) => {

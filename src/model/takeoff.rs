@@ -133,13 +133,7 @@ impl Drawing {
         if self.crossings.len() > MAX_CROSSINGS {
             return Err(format!("At most {MAX_CROSSINGS} crossings can be drawn."));
         }
-        let all = self
-            .boundary
-            .iter()
-            .chain(self.transmitter.iter())
-            .chain(self.lead.iter())
-            .chain(self.crossings.iter().flatten());
-        for p in all {
+        for p in self.points() {
             if !p.x.is_finite()
                 || !p.y.is_finite()
                 || p.x.abs() > MAX_COORD_FT
@@ -165,24 +159,33 @@ impl Drawing {
             && self.layout == o.layout
     }
 
-    /// A plan width (feet) that shows every point with a margin, the pin
-    /// staying in the centre; `None` when nothing is drawn.
-    pub fn fitting_width(&self) -> Option<f64> {
-        let pts: Vec<Pt> = self
-            .boundary
+    /// Every point drawn: boundary, transmitter, lead and crossings.
+    pub fn points(&self) -> impl Iterator<Item = &Pt> {
+        self.boundary
             .iter()
             .chain(self.transmitter.iter())
             .chain(self.lead.iter())
             .chain(self.crossings.iter().flatten())
-            .copied()
-            .collect();
-        if pts.is_empty() {
-            return None;
-        }
-        let half_w = pts.iter().map(|p| p.x.abs()).fold(0.0, f64::max);
-        let half_h = pts.iter().map(|p| p.y.abs()).fold(0.0, f64::max);
+    }
+
+    /// [`Drawing::points`], to move them.
+    pub fn points_mut(&mut self) -> impl Iterator<Item = &mut Pt> {
+        self.boundary
+            .iter_mut()
+            .chain(self.transmitter.iter_mut())
+            .chain(self.lead.iter_mut())
+            .chain(self.crossings.iter_mut().flatten())
+    }
+
+    /// A plan width (feet) that shows every point with a margin, the pin
+    /// staying in the centre; `None` when nothing is drawn.
+    pub fn fitting_width(&self) -> Option<f64> {
+        let (half_w, half_h) = self.points().fold(None, |acc: Option<(f64, f64)>, p| {
+            let (w, h) = acc.unwrap_or((0.0, 0.0));
+            Some((w.max(p.x.abs()), h.max(p.y.abs())))
+        })?;
         let w = (2.0 * half_w).max(2.0 * half_h / 0.625) * 1.15;
-        Some((w / 10.0).ceil() * 10.0).map(|w| w.clamp(20.0, 50_000.0))
+        Some(((w / 10.0).ceil() * 10.0).clamp(20.0, 50_000.0))
     }
 
     /// The closed boundary's length in feet (a loop returns to its start; one

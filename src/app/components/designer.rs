@@ -239,14 +239,10 @@ pub fn Designer(
             Tool::Pin => {
                 if let Some(cb) = on_pin {
                     drawing.update(|d| {
-                        let shift = |q: &mut Pt| {
+                        for q in d.points_mut() {
                             q.x -= p.x;
                             q.y -= p.y;
-                        };
-                        d.boundary.iter_mut().for_each(shift);
-                        d.lead.iter_mut().for_each(shift);
-                        d.transmitter.iter_mut().for_each(shift);
-                        d.crossings.iter_mut().flatten().for_each(shift);
+                        }
                     });
                     cb.run((p.x, p.y));
                 }

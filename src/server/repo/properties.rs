@@ -120,9 +120,9 @@ pub async fn set_location(
     tx: &mut TenantTx,
     id: Uuid,
     (lat, lon): (f64, f64),
-) -> Result<bool, AppError> {
+) -> Result<(), AppError> {
     let org = tx.org_id();
-    let r = sqlx::query(
+    sqlx::query(
         "update properties set lat = $3, lon = $4, updated_at = now() where org_id = $1 and id = $2",
     )
     .bind(org)
@@ -132,7 +132,7 @@ pub async fn set_location(
     .execute(tx.conn())
     .await
     .map_err(internal)?;
-    Ok(r.rows_affected() == 1)
+    Ok(())
 }
 
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Property>, AppError> {

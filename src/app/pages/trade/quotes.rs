@@ -284,7 +284,7 @@ fn QuoteEditor(
             match r {
                 Ok(v) => {
                     errors.set(None);
-                    original.set((drawing.get_untracked(), terms_now.clone()));
+                    original.set((drawing.get_untracked(), terms_now));
                     saved_msg.set(Some(format!("Saved as version {v}.")));
                     bump.update(|n| *n += 1);
                 }
