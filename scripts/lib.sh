@@ -34,7 +34,17 @@ ensure_toolchain() {
     cargo install wasm-bindgen-cli --version "$want"
   fi
   command -v wasm-opt >/dev/null || apt_install binaryen
+  if ! command -v cargo-sqlx >/dev/null || ! cargo sqlx --version | grep -q '0.8.6'; then
+    say "installing sqlx-cli 0.8.6 (checks the committed .sqlx query data; ~5 minutes, once)"
+    cargo install sqlx-cli --version 0.8.6 --locked --no-default-features --features postgres
+  fi
+  # Builds read the committed `.sqlx/` query data, never a live database.
+  export SQLX_OFFLINE=true
 }
+
+# The application role's URL for an owner URL: same server and database,
+# the user `fence_app`, no password.
+app_url_for() { printf '%s' "$1" | sed -E 's#://[^@/]*@#://fence_app@#; t; s#://#://fence_app@#'; }
 
 pg_bin() {
   local d

@@ -17,6 +17,10 @@ use pages::*;
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The inline scripts carry the nonce the response's
+    // Content-Security-Policy names (made by the security middleware).
+    #[cfg(feature = "ssr")]
+    crate::server::security::use_request_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

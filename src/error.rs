@@ -24,8 +24,9 @@ pub enum AppError {
     Throttled(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("Something went wrong on our side. Please try again in a moment.")]
-    Internal,
+    /// Carries the request id, for the user to quote to support.
+    #[error("{}", internal_message(.0))]
+    Internal(String),
     #[error("Could not reach the server ({0}). Check your connection and try again.")]
     Transport(String),
 }
@@ -56,14 +57,34 @@ impl AppError {
             AppError::Limit(_) => 402,
             AppError::Throttled(_) => 429,
             AppError::Conflict(_) => 409,
-            AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Internal(_) | AppError::Transport(_) => 500,
         }
     }
+}
+
+fn internal_message(reference: &str) -> String {
+    let mut m = "Something went wrong on our side. Please try again in a moment.".to_string();
+    if !reference.is_empty() {
+        m.push_str(&format!(
+            " If it keeps happening, give support this reference: {reference}."
+        ));
+    }
+    m
 }
 
 impl From<FieldErrors> for AppError {
     fn from(errors: FieldErrors) -> Self {
         AppError::Validation(errors)
+    }
+}
+
+/// A database error is an internal error: logged with its cause chain and
+/// the line of the `?` that met it, and shown as the plain message.
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    #[track_caller]
+    fn from(e: sqlx::Error) -> Self {
+        crate::server::db::internal(&e)
     }
 }
 

@@ -1,5 +1,6 @@
-//! The server binary: `fence` serves; `fence seed` migrates and seeds the
-//! demo tenant and platform administrator; `fence migrate` only migrates.
+//! The server binary: `fence` (or `fence serve`) serves as the application
+//! role; `fence migrate` applies the migrations as the owner; `fence seed`
+//! migrates and seeds the demo tenant and platform administrator.
 
 /// mimalloc returns freed memory to the system: with glibc's allocator the
 /// argon2 buffers (19 MiB a hash) stayed resident in per-thread arenas.
@@ -10,73 +11,75 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() {
-    use fence::server::{config::Config, db, router, seed};
+    use fence::server::config::{Config, Purpose};
+    use fence::server::{db, router, seed, telemetry};
     use leptos::config::get_configuration;
-    use tracing_subscriber::EnvFilter;
 
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
     let fail = |m: String| -> ! {
         eprintln!("error: {m}");
         std::process::exit(1)
     };
-    let config = Config::load().unwrap_or_else(|e| fail(e));
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
-    if command == "migrate" {
-        db::migrate(config.owner_url())
-            .await
-            .unwrap_or_else(|e| fail(e));
+    let purpose = match command.as_str() {
+        "serve" => Purpose::Serve,
+        "migrate" | "seed" => Purpose::Migrate,
+        other => fail(format!(
+            "unknown command {other}; use serve, migrate or seed"
+        )),
+    };
+    let config = Config::load(purpose).unwrap_or_else(|e| fail(e));
+    telemetry::init_logging(&config);
+    if purpose == Purpose::Migrate {
+        let owner = config.owner_url().unwrap_or_else(|e| fail(e));
+        db::migrate(owner).await.unwrap_or_else(|e| fail(e));
         println!("migrations applied");
-        return;
+        if command == "migrate" {
+            return;
+        }
     }
-    let conf_file = std::env::var("LEPTOS_OUTPUT_NAME")
-        .is_err()
-        .then_some("Cargo.toml");
-    let options = get_configuration(conf_file)
+    // Leptos's own settings (site root, output name) come from cargo-leptos's
+    // environment when it runs the binary, else from Cargo.toml.
+    let mut options = get_configuration(config.leptos_conf_file)
         .unwrap_or_else(|e| fail(e.to_string()))
         .leptos_options;
+    if let Some(addr) = config.site_addr {
+        options.site_addr = addr;
+    }
     let addr = options.site_addr;
     let (app, state) = router::build(config, options)
         .await
         .unwrap_or_else(|e| fail(e));
-    match command.as_str() {
-        "seed" => {
-            let s = seed::run(&state).await.unwrap_or_else(|e| fail(e));
-            println!(
-                "Demo tenant:    {}  (log in as {} / {})",
-                s.demo_url, s.owner_email, s.owner_password
-            );
-            println!("Crew member:    crew@demo.example / {}", s.owner_password);
-            println!(
-                "Platform admin: {}/admin  ({} / {})",
-                state.config.platform.public_url, s.admin_email, s.admin_password
-            );
-        }
-        "serve" => {
-            let listener = tokio::net::TcpListener::bind(&addr)
-                .await
-                .unwrap_or_else(|e| fail(e.to_string()));
-            tracing::info!(
-                "listening on http://{addr} (platform: {})",
-                state.config.platform.public_url
-            );
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .unwrap_or_else(|e| fail(e.to_string()));
-        }
-        other => fail(format!(
-            "unknown command {other}; use serve, seed or migrate"
-        )),
+    if command == "seed" {
+        let s = seed::run(&state).await.unwrap_or_else(|e| fail(e));
+        println!(
+            "Demo tenant:    {}  (log in as {} / {})",
+            s.demo_url, s.owner_email, s.owner_password
+        );
+        println!("Crew member:    crew@demo.example / {}", s.owner_password);
+        println!(
+            "Platform admin: {}/admin  ({} / {})",
+            state.config.platform.public_url, s.admin_email, s.admin_password
+        );
+        return;
     }
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .unwrap_or_else(|e| fail(format!("cannot listen on {addr}: {e}")));
+    tracing::info!(
+        "listening on http://{addr} (platform: {})",
+        state.config.platform.public_url
+    );
+    let workers = fence::server::workers::start(&state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .unwrap_or_else(|e| fail(e.to_string()));
+    workers.stop().await;
 }
 
 #[cfg(not(feature = "ssr"))]

@@ -1,24 +1,37 @@
 //! Server-only code: configuration, the database and its tenant
 //! transactions, request context, authentication, repositories and routes.
 
+pub mod auth;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod device;
+pub mod emails;
 pub mod host;
+pub mod jobs;
+pub mod keys;
+pub mod mail;
+pub mod ops;
 pub mod password;
 pub mod photo_routes;
 pub mod photos;
 pub mod platform;
 pub mod quoting;
+pub mod redirect;
 pub mod repo;
 pub mod router;
 pub mod routes;
+pub mod security;
 pub mod seed;
+pub mod signup;
 pub mod split;
 pub mod state;
 pub mod storage;
+pub mod team;
+pub mod telemetry;
 pub mod throttle;
 pub mod tokens;
+pub mod workers;
 
 pub use context::{ctx, RequestCtx};
 pub use db::TenantTx;
@@ -48,34 +61,4 @@ pub fn reply<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::e
     result
 }
 
-/// A same-site path to go to after an action, or `/`.
-pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.contains("://")
-    {
-        next.to_string()
-    } else {
-        "/".to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_same_site_paths_are_followed_after_login() {
-        assert_eq!(safe_next("/customers?q=a"), "/customers?q=a");
-        for evil in [
-            "//evil.example/",
-            "https://evil.example/",
-            "/\\evil.example",
-            "evil",
-            "/x?u=http://e",
-        ] {
-            assert_eq!(safe_next(evil), "/", "{evil}");
-        }
-    }
-}
+pub use redirect::safe_next;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::model::TenantList;
 
-pub const TENANTS_PER_PAGE: i64 = 25;
+pub const TENANTS_PER_PAGE: i32 = 25;
 
 #[server(endpoint = "admin/tenants")]
 pub async fn admin_list_tenants(q: String, page: u32) -> Result<TenantList, AppError> {
@@ -15,22 +15,28 @@ pub async fn admin_list_tenants(q: String, page: u32) -> Result<TenantList, AppE
         async {
             let cx = ctx()?;
             cx.admin()?;
-            let offset = (page.max(1) as i64 - 1) * TENANTS_PER_PAGE;
-            platform::list_tenants(&cx.state.pool, q.trim(), TENANTS_PER_PAGE, offset).await
+            let q: String = q.trim().chars().take(100).collect();
+            let offset = (page.clamp(1, 100_000) as i32 - 1) * TENANTS_PER_PAGE;
+            platform::list_tenants(&cx.state.pool, &q, TENANTS_PER_PAGE, offset).await
         }
         .await,
     )
 }
 
 #[server(endpoint = "admin/suspend")]
-pub async fn admin_set_suspended(id: Uuid, suspended: bool) -> Result<String, AppError> {
+pub async fn admin_set_suspended(
+    id: Uuid,
+    suspended: bool,
+) -> Result<crate::model::OrgStatus, AppError> {
     use crate::server::{ctx, platform};
     crate::server::reply(
         async {
             let cx = ctx()?;
             let admin = cx.admin()?;
-            let status = platform::set_suspended(&cx.state.pool, id, suspended).await?.ok_or(AppError::NotFound)?;
-            tracing::info!(%admin, tenant = %id, %status, "tenant status changed by platform admin");
+            let status = platform::set_suspended(&cx.state.pool, id, suspended)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            tracing::info!(%admin, tenant = %id, status = status.code(), "tenant status changed by platform admin");
             Ok(status)
         }
         .await,

@@ -73,7 +73,7 @@ pub async fn create_customer(form: CustomerForm, wizard: Option<String>) -> Resu
                 repo::orgs::set_onboarding_step(&mut tx, "customer", "done").await?;
             }
             tx.commit().await?;
-            leptos_axum::redirect(&if wizard.is_some() {
+            crate::server::redirect::after_action(&if wizard.is_some() {
                 "/onboarding?from=customer".to_string()
             } else {
                 format!("/customers/{id}")
@@ -107,7 +107,7 @@ pub async fn update_customer(id: Uuid, form: CustomerForm) -> Result<(), AppErro
             )
             .await?;
             tx.commit().await?;
-            leptos_axum::redirect(&format!("/customers/{id}"));
+            crate::server::redirect::after_action(&format!("/customers/{id}"));
             Ok(())
         }
         .await,
@@ -134,7 +134,7 @@ pub async fn set_customer_archived(id: Uuid, archived: bool) -> Result<(), AppEr
             };
             repo::audit::record(&mut tx, Some(m), action, Some(id), serde_json::json!({})).await?;
             tx.commit().await?;
-            leptos_axum::redirect(&format!("/customers/{id}"));
+            crate::server::redirect::after_action(&format!("/customers/{id}"));
             Ok(())
         }
         .await,

@@ -21,6 +21,8 @@ pub struct PropertyPage {
     pub zone_name: Option<String>,
     pub map_tiles: Option<String>,
     pub can_edit: bool,
+    /// The viewer's role sees costs (else the price book's are zeroed).
+    pub costs_visible: bool,
 }
 
 #[server(endpoint = "properties/for_customer")]
@@ -60,7 +62,7 @@ pub async fn create_property(customer_id: Uuid, form: PropertyForm) -> Result<Uu
             )
             .await?;
             tx.commit().await?;
-            leptos_axum::redirect(&format!("/properties/{id}"));
+            crate::server::redirect::after_action(&format!("/properties/{id}"));
             Ok(id)
         }
         .await,
@@ -90,7 +92,7 @@ pub async fn update_property(id: Uuid, form: PropertyForm) -> Result<(), AppErro
             )
             .await?;
             tx.commit().await?;
-            leptos_axum::redirect(&format!("/properties/{id}"));
+            crate::server::redirect::after_action(&format!("/properties/{id}"));
             Ok(())
         }
         .await,
@@ -105,6 +107,7 @@ pub async fn get_property(id: Uuid) -> Result<PropertyPage, AppError> {
             let cx = ctx()?;
             let me = cx.member()?;
             let can_edit = me.role.edits_customers();
+            let costs_visible = me.role.sees_costs();
             let mut tx = cx.tx().await?;
             let property = repo::properties::get(&mut tx, id)
                 .await?
@@ -115,7 +118,12 @@ pub async fn get_property(id: Uuid) -> Result<PropertyPage, AppError> {
             Ok(PropertyPage {
                 property,
                 quotes,
-                catalogue: pc.catalogue,
+                catalogue: if costs_visible {
+                    pc.catalogue
+                } else {
+                    pc.catalogue.without_costs()
+                },
+                costs_visible,
                 multiplier: pc.multiplier,
                 multiplier_source: pc.source,
                 zone_name: pc.zone_name,
@@ -207,7 +215,7 @@ pub async fn add_pet(property_id: Uuid, pet: PetForm) -> Result<Uuid, AppError> 
             )
             .await?;
             tx.commit().await?;
-            leptos_axum::redirect(&format!("/properties/{property_id}"));
+            crate::server::redirect::after_action(&format!("/properties/{property_id}"));
             Ok(id)
         }
         .await,
@@ -236,7 +244,7 @@ pub async fn remove_pet(id: Uuid) -> Result<(), AppError> {
             )
             .await?;
             tx.commit().await?;
-            leptos_axum::redirect(&format!("/properties/{property}"));
+            crate::server::redirect::after_action(&format!("/properties/{property}"));
             Ok(())
         }
         .await,
@@ -253,7 +261,7 @@ pub async fn estimate_price(state: String, lot_sqft: u32, pets: u32) -> Result<P
     crate::server::reply(
         async {
             let cx = ctx()?;
-            cx.member()?;
+            let sees_costs = cx.member()?.role.sees_costs();
             let state =
                 crate::model::state_code(&state).map_err(|m| AppError::field("state", m))?;
             if !(100..=100_000_000).contains(&lot_sqft) {
@@ -270,13 +278,14 @@ pub async fn estimate_price(state: String, lot_sqft: u32, pets: u32) -> Result<P
                 pets.min(50),
                 &pc.catalogue,
             );
-            Ok(price(
+            let p = price(
                 &t,
                 &pc.catalogue,
                 (pc.multiplier, pc.source),
                 &ValidTerms::default(),
                 None,
-            ))
+            );
+            Ok(if sees_costs { p } else { p.without_costs() })
         }
         .await,
     )

@@ -48,7 +48,7 @@ async fn wizard_done(
 ) -> Result<(), AppError> {
     if wizard.is_some() {
         crate::server::repo::orgs::set_onboarding_step(tx, step, "done").await?;
-        leptos_axum::redirect(&format!("/onboarding?from={step}"));
+        crate::server::redirect::after_action(&format!("/onboarding?from={step}"));
     }
     Ok(())
 }
@@ -180,7 +180,7 @@ pub async fn skip_onboarding_step(step: String) -> Result<(), AppError> {
                 repo::orgs::set_onboarding_step(&mut tx, step, "skipped").await?;
             }
             tx.commit().await?;
-            leptos_axum::redirect(&format!("/onboarding?from={step}"));
+            crate::server::redirect::after_action(&format!("/onboarding?from={step}"));
             Ok(())
         }
         .await,

@@ -28,92 +28,24 @@ pub async fn get_team() -> Result<Team, AppError> {
     )
 }
 
-/// Emails an invitation link, within the plan's seats.
-#[cfg(feature = "ssr")]
-async fn send_invitation(
-    cx: &crate::server::RequestCtx,
-    tx: &mut crate::server::TenantTx,
-    email: &str,
-    role: crate::model::Role,
-    by: &crate::server::context::UserRef,
-) -> Result<(), AppError> {
-    use crate::server::{repo, tokens};
-    let (token, hash) = tokens::new_token();
-    let days = cx.state.config.platform.invitation_days;
-    repo::invitations::create(tx, email, role, &hash, by.id, days).await?;
-    let brand = repo::orgs::brand(tx).await?;
-    let link = format!(
-        "{}/invite/{token}",
-        cx.state.config.tenant_url(&brand.subdomain)
-    );
-    let body = format!(
-        "{} invited you to join {} on {} as {}.\n\nAccept the invitation and choose your password here \
-         (the link works for {days} days):\n{link}\n",
-        by.name,
-        brand.company_name,
-        cx.state.config.platform.name,
-        role.label()
-    );
-    repo::outbox::queue(
-        tx,
-        email,
-        &format!(
-            "Join {} on {}",
-            brand.company_name, cx.state.config.platform.name
-        ),
-        &body,
-    )
-    .await
-}
-
 #[server(endpoint = "team/invite")]
 pub async fn invite_member(
     email: String,
     role: String,
     wizard: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::model::{seat_limit_message, FieldErrors, Role};
-    use crate::server::{ctx, repo};
+    use crate::model::{FieldErrors, Role};
+    use crate::server::{ctx, team};
     crate::server::reply(
         async {
             let cx = ctx()?;
-            let by = cx
-                .member_who(Role::manages_settings, "invite people")?
-                .clone();
+            let by = cx.member_who(Role::manages_settings, "invite people")?;
             let mut e = FieldErrors::default();
             let email = e.check("email", crate::model::email(&email));
             let role = e.check("role", Role::parse_assignable(&role));
             let (email, role) =
                 e.finish(|| (email.unwrap_or_default(), role.unwrap_or(Role::Viewer)))?;
-            let mut tx = cx.tx().await?;
-            let (plan, seats) = repo::orgs::plan_seats(&mut tx).await?;
-            if repo::users::exists_email(&mut tx, &email).await? {
-                return Err(AppError::field(
-                    "email",
-                    format!("{email} is already on the team."),
-                ));
-            }
-            if let Some(seats) = seats {
-                let used = repo::users::count(&mut tx).await?
-                    + repo::invitations::count_live(&mut tx).await?;
-                if used >= seats as i64 {
-                    return Err(AppError::Limit(seat_limit_message(plan, seats as u32)));
-                }
-            }
-            send_invitation(&cx, &mut tx, &email, role, &by).await?;
-            repo::audit::record(
-                &mut tx,
-                Some(by.id),
-                "invitation.sent",
-                None,
-                serde_json::json!({ "email": email }),
-            )
-            .await?;
-            if wizard.is_some() {
-                repo::orgs::set_onboarding_step(&mut tx, "team", "done").await?;
-            }
-            tx.commit().await?;
-            Ok(format!("Invitation sent to {email} as {}.", role.label()))
+            team::invite(&cx, by, &email, role, wizard.is_some()).await
         }
         .await,
     )
@@ -122,20 +54,12 @@ pub async fn invite_member(
 #[server(endpoint = "team/resend")]
 pub async fn resend_invitation(id: Uuid) -> Result<String, AppError> {
     use crate::model::Role;
-    use crate::server::{ctx, repo};
+    use crate::server::{ctx, team};
     crate::server::reply(
         async {
             let cx = ctx()?;
-            let by = cx
-                .member_who(Role::manages_settings, "invite people")?
-                .clone();
-            let mut tx = cx.tx().await?;
-            let (email, role) = repo::invitations::get_open(&mut tx, id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            send_invitation(&cx, &mut tx, &email, role, &by).await?;
-            tx.commit().await?;
-            Ok(format!("A new invitation link went to {email}."))
+            let by = cx.member_who(Role::manages_settings, "invite people")?;
+            team::resend(&cx, by, id).await
         }
         .await,
     )

@@ -94,7 +94,32 @@ catalogue! {
     approval_discount_pct = "15", "Manager approval above a discount of", "%", "0" ..= "100", "Quotes";
 }
 
+/// The price book's costs: what the installer pays, which only roles that
+/// see costs may read (`Role::sees_costs`).
+pub const COST_FIELDS: [&str; 8] = [
+    "spool_cost",
+    "flag_cost",
+    "splice_cost",
+    "transmitter_cost",
+    "collar_cost",
+    "surge_cost",
+    "crew_cost_per_hour",
+    "fuel_cost_per_mile",
+];
+
 impl Catalogue {
+    /// The price book with every cost zeroed and the depot removed: what a
+    /// crew member or a viewer is sent (prices only).
+    pub fn without_costs(&self) -> Catalogue {
+        let mut c = self.clone();
+        for key in COST_FIELDS {
+            c.set(key, Decimal::ZERO);
+        }
+        c.depot_lat = None;
+        c.depot_lon = None;
+        c
+    }
+
     /// The form's values, as text.
     pub fn to_form(&self) -> BTreeMap<String, String> {
         let mut m: BTreeMap<String, String> = CATALOGUE_FIELDS
@@ -177,6 +202,34 @@ pub fn parse_in_range(raw: &str, label: &str, min: &str, max: &str) -> Result<De
         return Err(format!("{label} must be between {lo} and {hi}."));
     }
     Ok(v.normalize())
+}
+
+#[cfg(test)]
+mod cost_tests {
+    use super::*;
+
+    #[test]
+    fn every_cost_field_is_listed_and_hidden() {
+        for f in CATALOGUE_FIELDS {
+            if f.key.contains("cost") {
+                assert!(COST_FIELDS.contains(&f.key), "{} is a cost", f.key);
+            }
+        }
+        let c = Catalogue {
+            depot_lat: Some(Decimal::ONE),
+            ..Default::default()
+        }
+        .without_costs();
+        for key in COST_FIELDS {
+            assert_eq!(c.get(key), Some(Decimal::ZERO), "{key}");
+        }
+        assert_eq!(c.depot_lat, None);
+        assert_eq!(
+            c.spool_price,
+            Catalogue::default().spool_price,
+            "prices stay"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -140,6 +140,55 @@ pub enum SubdomainStatus {
     Invalid(String),
 }
 
+/// A tenant's standing (`organizations.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgStatus {
+    Trialing,
+    Active,
+    PastDue,
+    Suspended,
+    Cancelled,
+}
+
+impl OrgStatus {
+    pub const ALL: [OrgStatus; 5] = [
+        OrgStatus::Trialing,
+        OrgStatus::Active,
+        OrgStatus::PastDue,
+        OrgStatus::Suspended,
+        OrgStatus::Cancelled,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OrgStatus::Trialing => "trialing",
+            OrgStatus::Active => "active",
+            OrgStatus::PastDue => "past_due",
+            OrgStatus::Suspended => "suspended",
+            OrgStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgStatus::Trialing => "Free trial",
+            OrgStatus::Active => "Active",
+            OrgStatus::PastDue => "Payment overdue",
+            OrgStatus::Suspended => "Suspended",
+            OrgStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// A stored status; anything else is an error, never a default.
+    pub fn parse(value: &str) -> Result<OrgStatus, String> {
+        OrgStatus::ALL
+            .into_iter()
+            .find(|s| s.code() == value)
+            .ok_or_else(|| format!("unknown organization status {value:?}"))
+    }
+}
+
 /// Where a page is served: the platform's own domain, or one tenant's host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SiteKind {
@@ -155,7 +204,7 @@ pub struct TenantBrand {
     pub brand_color: String,
     pub logo_version: i32,
     pub plan: PlanCode,
-    pub status: String,
+    pub status: OrgStatus,
     pub trial_days_left: i64,
     pub white_label: bool,
 }
@@ -227,7 +276,7 @@ pub struct OrgSettings {
     pub custom_markup: Option<String>,
     pub zone_multiplier: Option<String>,
     pub plan: PlanCode,
-    pub status: String,
+    pub status: OrgStatus,
     pub seats: Option<i32>,
     pub seats_used: i64,
     pub monthly_jobs_limit: Option<i32>,
@@ -237,6 +286,9 @@ pub struct OrgSettings {
     pub trial_days_left: i64,
     pub custom_domain: Option<String>,
     pub custom_domain_verified: bool,
+    /// Photo bytes stored, and the plan's quota.
+    pub storage_used_bytes: i64,
+    pub storage_quota_bytes: Option<i64>,
 }
 
 /// A pricing zone as offered in the home-state select.

@@ -18,6 +18,8 @@ pub struct PlanInfo {
     pub monthly_price_dollars: u32,
     pub seats: Option<u32>,
     pub monthly_jobs: Option<u32>,
+    /// Photo storage included, in GB (of 1,024 MB).
+    pub storage_gb: u32,
     pub highlights: &'static [&'static str],
 }
 
@@ -28,9 +30,11 @@ pub const PLANS: [PlanInfo; 3] = [
         monthly_price_dollars: 29,
         seats: Some(1),
         monthly_jobs: Some(50),
+        storage_gb: 10,
         highlights: &[
             "1 user",
             "50 jobs a month",
+            "10 GB of photos",
             "ROI calculator",
             "Location-based pricing",
             "Email support",
@@ -43,9 +47,11 @@ pub const PLANS: [PlanInfo; 3] = [
         monthly_price_dollars: 99,
         seats: Some(5),
         monthly_jobs: Some(500),
+        storage_gb: 100,
         highlights: &[
             "5 users",
             "500 jobs a month",
+            "100 GB of photos",
             "Everything in Starter",
             "Smart scheduling",
             "Route optimisation",
@@ -59,9 +65,11 @@ pub const PLANS: [PlanInfo; 3] = [
         monthly_price_dollars: 299,
         seats: None,
         monthly_jobs: None,
+        storage_gb: 1000,
         highlights: &[
             "Unlimited users",
             "Unlimited jobs",
+            "1,000 GB of photos",
             "Everything in Growth",
             "Approval workflows",
             "API access",
@@ -127,6 +135,40 @@ pub fn seat_limit_message(plan: PlanCode, seats: u32) -> String {
     )
 }
 
+/// A byte count as people read it: `512 KB`, `1.2 GB`, `100 GB`.
+pub fn human_bytes(n: i64) -> String {
+    let n = n.max(0) as f64;
+    let (v, unit) = if n >= 1024.0 * 1024.0 * 1024.0 {
+        (n / (1024.0 * 1024.0 * 1024.0), "GB")
+    } else if n >= 1024.0 * 1024.0 {
+        (n / (1024.0 * 1024.0), "MB")
+    } else {
+        (n / 1024.0, "KB")
+    };
+    if v >= 100.0 || unit == "KB" {
+        format!("{v:.0} {unit}")
+    } else {
+        format!("{v:.1} {unit}")
+    }
+}
+
+/// The message shown when photo storage is full.
+pub fn storage_limit_message(plan: PlanCode, quota_bytes: i64) -> String {
+    let gb = quota_bytes / (1024 * 1024 * 1024);
+    let upgrade = PLANS
+        .iter()
+        .skip_while(|p| p.code != plan)
+        .skip(1)
+        .find(|p| i64::from(p.storage_gb) > gb)
+        .map(|p| format!("Upgrade to {} ({} GB)", p.name, p.storage_gb))
+        .unwrap_or_else(|| "Contact support for more space".into());
+    format!(
+        "Your {} plan includes {} of photo storage and it is full. {upgrade} in Settings → Plan, or remove photos you no longer need.",
+        plan.info().name,
+        human_bytes(quota_bytes)
+    )
+}
+
 /// The message shown when the month's jobs are used up.
 pub fn job_limit_message(plan: PlanCode, limit: u32, month: &str) -> String {
     let upgrade = PLANS
@@ -166,6 +208,16 @@ mod tests {
         assert!(m.contains("Upgrade to Growth (5 users)"), "{m}");
         let m = seat_limit_message(PlanCode::Growth, 5);
         assert!(m.contains("Upgrade to Enterprise (unlimited users)"), "{m}");
+    }
+
+    #[test]
+    fn the_storage_message_names_the_plan_that_lifts_it() {
+        let m = storage_limit_message(PlanCode::Starter, 10 * 1024 * 1024 * 1024);
+        assert!(
+            m.contains("Starter plan includes 10.0 GB of photo storage"),
+            "{m}"
+        );
+        assert!(m.contains("Upgrade to Growth (100 GB)"), "{m}");
     }
 
     #[test]

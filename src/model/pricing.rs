@@ -240,7 +240,8 @@ pub struct Priced {
     pub net: Decimal,
     pub tax: Decimal,
     pub total: Decimal,
-    /// (subtotal − net) / subtotal, percent, one place.
+    /// How far the price is below the list price (the positive lines),
+    /// whatever lowered it: (list − net) / list, percent, one place.
     pub effective_discount_pct: Decimal,
     pub materials_cost: Decimal,
     pub labour_cost: Decimal,
@@ -367,8 +368,16 @@ pub fn price(
         .unwrap_or(subtotal - discount)
         .max(Decimal::ZERO);
     let tax = cents(net * terms.tax_pct / Decimal::ONE_HUNDRED);
-    let effective_discount_pct = if subtotal > Decimal::ZERO {
-        ((subtotal - net) / subtotal * Decimal::ONE_HUNDRED)
+    // Every way of lowering the price counts as discount: against the list
+    // price (the positive lines), the percentage, negative extra lines and an
+    // override all show in what is left.
+    let list: Decimal = lines
+        .iter()
+        .map(|l| l.total)
+        .filter(|t| *t > Decimal::ZERO)
+        .sum();
+    let effective_discount_pct = if list > Decimal::ZERO {
+        ((list - net).max(Decimal::ZERO) / list * Decimal::ONE_HUNDRED)
             .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
     } else {
         Decimal::ZERO
@@ -433,6 +442,31 @@ pub fn price(
         margin_per_crew_hour,
         fences,
         per_year: cents((net + tax) / c.system_life_years.max(Decimal::ONE)),
+    }
+}
+
+impl Priced {
+    /// The same numbers without the installer's costs and margins, for
+    /// roles that may see prices only (see `Role::sees_costs`).
+    pub fn without_costs(&self) -> Priced {
+        Priced {
+            lines: self
+                .lines
+                .iter()
+                .map(|l| Line {
+                    cost: Decimal::ZERO,
+                    ..l.clone()
+                })
+                .collect(),
+            materials_cost: Decimal::ZERO,
+            labour_cost: Decimal::ZERO,
+            travel_miles: Decimal::ZERO,
+            travel_cost: Decimal::ZERO,
+            margin: Decimal::ZERO,
+            margin_pct: Decimal::ZERO,
+            margin_per_crew_hour: Decimal::ZERO,
+            ..self.clone()
+        }
     }
 }
 
@@ -660,6 +694,63 @@ mod tests {
         assert_eq!(p.effective_discount_pct, dec("28.1"));
         assert!(needs_manager_approval(&p, &c, true));
         assert!(!needs_manager_approval(&p, &c, false));
+    }
+
+    #[test]
+    fn a_negative_line_counts_towards_the_approval_threshold() {
+        // The enterprise bypass: no percentage discount, no override, but an
+        // extra line of -600 takes 70 % off the list price.
+        let t = square_100();
+        let c = Catalogue::default();
+        let terms = QuoteTerms {
+            items: vec![ManualItem {
+                description: "Goodwill".into(),
+                qty: "1".into(),
+                unit_price: "-600".into(),
+            }],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let p = price(&t, &c, (Decimal::ONE, MultiplierSource::Zone), &terms, None);
+        // List 853.25 at 1.000 (89 + 14 + 7 + 249 + 179 + 39 + 3.25 h × 85);
+        // 253.25 is left: (853.25 − 253.25) / 853.25 = 70.3 %.
+        assert_eq!(p.net, dec("253.25"));
+        assert_eq!(p.effective_discount_pct, dec("70.3"));
+        assert!(needs_manager_approval(&p, &c, true));
+        // A positive extra item is no discount.
+        let plus = QuoteTerms {
+            items: vec![ManualItem {
+                description: "Garden loop".into(),
+                qty: "1".into(),
+                unit_price: "120".into(),
+            }],
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let p = price(&t, &c, (Decimal::ONE, MultiplierSource::Zone), &plus, None);
+        assert_eq!(p.effective_discount_pct, Decimal::ZERO);
+    }
+
+    #[test]
+    fn prices_without_costs_keep_no_cost_or_margin() {
+        let c = Catalogue {
+            depot_lat: Some(dec("30.2672")),
+            depot_lon: Some(dec("-97.7431")),
+            ..Default::default()
+        };
+        let p = price(
+            &square_100(),
+            &c,
+            (Decimal::ONE, MultiplierSource::Zone),
+            &ValidTerms::default(),
+            Some((30.3672, -97.7431)),
+        )
+        .without_costs();
+        assert!(p.lines.iter().all(|l| l.cost.is_zero()));
+        assert!(p.margin.is_zero() && p.travel_cost.is_zero() && p.materials_cost.is_zero());
+        assert!(p.total > Decimal::ZERO, "prices stay");
     }
 
     #[test]

@@ -22,6 +22,14 @@ pub enum QuoteStatus {
 }
 
 impl QuoteStatus {
+    pub const ALL: [QuoteStatus; 5] = [
+        QuoteStatus::Draft,
+        QuoteStatus::PendingApproval,
+        QuoteStatus::Sent,
+        QuoteStatus::Approved,
+        QuoteStatus::Declined,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             QuoteStatus::Draft => "draft",
@@ -42,14 +50,9 @@ impl QuoteStatus {
         }
     }
 
-    pub fn parse(s: &str) -> QuoteStatus {
-        match s {
-            "pending_approval" => QuoteStatus::PendingApproval,
-            "sent" => QuoteStatus::Sent,
-            "approved" => QuoteStatus::Approved,
-            "declined" => QuoteStatus::Declined,
-            _ => QuoteStatus::Draft,
-        }
+    /// A status by its code; anything else is `None`, never a default.
+    pub fn parse(s: &str) -> Option<QuoteStatus> {
+        QuoteStatus::ALL.into_iter().find(|q| q.code() == s)
     }
 
     /// Whether the installer may still change the quote.
@@ -94,6 +97,8 @@ pub struct QuoteDetail {
     /// A manager approved this version for sending.
     pub manager_approved: bool,
     pub can_approve: bool,
+    /// The viewer's role sees costs and margins (else they are zeroed).
+    pub costs_visible: bool,
     pub job_id: Option<Uuid>,
     pub decided_name: Option<String>,
     pub decline_reason: Option<String>,

@@ -45,6 +45,14 @@ impl Role {
         }
     }
 
+    pub const ALL: [Role; 5] = [
+        Role::Owner,
+        Role::Admin,
+        Role::Dispatcher,
+        Role::Crew,
+        Role::Viewer,
+    ];
+
     pub fn parse(value: &str) -> Result<Role, String> {
         match value.trim().to_lowercase().as_str() {
             "owner" => Ok(Role::Owner),
@@ -75,6 +83,12 @@ impl Role {
     /// Create and change customers, properties, quotes and jobs.
     pub fn edits_customers(self) -> bool {
         matches!(self, Role::Owner | Role::Admin | Role::Dispatcher)
+    }
+
+    /// See the installer's costs and margins (the price book's costs, the
+    /// ROI panel's margin). Crews and viewers see prices only.
+    pub fn sees_costs(self) -> bool {
+        self.edits_customers()
     }
 
     /// Start and complete jobs and add their photos.

@@ -1,14 +1,78 @@
-//! Configuration: one typed struct, loaded once at start from `Leptos.toml`'s
-//! `[platform]` and `[login_throttle]` tables, each value overridable by an
-//! environment variable (all listed in the README).
+//! Configuration: one typed struct, loaded once at start from the settings
+//! file (`FENCE_CONFIG`, default `Leptos.toml`: its `[platform]`,
+//! `[login_throttle]` and `[uploads]` tables) and then the environment.
+//! This is the only place the server reads an environment variable
+//! ([`ENV_VARS`] lists them all; a test holds the README's table to it).
+//! Secrets are wrapped so they never print.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+/// Every environment variable the server reads, with what it means.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    (
+        "DATABASE_URL",
+        "the owner connection: `fence migrate` and `fence seed` only",
+    ),
+    (
+        "APP_DATABASE_URL",
+        "the application role's connection, the only one `fence serve` uses",
+    ),
+    ("FENCE_CONFIG", "the settings file"),
+    ("PLATFORM_DOMAIN", "the bare platform domain"),
+    ("PUBLIC_URL", "the platform's public URL"),
+    (
+        "TRUSTED_PROXIES",
+        "proxies whose X-Forwarded-* headers are believed",
+    ),
+    ("DB_POOL_SIZE", "application pool size"),
+    (
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+        "login attempts per account and device",
+    ),
+    (
+        "LOGIN_MAX_FAILURES_PER_CLIENT",
+        "login attempts per client network",
+    ),
+    (
+        "PASSWORD_HASH_CONCURRENCY",
+        "password hashes running at once",
+    ),
+    ("PHOTO_DECODE_CONCURRENCY", "photo decodes running at once"),
+    ("UPLOAD_TMP_DIR", "where uploads are spooled"),
+    ("STORAGE_DIR", "the local object folder"),
+    ("S3_BUCKET", "the S3-compatible bucket"),
+    ("S3_ENDPOINT", "the S3 endpoint"),
+    ("S3_REGION", "the S3 region"),
+    ("AWS_ACCESS_KEY_ID", "S3 credentials"),
+    ("AWS_SECRET_ACCESS_KEY", "S3 credentials"),
+    ("MAIL_DIR", "the folder the mail worker delivers to"),
+    ("METRICS_TOKEN", "bearer token for /metrics"),
+    ("MAP_TILE_URL", "XYZ tile URL template for the designer"),
+    ("LEPTOS_SITE_ADDR", "the address the server listens on"),
+    (
+        "LEPTOS_OUTPUT_NAME",
+        "set by cargo-leptos; without it Leptos's settings come from Cargo.toml",
+    ),
+    ("RUST_LOG", "log filter"),
+    ("LOG_FORMAT", "`json` for one JSON object per log line"),
+    ("DEMO_OWNER_EMAIL", "the demo seed's owner login"),
+    ("DEMO_OWNER_PASSWORD", "the demo seed's owner password"),
+    (
+        "PLATFORM_ADMIN_EMAIL",
+        "the demo seed's platform admin login",
+    ),
+    (
+        "PLATFORM_ADMIN_PASSWORD",
+        "the demo seed's platform admin password",
+    ),
+];
+
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PlatformSettings {
     /// The bare platform domain; tenants live on `<subdomain>.<domain>`.
     pub domain: String,
@@ -39,8 +103,10 @@ impl Default for PlatformSettings {
     }
 }
 
+/// The login throttle (README, "Login throttling"): each key may make
+/// `max_*` attempts at once, then one more every `window / max`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ThrottleSettings {
     pub window_seconds: i64,
     pub max_failures_per_account: i64,
@@ -57,55 +123,184 @@ impl Default for ThrottleSettings {
     }
 }
 
+/// Photo uploads: where they are spooled and how many decode at once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadSettings {
+    pub tmp_dir: PathBuf,
+    /// 0: one per core.
+    pub decode_concurrency: usize,
+}
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        UploadSettings {
+            tmp_dir: std::env::temp_dir().join("fence-uploads"),
+            decode_concurrency: 0,
+        }
+    }
+}
+
+impl UploadSettings {
+    /// Decodes allowed at once: the setting, or one per core.
+    pub fn decodes(&self) -> usize {
+        if self.decode_concurrency > 0 {
+            self.decode_concurrency
+        } else {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        }
+    }
+}
+
+/// Where queued email goes.
+#[derive(Debug, Clone, Default)]
+pub struct MailSettings {
+    /// A folder the delivery worker writes each message to as an `.eml`
+    /// file (development); `None`: no worker runs and mail stays queued.
+    pub dir: Option<PathBuf>,
+}
+
+/// The logins `fence seed` creates.
+#[derive(Debug, Clone)]
+pub struct SeedSettings {
+    pub owner_email: String,
+    pub owner_password: SecretString,
+    pub admin_email: String,
+    pub admin_password: SecretString,
+}
+
+impl Default for SeedSettings {
+    fn default() -> Self {
+        SeedSettings {
+            owner_email: "owner@demo.example".into(),
+            owner_password: "demo-fence-2026".to_string().into(),
+            admin_email: "admin@platform.example".into(),
+            admin_password: "admin-fence-2026".to_string().into(),
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct File {
-    #[serde(default)]
     platform: PlatformSettings,
-    #[serde(default)]
     login_throttle: ThrottleSettings,
+    uploads: UploadSettings,
 }
 
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The owner's connection: migrations and the demo seed only.
-    pub database_url: SecretString,
+    /// The owner's connection: migrations and the demo seed only. The
+    /// serving process is given `None` and never sees the owner's password.
+    pub database_url: Option<SecretString>,
     /// The application role's connection: everything at run time.
     pub app_database_url: SecretString,
     pub platform: PlatformSettings,
     pub throttle: ThrottleSettings,
     /// Where photos are kept (local folder or S3-compatible bucket).
     pub storage: super::storage::StorageSettings,
+    pub uploads: UploadSettings,
+    pub mail: MailSettings,
+    /// Bearer token for `/metrics`; without one only loopback may scrape.
+    pub metrics_token: Option<SecretString>,
     /// An optional XYZ tile URL template for the boundary designer's map
     /// background, e.g. `https://tiles.example/{z}/{x}/{y}.png`.
     pub map_tile_url: Option<String>,
+    /// Overrides Leptos's `site-addr`.
+    pub site_addr: Option<SocketAddr>,
+    /// Where Leptos reads its own settings: the environment cargo-leptos
+    /// sets when it runs the binary, else `Cargo.toml`.
+    pub leptos_conf_file: Option<&'static str>,
+    pub log_filter: String,
+    pub log_json: bool,
+    pub seed: SeedSettings,
+}
+
+/// What the process is about to do: only migrations and the seed get the
+/// owner's connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Serve,
+    Migrate,
 }
 
 impl Config {
-    /// Reads `FENCE_CONFIG` (default `Leptos.toml`), then the environment.
-    pub fn load() -> Result<Config, String> {
-        let path = std::env::var("FENCE_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
-        let file: File = match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| format!("{path}: {e}"))?,
-            Err(_) => File::default(),
+    /// Reads the settings file, then the process environment.
+    pub fn load(purpose: Purpose) -> Result<Config, String> {
+        Config::from_env(purpose, &|k| std::env::var(k).ok())
+    }
+
+    /// The same from any environment (tests pass a map).
+    pub fn from_env(
+        purpose: Purpose,
+        getenv: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, String> {
+        let env = |k: &str| {
+            debug_assert!(ENV_VARS.iter().any(|(n, _)| *n == k), "{k} is not listed");
+            getenv(k).filter(|v| !v.is_empty())
         };
-        let database_url = std::env::var("DATABASE_URL").map_err(|_| {
-            "DATABASE_URL is not set (the owner connection used for migrations)".to_string()
-        })?;
-        let app_database_url = std::env::var("APP_DATABASE_URL")
-            .unwrap_or_else(|_| app_url_from_owner_url(&database_url));
+        let file = read_file(env("FENCE_CONFIG"))?;
+        let owner = env("DATABASE_URL");
+        let app_database_url = match (env("APP_DATABASE_URL"), &owner) {
+            (Some(app), _) => app,
+            (None, Some(owner)) => app_url_from_owner_url(owner),
+            (None, None) => {
+                return Err(
+                    "APP_DATABASE_URL is not set (the application role's connection); \
+                     DATABASE_URL (the owner's) may stand in for it with the user fence_app"
+                        .into(),
+                )
+            }
+        };
+        let database_url = match purpose {
+            Purpose::Serve => None,
+            Purpose::Migrate => Some(owner.ok_or(
+                "DATABASE_URL is not set (the owner connection used for migrations and the seed)",
+            )?),
+        };
+        let number = |k: &str| -> Result<Option<i64>, String> {
+            env(k)
+                .map(|v| {
+                    v.trim()
+                        .parse::<i64>()
+                        .map_err(|_| format!("{k} must be a whole number, not {v:?}"))
+                })
+                .transpose()
+        };
         let mut c = Config {
-            database_url: database_url.into(),
+            database_url: database_url.map(SecretString::from),
             app_database_url: app_database_url.into(),
             platform: file.platform,
             throttle: file.login_throttle,
-            storage: super::storage::StorageSettings::from_env(),
-            map_tile_url: None,
+            storage: super::storage::StorageSettings {
+                dir: env("STORAGE_DIR").unwrap_or_else(|| ".data/objects".into()),
+                s3_bucket: env("S3_BUCKET"),
+                s3_endpoint: env("S3_ENDPOINT"),
+                s3_region: env("S3_REGION"),
+                s3_access_key_id: env("AWS_ACCESS_KEY_ID"),
+                s3_secret_access_key: env("AWS_SECRET_ACCESS_KEY").map(SecretString::from),
+            },
+            uploads: file.uploads,
+            mail: MailSettings {
+                dir: env("MAIL_DIR").map(PathBuf::from),
+            },
+            metrics_token: env("METRICS_TOKEN").map(SecretString::from),
+            map_tile_url: env("MAP_TILE_URL")
+                .filter(|v| v.starts_with("https://") || v.starts_with("http://")),
+            site_addr: env("LEPTOS_SITE_ADDR")
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| format!("LEPTOS_SITE_ADDR must be host:port, not {v:?}"))
+                })
+                .transpose()?,
+            leptos_conf_file: env("LEPTOS_OUTPUT_NAME").is_none().then_some("Cargo.toml"),
+            log_filter: env("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn".into()),
+            log_json: env("LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
+            seed: SeedSettings::default(),
         };
-        c.map_tile_url = std::env::var("MAP_TILE_URL")
-            .ok()
-            .filter(|v| v.starts_with("https://") || v.starts_with("http://"));
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         if let Some(v) = env("PLATFORM_DOMAIN") {
             c.platform.domain = v.to_lowercase();
         }
@@ -115,27 +310,89 @@ impl Config {
         if let Some(v) = env("TRUSTED_PROXIES") {
             c.platform.trusted_proxies = v
                 .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(str::trim)
                 .map(|s| {
-                    s.trim()
-                        .parse()
-                        .map_err(|_| format!("TRUSTED_PROXIES: bad address {s}"))
+                    s.parse()
+                        .map_err(|_| format!("TRUSTED_PROXIES: {s:?} is not an IP address"))
                 })
                 .collect::<Result<_, _>>()?;
         }
-        if let Some(v) = env("DB_POOL_SIZE") {
-            c.platform.db_pool_size = v.parse().map_err(|_| "DB_POOL_SIZE must be a number")?;
+        if let Some(n) = number("DB_POOL_SIZE")? {
+            c.platform.db_pool_size = positive("DB_POOL_SIZE", n)? as u32;
         }
-        if let Some(v) = env("LOGIN_MAX_FAILURES_PER_ACCOUNT") {
-            c.throttle.max_failures_per_account = v
-                .parse()
-                .map_err(|_| "LOGIN_MAX_FAILURES_PER_ACCOUNT must be a number")?;
+        if let Some(n) = number("PASSWORD_HASH_CONCURRENCY")? {
+            c.platform.password_hash_concurrency =
+                positive("PASSWORD_HASH_CONCURRENCY", n)? as usize;
         }
-        if let Some(v) = env("LOGIN_MAX_FAILURES_PER_CLIENT") {
-            c.throttle.max_failures_per_client = v
-                .parse()
-                .map_err(|_| "LOGIN_MAX_FAILURES_PER_CLIENT must be a number")?;
+        if let Some(n) = number("LOGIN_MAX_FAILURES_PER_ACCOUNT")? {
+            c.throttle.max_failures_per_account = positive("LOGIN_MAX_FAILURES_PER_ACCOUNT", n)?;
         }
+        if let Some(n) = number("LOGIN_MAX_FAILURES_PER_CLIENT")? {
+            c.throttle.max_failures_per_client = positive("LOGIN_MAX_FAILURES_PER_CLIENT", n)?;
+        }
+        if let Some(n) = number("PHOTO_DECODE_CONCURRENCY")? {
+            c.uploads.decode_concurrency = positive("PHOTO_DECODE_CONCURRENCY", n)? as usize;
+        }
+        if let Some(v) = env("UPLOAD_TMP_DIR") {
+            c.uploads.tmp_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("DEMO_OWNER_EMAIL") {
+            c.seed.owner_email = v;
+        }
+        if let Some(v) = env("DEMO_OWNER_PASSWORD") {
+            c.seed.owner_password = v.into();
+        }
+        if let Some(v) = env("PLATFORM_ADMIN_EMAIL") {
+            c.seed.admin_email = v;
+        }
+        if let Some(v) = env("PLATFORM_ADMIN_PASSWORD") {
+            c.seed.admin_password = v.into();
+        }
+        c.check()?;
         Ok(c)
+    }
+
+    /// Settings that parse but cannot work.
+    fn check(&self) -> Result<(), String> {
+        let p = &self.platform;
+        if !(p.public_url.starts_with("http://") || p.public_url.starts_with("https://")) {
+            return Err(format!(
+                "PUBLIC_URL must start with http:// or https://, not {:?}",
+                p.public_url
+            ));
+        }
+        if p.domain.is_empty() || p.domain.contains(['/', ':', ' ']) {
+            return Err(format!(
+                "PLATFORM_DOMAIN is not a domain name: {:?}",
+                p.domain
+            ));
+        }
+        if self.throttle.window_seconds <= 0 {
+            return Err("login_throttle.window_seconds must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// A configuration for tests and benchmarks: defaults, the given
+    /// connections, nothing read from the environment.
+    pub fn for_tests(owner_url: &str) -> Config {
+        Config {
+            database_url: Some(owner_url.to_string().into()),
+            app_database_url: app_url_from_owner_url(owner_url).into(),
+            platform: PlatformSettings::default(),
+            throttle: ThrottleSettings::default(),
+            storage: Default::default(),
+            uploads: UploadSettings::default(),
+            mail: MailSettings::default(),
+            metrics_token: None,
+            map_tile_url: None,
+            site_addr: None,
+            leptos_conf_file: Some("Cargo.toml"),
+            log_filter: "warn".into(),
+            log_json: false,
+            seed: SeedSettings::default(),
+        }
     }
 
     /// `http` or `https`, from the public URL.
@@ -168,17 +425,47 @@ impl Config {
         )
     }
 
-    /// Cookies carry `Secure` when the platform is served over TLS.
+    /// Cookies carry `Secure` (and responses HSTS) when the platform is
+    /// served over TLS.
     pub fn secure_cookies(&self) -> bool {
         self.scheme() == "https"
     }
 
-    pub fn owner_url(&self) -> &str {
-        self.database_url.expose_secret()
+    /// The owner's connection; an error in the serving process, which never
+    /// has it.
+    pub fn owner_url(&self) -> Result<&str, String> {
+        self.database_url
+            .as_ref()
+            .map(|s| s.expose_secret())
+            .ok_or_else(|| "the owner's connection is not available to this command".into())
     }
 
     pub fn app_url(&self) -> &str {
         self.app_database_url.expose_secret()
+    }
+}
+
+fn positive(name: &str, n: i64) -> Result<i64, String> {
+    if n > 0 {
+        Ok(n)
+    } else {
+        Err(format!("{name} must be at least 1"))
+    }
+}
+
+/// The settings file: `FENCE_CONFIG` when set (it must then be readable),
+/// else `Leptos.toml` when present, else the defaults.
+fn read_file(named: Option<String>) -> Result<File, String> {
+    let (path, required) = match named {
+        Some(p) => (p, true),
+        None => ("Leptos.toml".to_string(), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| format!("settings file {path}: {e}")),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(File::default()),
+        Err(e) => Err(format!(
+            "cannot read the settings file {path} (FENCE_CONFIG): {e}"
+        )),
     }
 }
 
@@ -196,6 +483,15 @@ pub fn app_url_from_owner_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    fn load(purpose: Purpose, vars: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_env(purpose, &|k| map.get(k).cloned())
+    }
 
     #[test]
     fn the_app_url_swaps_the_user_and_drops_the_password() {
@@ -211,15 +507,111 @@ mod tests {
 
     #[test]
     fn tenant_urls_come_from_configuration() {
-        let c = Config {
-            database_url: "x".to_string().into(),
-            app_database_url: "x".to_string().into(),
-            platform: PlatformSettings::default(),
-            throttle: ThrottleSettings::default(),
-            storage: Default::default(),
-            map_tile_url: None,
-        };
+        let c = Config::for_tests("postgres://x@h/db");
         assert_eq!(c.tenant_url("acme"), "http://acme.localhost:3000");
         assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn the_serving_process_never_holds_the_owners_password() {
+        let c = load(
+            Purpose::Serve,
+            &[("DATABASE_URL", "postgres://owner:hunter2@db/fence")],
+        )
+        .unwrap();
+        assert!(c.database_url.is_none());
+        assert!(c.owner_url().is_err());
+        assert_eq!(c.app_url(), "postgres://fence_app@db/fence");
+        assert!(!format!("{c:?}").contains("hunter2"));
+        let c = load(
+            Purpose::Migrate,
+            &[("DATABASE_URL", "postgres://owner:hunter2@db/fence")],
+        )
+        .unwrap();
+        assert_eq!(c.owner_url().unwrap(), "postgres://owner:hunter2@db/fence");
+        assert!(!format!("{c:?}").contains("hunter2"), "secrets never print");
+    }
+
+    #[test]
+    fn a_named_settings_file_that_cannot_be_read_stops_start_up() {
+        let e = load(
+            Purpose::Serve,
+            &[
+                ("APP_DATABASE_URL", "postgres://fence_app@db/fence"),
+                ("FENCE_CONFIG", "/nonexistent/fence.toml"),
+            ],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("cannot read the settings file /nonexistent/fence.toml"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_values_say_which_variable_to_fix() {
+        let base = ("APP_DATABASE_URL", "postgres://fence_app@db/fence");
+        for (var, value, says) in [
+            (
+                "DB_POOL_SIZE",
+                "many",
+                "DB_POOL_SIZE must be a whole number",
+            ),
+            ("DB_POOL_SIZE", "0", "DB_POOL_SIZE must be at least 1"),
+            (
+                "TRUSTED_PROXIES",
+                "10.0.0.1, proxy",
+                "\"proxy\" is not an IP address",
+            ),
+            (
+                "PUBLIC_URL",
+                "fenceline.app",
+                "PUBLIC_URL must start with http",
+            ),
+            (
+                "LEPTOS_SITE_ADDR",
+                "localhost",
+                "LEPTOS_SITE_ADDR must be host:port",
+            ),
+        ] {
+            let e = load(Purpose::Serve, &[base, (var, value)]).unwrap_err();
+            assert!(e.contains(says), "{var}={value}: {e}");
+        }
+        assert!(load(Purpose::Serve, &[])
+            .unwrap_err()
+            .contains("APP_DATABASE_URL"));
+    }
+
+    #[test]
+    fn the_readme_lists_every_environment_variable() {
+        let readme = include_str!("../../README.md");
+        for (name, _) in ENV_VARS {
+            assert!(readme.contains(&format!("`{name}`")), "README lacks {name}");
+        }
+    }
+
+    #[test]
+    fn no_other_module_reads_the_environment() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs")
+                    && !p.ends_with("server/config.rs")
+                {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    if text.contains("env::var(") || text.contains("env::var_os(") {
+                        out.push(p.display().to_string());
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+            &mut found,
+        );
+        assert_eq!(found, Vec::<String>::new());
     }
 }

@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -15,23 +15,27 @@ use uuid::Uuid;
 use super::host::{classify, HostMatch};
 use super::{platform, repo, AppState, TenantTx};
 use crate::error::AppError;
-use crate::model::Role;
+use crate::model::{OrgStatus, Role};
 
 /// The session key holding who is signed in.
 pub const AUTH_KEY: &str = "auth";
 
-/// What the session remembers: the account, and the organization it belongs
-/// to (`None` for a platform administrator).
+/// What the session remembers: the account, the organization it belongs
+/// to (`None` for a platform administrator), and the account's session epoch
+/// when it signed in (a password reset or role change moves the epoch on,
+/// which ends the session).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionAuth {
     pub org_id: Option<Uuid>,
     pub user_id: Uuid,
+    #[serde(default)]
+    pub epoch: i32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Site {
     Platform,
-    Tenant { id: Uuid, status: String },
+    Tenant { id: Uuid, status: OrgStatus },
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +44,7 @@ pub struct UserRef {
     pub name: String,
     pub email: String,
     pub role: Role,
+    pub session_epoch: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -60,29 +65,56 @@ pub struct RequestCtx {
     pub principal: Option<Principal>,
     pub session: Session,
     pub client_ip: Option<IpAddr>,
+    /// The device cookie the request carries (see `server::device`).
+    pub device_cookie: Option<String>,
 }
 
 /// Signs someone in on this session: a new session id first (so an id
 /// planted before login is worthless), then who they are.
 pub async fn sign_in(session: &Session, auth: SessionAuth) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(super::db::internal)?;
+    session
+        .cycle_id()
+        .await
+        .map_err(|e| super::db::internal(&e))?;
     session
         .insert(AUTH_KEY, auth)
         .await
-        .map_err(super::db::internal)
+        .map_err(|e| super::db::internal(&e))
 }
 
 /// The current request's context, inside a server function or SSR.
 pub fn ctx() -> Result<RequestCtx, AppError> {
     leptos::prelude::use_context::<http::request::Parts>()
         .and_then(|p| p.extensions.get::<RequestCtx>().cloned())
-        .ok_or_else(|| {
-            tracing::error!("request context missing");
-            AppError::Internal
-        })
+        .ok_or_else(|| super::db::internal_msg("request context missing"))
 }
 
 impl RequestCtx {
+    /// What logins and limits on this site are counted under: the tenant's
+    /// id, or `platform`.
+    pub fn scope(&self) -> String {
+        match &self.site {
+            Site::Tenant { id, .. } => id.to_string(),
+            Site::Platform => "platform".into(),
+        }
+    }
+
+    /// The client's network for rate limits and fair queues (see
+    /// `throttle::client_network`), or `unknown`.
+    pub fn client_network(&self) -> String {
+        self.client_ip
+            .map(super::throttle::client_network)
+            .unwrap_or_else(|| "unknown".into())
+    }
+
+    /// Who a slow job (a password hash) is done for, for the fair queue.
+    pub fn requester(&self) -> super::password::Requester {
+        super::password::Requester {
+            tenant: self.scope(),
+            client: self.client_network(),
+        }
+    }
+
     /// The tenant this host belongs to; platform pages have none.
     pub fn tenant_id(&self) -> Result<Uuid, AppError> {
         match &self.site {
@@ -184,6 +216,22 @@ fn client_ip(
         .or(Some(peer))
 }
 
+/// Warns once when requests arrive with `X-Forwarded-For` from a peer that
+/// is not a configured proxy: every client behind it then shares one
+/// address, and so one network rate limit.
+fn warn_untrusted_proxy(peer: Option<IpAddr>, headers: &HeaderMap) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if headers.contains_key("x-forwarded-for")
+        && !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        tracing::warn!(
+            peer = ?peer,
+            "requests carry X-Forwarded-For from a peer not in TRUSTED_PROXIES: every client \
+             behind it shares one address for rate limits. Add the proxy to TRUSTED_PROXIES."
+        );
+    }
+}
+
 /// The middleware. Unknown hosts get a plain 404 here, before any page.
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let peer = req
@@ -191,6 +239,9 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let trusted = peer.is_some_and(|ip| state.config.platform.trusted_proxies.contains(&ip));
+    if !trusted {
+        warn_untrusted_proxy(peer, req.headers());
+    }
     let Some(host) = request_host(req.headers(), req.uri().host(), trusted) else {
         return not_found();
     };
@@ -224,7 +275,19 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
             .headers()
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok());
-        if origin.map(str::to_ascii_lowercase).as_deref() != Some(expected.as_str()) {
+        // Pages whose URL holds a token send no referrer, and browsers then
+        // send `Origin: null` with their forms; for those, the browser's
+        // own Fetch Metadata vouches that the post came from this site.
+        let same_site_fetch = req
+            .headers()
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"same-origin");
+        let origin_ok = match origin {
+            Some(o) if o.eq_ignore_ascii_case(&expected) => true,
+            None | Some("null") => same_site_fetch,
+            Some(_) => false,
+        };
+        if !origin_ok {
             return (
                 StatusCode::FORBIDDEN,
                 "Cross-site request refused: the Origin header must match this site.",
@@ -234,7 +297,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     }
 
     if let Site::Tenant { status, .. } = &site {
-        if status == "suspended" && !req.uri().path().starts_with("/pkg/") {
+        if *status == OrgStatus::Suspended && !req.uri().path().starts_with("/pkg/") {
             return suspended();
         }
     }
@@ -246,6 +309,18 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         Ok(p) => p,
         Err(_) => return server_error(),
     };
+    super::telemetry::record_principal(
+        match &site {
+            Site::Tenant { id, .. } => Some(id.to_string()),
+            Site::Platform => Some("platform".to_string()),
+        }
+        .as_deref(),
+        match &principal {
+            Some(Principal::User(u)) => Some(u.id),
+            Some(Principal::Admin { id, .. }) => Some(*id),
+            None => None,
+        },
+    );
 
     let path = req.uri().path().to_string();
     if *req.method() == Method::GET {
@@ -271,34 +346,43 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
                 .map(|p| p.as_str())
                 .unwrap_or("/");
             let target = format!("{login}?next={}", urlencode(next));
-            return Redirect::to(&target).into_response();
+            return super::redirect::see_other(&target);
         }
     }
 
     let client_ip = client_ip(req.headers(), peer, &state.config.platform.trusted_proxies);
+    let device_cookie = super::device::from_headers(req.headers());
     req.extensions_mut().insert(RequestCtx {
         state,
         site,
         principal,
         session,
         client_ip,
+        device_cookie,
     });
     next.run(req).await
 }
 
+/// Who the session names, if the session is still good here: made for this
+/// site, for an account that still exists, at the account's current epoch.
 async fn load_principal(
     state: &AppState,
     site: &Site,
     session: &Session,
 ) -> Result<Option<Principal>, AppError> {
-    let auth: Option<SessionAuth> = session.get(AUTH_KEY).await.map_err(super::db::internal)?;
+    let auth: Option<SessionAuth> = session
+        .get(AUTH_KEY)
+        .await
+        .map_err(|e| super::db::internal(&e))?;
     let Some(auth) = auth else { return Ok(None) };
     match (site, auth.org_id) {
         (Site::Tenant { id, .. }, Some(org)) if *id == org => {
             let mut tx = TenantTx::begin(&state.pool, org).await?;
             let user = repo::users::by_id(&mut tx, auth.user_id).await?;
             tx.commit().await?;
-            Ok(user.map(Principal::User))
+            Ok(user
+                .filter(|u| u.session_epoch == auth.epoch)
+                .map(Principal::User))
         }
         (Site::Platform, None) => Ok(platform::admin_by_id(&state.pool, auth.user_id)
             .await?

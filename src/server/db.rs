@@ -1,15 +1,21 @@
 //! The database: migrations as the owner, the application pool, the start-up
-//! safety check, and the tenant-scoped transaction every repository takes.
+//! safety checks, and the tenant-scoped transaction every repository takes.
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
-use std::str::FromStr;
 use uuid::Uuid;
 
 use crate::error::AppError;
 
+/// The migrations compiled into this binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
 /// Runs the migrations as the owner (who must be a superuser or BYPASSRLS so
-/// the platform functions can work across tenants).
+/// the platform functions can work across tenants). This is `fence migrate`:
+/// the serving process never runs it and never has these credentials.
 pub async fn migrate(owner_url: &str) -> Result<(), String> {
     let opts = PgConnectOptions::from_str(owner_url).map_err(|e| e.to_string())?;
     let pool = PgPoolOptions::new()
@@ -17,52 +23,105 @@ pub async fn migrate(owner_url: &str) -> Result<(), String> {
         .connect_with(opts)
         .await
         .map_err(|e| format!("cannot connect as the owner: {e}"))?;
-    sqlx::migrate!("./migrations")
+    MIGRATOR
         .run(&pool)
         .await
         .map_err(|e| format!("migrations failed: {e}"))?;
+    super::keys::ensure(&pool).await?;
     pool.close().await;
     Ok(())
 }
 
 /// Connects as the application role and refuses a role that could bypass
-/// row-level security or that owns anything.
+/// row-level security or that owns anything, and a database whose schema is
+/// not the one this build expects.
 pub async fn connect_app(app_url: &str, size: u32) -> Result<PgPool, String> {
     let opts = PgConnectOptions::from_str(app_url).map_err(|e| e.to_string())?;
     let pool = PgPoolOptions::new()
         .max_connections(size)
         .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
         .connect_with(opts)
         .await
         .map_err(|e| format!("cannot connect as the application role: {e}"))?;
     check_app_role(&pool).await?;
+    check_schema(&pool).await?;
     Ok(pool)
 }
 
 /// The start-up guard: the server's role must be subject to RLS.
 pub async fn check_app_role(pool: &PgPool) -> Result<(), String> {
-    let (name, superuser, bypass, owned): (String, bool, bool, i64) = sqlx::query_as(
-        "select r.rolname::text, r.rolsuper, r.rolbypassrls,
-                (select count(*) from pg_class c where c.relowner = r.oid)
-                + (select count(*) from pg_namespace n where n.nspowner = r.oid)
-           from pg_roles r where r.rolname = current_user",
+    let r = sqlx::query!(
+        r#"select r.rolname::text as "name!", r.rolsuper as "superuser!", r.rolbypassrls as "bypass!",
+                  (select count(*) from pg_class c where c.relowner = r.oid)
+                  + (select count(*) from pg_namespace n where n.nspowner = r.oid) as "owned!"
+             from pg_roles r where r.rolname = current_user"#
     )
     .fetch_one(pool)
     .await
     .map_err(|e| e.to_string())?;
-    if superuser || bypass {
+    if r.superuser || r.bypass {
         return Err(format!(
-            "refusing to start: database role {name} can bypass row-level security \
-             (superuser or BYPASSRLS). Connect as the application role (APP_DATABASE_URL)."
+            "refusing to start: database role {} can bypass row-level security \
+             (superuser or BYPASSRLS). Connect as the application role (APP_DATABASE_URL).",
+            r.name
         ));
     }
-    if owned > 0 {
+    if r.owned > 0 {
         return Err(format!(
-            "refusing to start: database role {name} owns {owned} objects; table owners \
-             can disable row-level security. Connect as the application role."
+            "refusing to start: database role {} owns {} objects; table owners \
+             can disable row-level security. Connect as the application role.",
+            r.name, r.owned
         ));
     }
     Ok(())
+}
+
+/// Refuses to serve a database that `fence migrate` has not brought to this
+/// build's schema.
+pub async fn check_schema(pool: &PgPool) -> Result<(), String> {
+    let applied: Vec<i64> =
+        sqlx::query_scalar!("select version from _sqlx_migrations where success order by version")
+            .fetch_all(pool)
+            .await
+            .map_err(|e| {
+                format!("cannot read the schema version ({e}); run `fence migrate` first")
+            })?;
+    let missing: Vec<i64> = MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "the database is missing migrations {missing:?}; run `fence migrate` (as the owner) first"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the database answers (`/ready`).
+pub async fn ping(pool: &PgPool) -> bool {
+    tokio::time::timeout(Duration::from_secs(2), async {
+        let mut c = pool.acquire().await?;
+        sqlx::query_scalar!("select 1 as \"one!\"")
+            .fetch_one(&mut *c)
+            .await
+    })
+    .await
+    .is_ok_and(|r| r.is_ok())
+}
+
+/// Begins a transaction on the application pool, counting the wait for a
+/// connection into the metrics (`db_pool_waiting`, `db_pool_acquire_seconds`).
+pub async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, AppError> {
+    let start = Instant::now();
+    metrics::gauge!("db_pool_waiting").increment(1.0);
+    let tx = pool.begin().await;
+    metrics::gauge!("db_pool_waiting").decrement(1.0);
+    metrics::histogram!("db_pool_acquire_seconds").record(start.elapsed().as_secs_f64());
+    Ok(tx?)
 }
 
 /// A transaction bound to one tenant. It is the only way repositories reach
@@ -75,12 +134,13 @@ pub struct TenantTx {
 
 impl TenantTx {
     pub async fn begin(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, AppError> {
-        let mut tx = pool.begin().await.map_err(internal)?;
-        sqlx::query("select set_config('app.current_tenant', $1, true)")
-            .bind(org_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(internal)?;
+        let mut tx = begin(pool).await?;
+        sqlx::query_scalar!(
+            "select set_config('app.current_tenant', $1, true)",
+            org_id.to_string()
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         Ok(TenantTx { tx, org_id })
     }
 
@@ -93,14 +153,28 @@ impl TenantTx {
     }
 
     pub async fn commit(self) -> Result<(), AppError> {
-        self.tx.commit().await.map_err(internal)
+        Ok(self.tx.commit().await?)
     }
 }
 
-/// Logs a database error with its context and returns the plain message.
-pub fn internal(e: impl std::fmt::Display) -> AppError {
-    tracing::error!(error = %e, "internal error");
-    AppError::Internal
+/// Logs an internal error with its whole cause chain, where it happened
+/// and the request it belongs to, and returns the plain message (which
+/// carries the request id for the user to quote).
+#[track_caller]
+pub fn internal(e: &dyn std::error::Error) -> AppError {
+    let at = std::panic::Location::caller();
+    tracing::error!(error = %super::telemetry::chain(e), %at, "internal error");
+    metrics::counter!("app_internal_errors_total").increment(1);
+    AppError::Internal(super::telemetry::current_request_id())
+}
+
+/// The same for a failure that is not an error value.
+#[track_caller]
+pub fn internal_msg(message: &str) -> AppError {
+    let at = std::panic::Location::caller();
+    tracing::error!(error = message, %at, "internal error");
+    metrics::counter!("app_internal_errors_total").increment(1);
+    AppError::Internal(super::telemetry::current_request_id())
 }
 
 /// The name of the constraint a database error violated, if any.

@@ -101,6 +101,76 @@ mod tests {
         }
     }
 
+    mod generated {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        const PIECES: &[&str] = &[
+            "acme",
+            "ACME",
+            "a",
+            "z9",
+            "-",
+            "--",
+            ".",
+            "..",
+            "localhost",
+            "LocalHost",
+            "fenceline",
+            "app",
+            ":",
+            ":3000",
+            ":x",
+            "[",
+            "]",
+            "::1",
+            "127.0.0.1",
+            "_",
+            " ",
+            "\u{0430}",
+            "www",
+            "evil.com",
+            "0",
+        ];
+
+        fn host() -> impl Strategy<Value = String> {
+            prop::collection::vec(prop::sample::select(PIECES), 0..8).prop_map(|p| p.concat())
+        }
+
+        fn name_of(h: &str) -> String {
+            let h = h.trim();
+            match h.rsplit_once(':') {
+                Some((n, _)) => n.to_ascii_lowercase(),
+                None => h.to_ascii_lowercase(),
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            #[test]
+            fn a_host_names_exactly_one_site_or_none(h in host()) {
+                let d = "localhost";
+                let got = classify(&h, d);
+                prop_assert_eq!(classify(&h.to_ascii_uppercase(), d), got.clone(), "case does not matter");
+                match got {
+                    HostMatch::Platform => prop_assert_eq!(name_of(&h), d),
+                    HostMatch::Subdomain(s) => {
+                        prop_assert_eq!(crate::model::subdomain(&s), Ok(s.clone()));
+                        prop_assert_eq!(name_of(&h), format!("{s}.{d}"));
+                    }
+                    HostMatch::CustomDomain(c) => {
+                        prop_assert_eq!(&name_of(&h), &c);
+                        let suffix = format!(".{}", d);
+                        prop_assert!(c.contains('.') && !c.ends_with(&suffix) && c != d, "{}", c);
+                        prop_assert!(c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'));
+                    }
+                    HostMatch::Invalid => {}
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_lookalike_platform_domain_is_not_the_platform() {
         assert_eq!(classify("acmelocalhost", "localhost"), Invalid);

@@ -2,140 +2,278 @@
 //! without JavaScript) and fetching a photo or its thumbnail. Every access
 //! runs in the signed-in member's tenant transaction; the object key is built
 //! from that tenant's id, never from the request.
+//!
+//! An upload is streamed to a temporary file as it arrives (never held in
+//! memory), checked against the tenant's storage quota, decoded within
+//! limits while holding one of the machine's decode permits, stored
+//! streamed, and recorded in one transaction.
+
+use std::time::Duration;
 
 use axum::extract::{Multipart, Path};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use tempfile::NamedTempFile;
+use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use super::context::urlencode;
-use super::photos::{self, MAX_PHOTO_BYTES};
+use super::photos::{self, Processed, MAX_PHOTO_BYTES};
+use super::redirect::see_other;
+use super::repo::jobs::MAX_PHOTOS_PER_JOB;
 use super::storage::key;
 use super::{repo, RequestCtx};
 use crate::error::AppError;
+use crate::model::storage_limit_message;
 
 /// Photos one request may carry.
 pub const MAX_PHOTOS_PER_UPLOAD: usize = 10;
+/// How long an upload waits for a decode permit before it is refused.
+const DECODE_WAIT: Duration = Duration::from_secs(60);
+
+/// One uploaded file on disk.
+struct Spooled {
+    file: NamedTempFile,
+    size: u64,
+}
+
+/// Why an upload stops: a message for the job page, or a 404.
+enum Stop {
+    Back(String),
+    NotFound,
+}
+
+impl From<AppError> for Stop {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => Stop::NotFound,
+            e => Stop::Back(e.to_string()),
+        }
+    }
+}
 
 /// `POST /jobs/{id}/photos` (multipart `kind` = before|after, one or more
 /// `photo` files). Errors come back to the job page as `?photo_error=`.
 pub async fn upload_photo(
     Extension(cx): Extension<RequestCtx>,
     Path(job_id): Path<Uuid>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Response {
     let page = format!("/jobs/{job_id}");
-    let back =
-        |msg: &str| Redirect::to(&format!("{page}?photo_error={}", urlencode(msg))).into_response();
     let member = match cx.member_who(crate::model::Role::works_jobs, "add photos") {
         Ok(m) => m.id,
-        Err(AppError::Unauthorized) => return Redirect::to("/login").into_response(),
-        Err(e) => return back(&e.to_string()),
+        Err(AppError::Unauthorized) => return see_other("/login"),
+        Err(e) => return see_other(&format!("{page}?photo_error={}", urlencode(&e.to_string()))),
     };
+    match upload(&cx, job_id, member, form).await {
+        Ok(()) => see_other(&format!("{page}#photos")),
+        Err(Stop::NotFound) => super::context::not_found(),
+        Err(Stop::Back(msg)) => see_other(&format!("{page}?photo_error={}", urlencode(&msg))),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %cx.tenant_id().unwrap_or_default(), %job_id))]
+async fn upload(cx: &RequestCtx, job_id: Uuid, member: Uuid, form: Multipart) -> Result<(), Stop> {
+    let org = cx.tenant_id()?;
+    // The job first, so nothing is read or stored for a job that is not ours.
+    let existing = {
+        let mut tx = cx.tx().await?;
+        if repo::jobs::get(&mut tx, job_id).await?.is_none() {
+            return Err(Stop::NotFound);
+        }
+        let n = repo::jobs::photo_count(&mut tx, job_id).await?;
+        tx.commit().await?;
+        n
+    };
+    let (kind, files) = spool(cx, form).await?;
+    if !matches!(kind.as_str(), "before" | "after") {
+        return Err(Stop::Back(
+            "Choose whether these are before or after photos.".into(),
+        ));
+    }
+    if files.is_empty() {
+        return Err(Stop::Back("Choose or take a photo to upload.".into()));
+    }
+    if existing + files.len() as i64 > MAX_PHOTOS_PER_JOB {
+        return Err(Stop::Back(format!(
+            "A job can have at most {MAX_PHOTOS_PER_JOB} photos; this one has {existing}. Remove some first or add fewer."
+        )));
+    }
+    // A quick quota check before the slow work (the binding one is below).
+    let incoming: i64 = files.iter().map(|f| f.size as i64).sum();
+    let usage = {
+        let mut tx = cx.tx().await?;
+        let u = repo::storage::usage(&mut tx).await?;
+        tx.commit().await?;
+        u
+    };
+    if !usage.fits(incoming) {
+        return Err(Stop::Back(storage_limit_message(
+            usage.plan,
+            usage.quota.unwrap_or_default(),
+        )));
+    }
+    let mut processed = Vec::new();
+    for f in files {
+        let p = decode(cx, &f).await?;
+        processed.push((Uuid::new_v4(), p, f));
+    }
+    store_and_record(cx, org, job_id, member, &kind, processed).await
+}
+
+/// Streams the form's files to temporary files, enforcing the limits as
+/// the bytes arrive.
+async fn spool(cx: &RequestCtx, mut form: Multipart) -> Result<(String, Vec<Spooled>), Stop> {
+    let dir = &cx.state.config.uploads.tmp_dir;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| Stop::from(super::db::internal(&e)))?;
     let mut kind = String::new();
-    let mut files: Vec<Vec<u8>> = Vec::new();
+    let mut files = Vec::new();
+    let cut_off = || {
+        Stop::Back(format!(
+            "The upload was cut off or too large. Each photo can be at most {} MB.",
+            MAX_PHOTO_BYTES / 1024 / 1024
+        ))
+    };
     loop {
-        let field = match form.next_field().await {
+        let mut field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) => {
-                return back(&format!(
-                    "The upload was cut off or too large. Each photo can be at most {} MB.",
-                    MAX_PHOTO_BYTES / 1024 / 1024
-                ))
-            }
+            Err(_) => return Err(cut_off()),
         };
         match field.name() {
-            Some("kind") => kind = field.text().await.unwrap_or_default(),
+            Some("kind") => {
+                let text = field.text().await.map_err(|_| cut_off())?;
+                kind = text.chars().take(16).collect();
+            }
             Some("photo") => {
-                let mut field = field;
-                let mut buf = Vec::new();
+                if files.len() >= MAX_PHOTOS_PER_UPLOAD {
+                    return Err(Stop::Back(format!(
+                        "Add at most {MAX_PHOTOS_PER_UPLOAD} photos at a time."
+                    )));
+                }
+                let tmp =
+                    NamedTempFile::new_in(dir).map_err(|e| Stop::from(super::db::internal(&e)))?;
+                let std_file = tmp
+                    .reopen()
+                    .map_err(|e| Stop::from(super::db::internal(&e)))?;
+                let mut out = tokio::fs::File::from_std(std_file);
+                let mut size = 0u64;
                 loop {
                     match field.chunk().await {
                         Ok(Some(chunk)) => {
-                            buf.extend_from_slice(&chunk);
-                            if buf.len() > MAX_PHOTO_BYTES {
-                                return back(&format!(
+                            size += chunk.len() as u64;
+                            if size > MAX_PHOTO_BYTES as u64 {
+                                return Err(Stop::Back(format!(
                                     "That photo is over {} MB. Take it at a lower resolution or choose a smaller file.",
                                     MAX_PHOTO_BYTES / 1024 / 1024
-                                ));
+                                )));
                             }
+                            out.write_all(&chunk)
+                                .await
+                                .map_err(|e| Stop::from(super::db::internal(&e)))?;
                         }
                         Ok(None) => break,
-                        Err(_) => return back("The upload was interrupted. Try again."),
+                        Err(_) => {
+                            return Err(Stop::Back("The upload was interrupted. Try again.".into()))
+                        }
                     }
                 }
-                if !buf.is_empty() {
-                    files.push(buf);
-                }
-                if files.len() > MAX_PHOTOS_PER_UPLOAD {
-                    return back(&format!(
-                        "Add at most {MAX_PHOTOS_PER_UPLOAD} photos at a time."
-                    ));
+                out.flush()
+                    .await
+                    .map_err(|e| Stop::from(super::db::internal(&e)))?;
+                if size > 0 {
+                    files.push(Spooled { file: tmp, size });
                 }
             }
             _ => {}
         }
     }
-    if !matches!(kind.as_str(), "before" | "after") {
-        return back("Choose whether these are before or after photos.");
+    Ok((kind, files))
+}
+
+/// Decodes one spooled photo on a blocking thread, holding a decode permit.
+async fn decode(cx: &RequestCtx, f: &Spooled) -> Result<Processed, Stop> {
+    let busy = || Stop::Back("The server is busy processing photos; try again in a minute.".into());
+    let permit = tokio::time::timeout(DECODE_WAIT, cx.state.decodes.clone().acquire_owned())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    let path = f.file.path().to_path_buf();
+    metrics::gauge!("photo_decodes_running").increment(1.0);
+    let result = tokio::task::spawn_blocking(move || {
+        let r = photos::process_file(&path);
+        drop(permit);
+        r
+    })
+    .await;
+    metrics::gauge!("photo_decodes_running").decrement(1.0);
+    match result {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(msg)) => Err(Stop::Back(msg)),
+        Err(_) => Err(Stop::Back("That photo could not be processed.".into())),
     }
-    if files.is_empty() {
-        return back("Choose or take a photo to upload.");
-    }
-    // Check the job first, so nothing is stored for a job that is not ours.
-    let org = match async {
-        let mut tx = cx.tx().await?;
-        let found = repo::jobs::get(&mut tx, job_id).await?.is_some();
-        tx.commit().await?;
-        Ok::<_, AppError>(found.then_some(cx.tenant_id()?))
-    }
-    .await
-    {
-        Ok(Some(org)) => org,
-        Ok(None) => return super::context::not_found(),
-        Err(e) => return back(&e.to_string()),
-    };
-    let mut processed = Vec::new();
-    for bytes in files {
-        let size = bytes.len();
-        let result =
-            tokio::task::spawn_blocking(move || photos::process(&bytes).map(|p| (p, bytes)))
-                .await
-                .map_err(|_| "That photo could not be processed.".to_string())
-                .and_then(|r| r);
-        match result {
-            Ok((p, bytes)) => processed.push((Uuid::new_v4(), p, bytes, size)),
-            Err(msg) => return back(&msg),
-        }
-    }
-    // Store the objects, then record them in one transaction; if the
-    // transaction fails, the stored objects are removed again.
+}
+
+/// Stores the objects, then records them (and their bytes against the
+/// quota) in one transaction; if that fails, the objects are removed.
+async fn store_and_record(
+    cx: &RequestCtx,
+    org: Uuid,
+    job_id: Uuid,
+    member: Uuid,
+    kind: &str,
+    processed: Vec<(Uuid, Processed, Spooled)>,
+) -> Result<(), Stop> {
     let storage = &cx.state.storage;
-    for (id, p, bytes, _) in &processed {
+    let remove_all = || async {
+        for (id, ..) in &processed {
+            let _ = storage.delete(&key(org, "photos", *id)).await;
+            let _ = storage.delete(&key(org, "photo-thumbs", *id)).await;
+        }
+    };
+    for (id, p, f) in &processed {
         let stored = async {
-            storage.put(&key(org, "photos", *id), bytes.clone()).await?;
+            storage
+                .put_file(&key(org, "photos", *id), f.file.path())
+                .await?;
             storage
                 .put(&key(org, "photo-thumbs", *id), p.thumbnail.clone())
                 .await
         }
         .await;
         if stored.is_err() {
-            return back("The photo could not be stored. Try again in a moment.");
+            remove_all().await;
+            return Err(Stop::Back(
+                "The photo could not be stored. Try again in a moment.".into(),
+            ));
         }
     }
     let recorded = async {
         let mut tx = cx.tx().await?;
-        for (id, p, _, size) in &processed {
+        let bytes: i64 = processed
+            .iter()
+            .map(|(_, p, f)| f.size as i64 + p.thumbnail.len() as i64)
+            .sum();
+        if !repo::storage::reserve(&mut tx, bytes).await? {
+            let u = repo::storage::usage(&mut tx).await?;
+            return Err(AppError::Limit(storage_limit_message(
+                u.plan,
+                u.quota.unwrap_or_default(),
+            )));
+        }
+        for (id, p, f) in &processed {
             let ok = repo::jobs::add_photo(
                 &mut tx,
                 &repo::jobs::NewPhoto {
                     id: *id,
                     job_id,
-                    kind: &kind,
+                    kind,
                     content_type: p.content_type,
-                    size_bytes: *size as i32,
+                    size_bytes: f.size as i32,
+                    thumb_bytes: p.thumbnail.len() as i32,
                     width: p.width as i32,
                     height: p.height as i32,
                     taken_at: p.taken_at,
@@ -153,20 +291,17 @@ pub async fn upload_photo(
             Some(member),
             "job.photos_added",
             Some(job_id),
-            serde_json::json!({ "kind": kind, "count": processed.len() }),
+            serde_json::json!({ "kind": kind, "count": processed.len(), "bytes": bytes }),
         )
         .await?;
         tx.commit().await
     }
     .await;
     if let Err(e) = recorded {
-        for (id, ..) in &processed {
-            let _ = storage.delete(&key(org, "photos", *id)).await;
-            let _ = storage.delete(&key(org, "photo-thumbs", *id)).await;
-        }
-        return back(&e.to_string());
+        remove_all().await;
+        return Err(e.into());
     }
-    Redirect::to(&format!("{page}#photos")).into_response()
+    Ok(())
 }
 
 async fn serve(cx: RequestCtx, id: Uuid, thumb: bool) -> Response {
@@ -193,14 +328,15 @@ async fn serve(cx: RequestCtx, id: Uuid, thumb: bool) -> Response {
     } else {
         ("photos", content_type)
     };
-    match cx.state.storage.get(&key(org, kind, id)).await {
-        Ok(Some(bytes)) => (
+    match cx.state.storage.get_stream(&key(org, kind, id)).await {
+        Ok(Some((body, size))) => (
             [
                 (header::CONTENT_TYPE, content_type),
+                (header::CONTENT_LENGTH, size.to_string()),
                 (header::CACHE_CONTROL, "private, max-age=86400".to_string()),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
             ],
-            bytes,
+            body,
         )
             .into_response(),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),

@@ -1,14 +1,27 @@
-//! Photo intake: type check by content, decode, EXIF capture time and GPS
-//! position, and a JPEG thumbnail. Runs on a blocking thread.
+//! Photo intake: type check by content, size check from the header, decode
+//! within limits, EXIF capture time and GPS position, and a JPEG thumbnail.
+//! Runs on a blocking thread, at most one per core at a time (the caller
+//! holds a permit of `AppState::decodes`).
+//!
+//! The limits accept any real phone photo (a 48 MP camera makes 8064 x 6048
+//! = 48.8 million pixels; 50 MP ones 8160 x 6144) and refuse what only a
+//! decompression bomb looks like: a 1 MB PNG of 11,000 x 11,000 pixels
+//! would need 360 MiB to decode, and is refused from its header alone.
 
-use std::io::Cursor;
+use std::io::{BufRead, Cursor, Seek, SeekFrom};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use image::codecs::jpeg::JpegEncoder;
-use image::{DynamicImage, ImageReader};
+use image::{DynamicImage, ImageReader, Limits};
 
-/// Largest photo accepted (a 48 MP phone JPEG is about 12 MB).
+/// Largest photo file accepted (a 48 MP phone JPEG is about 12 MB).
 pub const MAX_PHOTO_BYTES: usize = 20 * 1024 * 1024;
+/// Most pixels a photo may have: 64 million (a 48-50 MP phone photo fits).
+pub const MAX_PIXELS: u64 = 64_000_000;
+/// Longest side in pixels.
+pub const MAX_SIDE: u32 = 16_384;
+/// Most memory one decode may allocate.
+pub const MAX_DECODE_BYTES: u64 = 384 * 1024 * 1024;
 pub const THUMB_PX: u32 = 480;
 
 #[derive(Debug)]
@@ -21,19 +34,67 @@ pub struct Processed {
     pub thumbnail: Vec<u8>,
 }
 
+fn limits() -> Limits {
+    let mut l = Limits::default();
+    l.max_image_width = Some(MAX_SIDE);
+    l.max_image_height = Some(MAX_SIDE);
+    l.max_alloc = Some(MAX_DECODE_BYTES);
+    l
+}
+
 /// Checks and reads an uploaded photo; the error is a message for the user.
 pub fn process(bytes: &[u8]) -> Result<Processed, String> {
-    let content_type = super::routes::sniff_image(bytes)
+    process_reader(Cursor::new(bytes))
+}
+
+/// The same for a photo spooled to a file.
+pub fn process_file(path: &std::path::Path) -> Result<Processed, String> {
+    let file =
+        std::fs::File::open(path).map_err(|_| "That photo could not be read.".to_string())?;
+    process_reader(std::io::BufReader::new(file))
+}
+
+fn too_big(width: u32, height: u32) -> String {
+    format!(
+        "That photo is {width} x {height} pixels ({:.0} megapixels); photos can have at most {} megapixels. Take it at your camera's normal resolution.",
+        f64::from(width) * f64::from(height) / 1e6,
+        MAX_PIXELS / 1_000_000
+    )
+}
+
+fn process_reader<R: BufRead + Seek>(mut input: R) -> Result<Processed, String> {
+    let mut head = [0u8; 16];
+    let n = input
+        .read(&mut head)
+        .map_err(|_| "That photo could not be read.".to_string())?;
+    let content_type = super::routes::sniff_image(&head[..n])
         .ok_or("That file is not a JPEG, PNG or WebP photo. On an iPhone, choose \"Most Compatible\" under Settings → Camera → Formats.")?;
-    let img = ImageReader::new(Cursor::new(bytes))
+    let rewind = |input: &mut R| {
+        input
+            .seek(SeekFrom::Start(0))
+            .map_err(|_| "That photo could not be read.".to_string())
+    };
+    rewind(&mut input)?;
+    // The header first: a bomb is refused before anything is allocated.
+    let (width, height) = ImageReader::new(&mut input)
         .with_guessed_format()
         .map_err(|_| "That photo could not be read.".to_string())?
-        .decode()
+        .into_dimensions()
         .map_err(|_| "That photo is damaged or in an unsupported format.".to_string())?;
-    let (width, height) = (img.width(), img.height());
-    let exif = exif::Reader::new()
-        .read_from_container(&mut Cursor::new(bytes))
-        .ok();
+    if u64::from(width) * u64::from(height) > MAX_PIXELS || width > MAX_SIDE || height > MAX_SIDE {
+        return Err(too_big(width, height));
+    }
+    rewind(&mut input)?;
+    let mut reader = ImageReader::new(&mut input)
+        .with_guessed_format()
+        .map_err(|_| "That photo could not be read.".to_string())?;
+    reader.limits(limits());
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => too_big(width, height),
+        _ => "That photo is damaged or in an unsupported format.".to_string(),
+    })?;
+    rewind(&mut input)?;
+    let exif = exif::Reader::new().read_from_container(&mut input).ok();
     let orientation = exif
         .as_ref()
         .and_then(|e| e.get_field(exif::Tag::Orientation, exif::In::PRIMARY))
@@ -120,6 +181,28 @@ mod tests {
         let t = image::load_from_memory(&p.thumbnail).unwrap();
         assert_eq!((t.width(), t.height()), (480, 360));
         assert_eq!(p.taken_at, None);
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_from_its_header() {
+        // 11,000 x 11,000 solid colour: about 100 KB as a PNG, 363 MB decoded.
+        let bomb = png(11_000, 11_000);
+        assert!(bomb.len() < 2 * 1024 * 1024, "{}", bomb.len());
+        let e = process(&bomb).unwrap_err();
+        assert!(e.contains("11000 x 11000 pixels (121 megapixels)"), "{e}");
+        assert!(e.contains("at most 64 megapixels"), "{e}");
+    }
+
+    #[test]
+    fn a_48_megapixel_phone_photo_is_accepted() {
+        let mut out = Vec::new();
+        let img = image::RgbImage::from_pixel(8064, 6048, image::Rgb([90, 140, 70]));
+        JpegEncoder::new_with_quality(&mut out, 70)
+            .encode_image(&DynamicImage::ImageRgb8(img))
+            .unwrap();
+        let p = process(&out).unwrap();
+        assert_eq!((p.width, p.height), (8064, 6048));
+        assert_eq!(p.content_type, "image/jpeg");
     }
 
     #[test]

@@ -1,34 +1,41 @@
 //! The platform path: the only cross-tenant operations the server performs,
 //! each a call to one SECURITY DEFINER function in schema `platform`
-//! (migration 0011). Nothing here reads a tenant table directly.
+//! (migrations 0011, 0014, 0015), or a read of a platform table. Nothing here
+//! reads a tenant table directly.
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::db::internal;
+use super::db::{constraint, internal};
+use super::repo::orgs::{plan, status};
 use crate::error::AppError;
-use crate::model::{TenantList, TenantRow};
+use crate::model::{OrgStatus, TenantList, TenantRow};
 
 /// A subdomain or verified custom domain to (tenant id, status).
+#[tracing::instrument(skip(pool))]
 pub async fn tenant_for_host(
     pool: &PgPool,
     subdomain: Option<&str>,
     custom_domain: Option<&str>,
-) -> Result<Option<(Uuid, String)>, AppError> {
-    sqlx::query_as("select id, status from platform.tenant_for_host($1, $2)")
-        .bind(subdomain)
-        .bind(custom_domain)
-        .fetch_optional(pool)
-        .await
-        .map_err(internal)
+) -> Result<Option<(Uuid, OrgStatus)>, AppError> {
+    let row = sqlx::query!(
+        r#"select id as "id!", status as "status!" from platform.tenant_for_host($1, $2)"#,
+        subdomain,
+        custom_domain
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| Ok((r.id, status(&r.status)?))).transpose()
 }
 
+#[tracing::instrument(skip(pool))]
 pub async fn subdomain_taken(pool: &PgPool, subdomain: &str) -> Result<bool, AppError> {
-    sqlx::query_scalar("select platform.subdomain_taken($1)")
-        .bind(subdomain)
-        .fetch_one(pool)
-        .await
-        .map_err(internal)
+    Ok(sqlx::query_scalar!(
+        r#"select platform.subdomain_taken($1) as "taken!""#,
+        subdomain
+    )
+    .fetch_one(pool)
+    .await?)
 }
 
 /// What signup provisions.
@@ -47,110 +54,193 @@ pub struct NewTenant<'a> {
 
 /// Provisions a tenant in one transaction. `Ok(false)` when the subdomain
 /// was taken in the meantime.
+#[tracing::instrument(skip_all, fields(subdomain = t.subdomain))]
 pub async fn provision(pool: &PgPool, t: &NewTenant<'_>) -> Result<bool, AppError> {
-    let mut tx = pool.begin().await.map_err(internal)?;
-    let result =
-        sqlx::query("select platform.provision_tenant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-            .bind(t.org_id)
-            .bind(t.company)
-            .bind(t.subdomain)
-            .bind(t.plan)
-            .bind(t.owner_id)
-            .bind(t.owner_name)
-            .bind(t.owner_email)
-            .bind(t.password_hash)
-            .bind(t.handoff_hash)
-            .bind(t.trial_days)
-            .execute(&mut *tx)
-            .await;
+    let mut tx = super::db::begin(pool).await?;
+    let result = sqlx::query!(
+        "select platform.provision_tenant($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        t.org_id,
+        t.company,
+        t.subdomain,
+        t.plan,
+        t.owner_id,
+        t.owner_name,
+        t.owner_email,
+        t.password_hash,
+        t.handoff_hash,
+        t.trial_days
+    )
+    .execute(&mut *tx)
+    .await;
     match result {
         Ok(_) => {
-            tx.commit().await.map_err(internal)?;
+            tx.commit().await?;
             Ok(true)
         }
-        Err(e) if super::db::constraint(&e) == Some("organizations_subdomain_key") => Ok(false),
-        Err(e) => Err(internal(e)),
+        Err(e) if constraint(&e) == Some("organizations_subdomain_key") => Ok(false),
+        Err(e) => Err(internal(&e)),
     }
 }
 
+#[tracing::instrument(skip(pool))]
 pub async fn list_tenants(
     pool: &PgPool,
     search: &str,
-    limit: i64,
-    offset: i64,
+    limit: i32,
+    offset: i32,
 ) -> Result<TenantList, AppError> {
-    type Row = (
-        Uuid,
-        String,
-        String,
-        String,
-        String,
-        chrono::DateTime<chrono::Utc>,
-        i64,
-        i64,
-        chrono::DateTime<chrono::Utc>,
-        i64,
-    );
-    let rows: Vec<Row> =
-        sqlx::query_as("select * from platform.list_tenants($1, $2::int, $3::int)")
-            .bind(search)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool)
-            .await
-            .map_err(internal)?;
-    let total = rows.first().map(|r| r.9).unwrap_or(0);
+    let rows = sqlx::query!(
+        r#"select id as "id!", company_name as "company_name!", subdomain as "subdomain!", plan as "plan!",
+                  status as "status!", trial_ends_at as "trial_ends_at!: chrono::DateTime<chrono::Utc>", users as "users!",
+                  customers as "customers!", created_at as "created_at!: chrono::DateTime<chrono::Utc>", total as "total!"
+             from platform.list_tenants($1, $2, $3)"#,
+        search,
+        limit,
+        offset
+    )
+    .fetch_all(pool)
+    .await?;
+    let total = rows.first().map(|r| r.total).unwrap_or(0);
     Ok(TenantList {
         rows: rows
             .into_iter()
-            .map(|r| TenantRow {
-                id: r.0,
-                company_name: r.1,
-                subdomain: r.2,
-                plan: r.3,
-                status: r.4,
-                trial_ends_at: r.5,
-                users: r.6,
-                customers: r.7,
-                created_at: r.8,
+            .map(|r| {
+                Ok(TenantRow {
+                    id: r.id,
+                    company_name: r.company_name,
+                    subdomain: r.subdomain,
+                    plan: plan(&r.plan)?,
+                    status: status(&r.status)?,
+                    trial_ends_at: r.trial_ends_at,
+                    users: r.users,
+                    customers: r.customers,
+                    created_at: r.created_at,
+                })
             })
-            .collect(),
+            .collect::<Result<_, AppError>>()?,
         total,
     })
 }
 
 /// Suspends or reactivates; returns the new status, `None` if no such tenant.
+#[tracing::instrument(skip(pool))]
 pub async fn set_suspended(
     pool: &PgPool,
     id: Uuid,
     suspended: bool,
-) -> Result<Option<String>, AppError> {
-    sqlx::query_scalar("select platform.set_tenant_suspended($1, $2)")
-        .bind(id)
-        .bind(suspended)
-        .fetch_one(pool)
-        .await
-        .map_err(internal)
+) -> Result<Option<OrgStatus>, AppError> {
+    let s = sqlx::query_scalar!(
+        "select platform.set_tenant_suspended($1, $2)",
+        id,
+        suspended
+    )
+    .fetch_one(pool)
+    .await?;
+    s.map(|s| status(&s)).transpose()
 }
 
+#[tracing::instrument(skip(pool))]
 pub async fn admin_by_email(
     pool: &PgPool,
     email: &str,
 ) -> Result<Option<(Uuid, String)>, AppError> {
-    sqlx::query_as("select id, password_hash from platform.admins where email = $1")
-        .bind(email)
-        .fetch_optional(pool)
-        .await
-        .map_err(internal)
+    let r = sqlx::query!(
+        "select id, password_hash from platform.admins where email = $1",
+        email
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.map(|r| (r.id, r.password_hash)))
 }
 
+#[tracing::instrument(skip(pool))]
 pub async fn admin_by_id(
     pool: &PgPool,
     id: Uuid,
 ) -> Result<Option<(Uuid, String, String)>, AppError> {
-    sqlx::query_as("select id, name, email from platform.admins where id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .map_err(internal)
+    let r = sqlx::query!(
+        "select id, name, email from platform.admins where id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.map(|r| (r.id, r.name, r.email)))
+}
+
+/// A message claimed for delivery.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub to_email: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` due messages for `lease_seconds` (the mail worker).
+pub async fn claim_outbox(
+    pool: &PgPool,
+    limit: i32,
+    lease_seconds: i32,
+) -> Result<Vec<Claimed>, AppError> {
+    let rows = sqlx::query!(
+        r#"select org_id as "org_id!", id as "id!", to_email as "to_email!", subject as "subject!",
+                  body as "body!", attempts as "attempts!"
+             from platform.claim_outbox($1, $2)"#,
+        limit,
+        lease_seconds
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Claimed {
+            org_id: r.org_id,
+            id: r.id,
+            to_email: r.to_email,
+            subject: r.subject,
+            body: r.body,
+            attempts: r.attempts,
+        })
+        .collect())
+}
+
+/// Records a delivery, keeping only the redacted body.
+pub async fn outbox_delivered(
+    pool: &PgPool,
+    org_id: Uuid,
+    id: Uuid,
+    redacted_body: &str,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "select platform.outbox_delivered($1, $2, $3)",
+        org_id,
+        id,
+        redacted_body
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed delivery: retried after `retry_seconds`, or (with
+/// `None`) given up.
+pub async fn outbox_failed(
+    pool: &PgPool,
+    org_id: Uuid,
+    id: Uuid,
+    error: &str,
+    retry_seconds: Option<i32>,
+) -> Result<(), AppError> {
+    sqlx::query!(
+        "select platform.outbox_failed($1, $2, $3, $4)",
+        org_id,
+        id,
+        error,
+        retry_seconds
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
 }

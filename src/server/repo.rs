@@ -1,6 +1,7 @@
 //! Repositories: every function takes a `TenantTx`, never a pool, and every
 //! query names `org_id` explicitly as well (the index, and a second line of
-//! defence behind row-level security).
+//! defence behind row-level security). SQL is checked at build time
+//! (`query!`, with `.sqlx/` committed for offline builds).
 
 pub mod audit;
 pub mod auth_tokens;
@@ -12,4 +13,15 @@ pub mod outbox;
 pub mod pricing;
 pub mod properties;
 pub mod quotes;
+pub mod storage;
 pub mod users;
+
+use crate::error::AppError;
+
+/// A value read back from the database that the code does not know (a
+/// status, role or plan outside its enum): a loud internal error naming the
+/// column, never a silent default.
+#[track_caller]
+pub fn corrupt(column: &str, value: &str) -> AppError {
+    crate::server::db::internal_msg(&format!("unknown value {value:?} in {column}"))
+}

@@ -1,30 +1,44 @@
-//! Builds the whole server: migrations, the application pool (refused if it
-//! could bypass RLS), sessions, the context middleware, and all routes.
+//! Builds the whole server: the application pool (refused if it could
+//! bypass RLS or the schema is not migrated), sessions, the context
+//! middleware, security headers, telemetry and all routes. Migrations are
+//! not run here: `fence migrate` does that, as the owner.
+//!
+//! Layers, outermost first: request id, metrics and panic catching
+//! (`telemetry::observe`); the request's tracing span (tower-http); the
+//! security headers; compression; sessions; the context middleware; routes.
+//! `/health`, `/ready` and `/metrics` sit outside sessions and context.
 
-use axum::middleware::from_fn_with_state;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::{time::Duration, SameSite};
 use tower_sessions::{session_store::ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
+use tracing::Level;
 
 use super::config::Config;
-use super::{context, db, photo_routes, routes, AppState};
+use super::{context, db, keys, ops, photo_routes, routes, security, telemetry, AppState};
 use crate::app::{shell, App};
-use axum::extract::DefaultBodyLimit;
-use tower_http::compression::CompressionLayer;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fenceline_session";
 
-/// Migrates, connects and assembles the router.
+/// Largest body a server function or form may send (photos have their own).
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// Connects and assembles the router.
 pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, AppState), String> {
-    db::migrate(config.owner_url()).await?;
+    telemetry::metrics();
     let pool = db::connect_app(config.app_url(), config.platform.db_pool_size).await?;
+    let keys = keys::Keys::load(&pool).await?;
     let storage = super::storage::Storage::open(&config.storage)?;
-    let state = AppState::new(pool.clone(), config, storage);
+    let state = AppState::new(pool.clone(), config, storage, keys);
 
     let store = PostgresStore::new(pool)
         .with_schema_name("tower_sessions")?
@@ -48,17 +62,25 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
 
     super::split::load(&options.site_root, &options.site_pkg_dir);
     let route_list = generate_route_list(App);
-    let router = Router::new()
-        .route("/brand/logo", get(routes::logo))
-        .route("/settings/logo", post(routes::upload_logo))
-        .route("/auth/handoff", get(routes::handoff))
-        .route("/go", get(routes::go))
+    // Uploads carry files (streamed, with their own limits)...
+    let uploads = Router::new()
+        .route(
+            "/settings/logo",
+            post(routes::upload_logo)
+                .layer(DefaultBodyLimit::max(routes::MAX_LOGO_BYTES + 64 * 1024)),
+        )
         .route(
             "/jobs/{id}/photos",
             post(photo_routes::upload_photo).layer(DefaultBodyLimit::max(
                 super::photos::MAX_PHOTO_BYTES * photo_routes::MAX_PHOTOS_PER_UPLOAD + 64 * 1024,
             )),
-        )
+        );
+    // ...everything else (pages, server functions) takes small bodies: a
+    // larger one is refused with 413 before anything reads it.
+    let pages = Router::new()
+        .route("/brand/logo", get(routes::logo))
+        .route("/auth/handoff", get(routes::handoff))
+        .route("/go", get(routes::go))
         .route("/photos/{id}", get(photo_routes::photo))
         .route("/photos/{id}/thumb", get(photo_routes::photo_thumb))
         .leptos_routes(&options, route_list, {
@@ -66,11 +88,25 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES));
+    let app = uploads
+        .merge(pages)
         .layer(from_fn_with_state(state.clone(), context::resolve))
         .layer(sessions)
+        .with_state(options);
+    let router = Router::new()
+        .merge(ops::router(state.clone()))
+        .merge(app)
         // Pages, JS and WASM travel gzip- or brotli-compressed when the
         // browser asks (images and tiny bodies are left alone).
         .layer(CompressionLayer::new())
-        .with_state(options);
+        .layer(from_fn_with_state(state.clone(), security::headers))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(telemetry::make_span)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(from_fn(telemetry::observe));
     Ok((router, state))
 }

@@ -4,12 +4,13 @@
 
 use axum::extract::{Multipart, Query};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::context::{not_found, sign_in, urlencode, SessionAuth};
+use super::redirect::{same_site_path, see_other};
 use super::{platform, repo, tokens, RequestCtx};
 use crate::error::AppError;
 
@@ -64,10 +65,8 @@ pub async fn upload_logo(Extension(cx): Extension<RequestCtx>, mut form: Multipa
     while let Ok(Some(mut field)) = form.next_field().await {
         match field.name() {
             Some("next") => {
-                if let Ok(v) = field.text().await {
-                    if v.starts_with('/') && !v.starts_with("//") {
-                        next = v;
-                    }
+                if let Some(v) = field.text().await.ok().and_then(|v| same_site_path(&v)) {
+                    next = v;
                 }
             }
             Some("logo") => {
@@ -86,11 +85,11 @@ pub async fn upload_logo(Extension(cx): Extension<RequestCtx>, mut form: Multipa
     }
     let back = |msg: &str| {
         let sep = if next.contains('?') { '&' } else { '?' };
-        Redirect::to(&format!("{next}{sep}logo_error={}", urlencode(msg))).into_response()
+        see_other(&format!("{next}{sep}logo_error={}", urlencode(msg)))
     };
     let member = match cx.member_who(crate::model::Role::manages_settings, "change the logo") {
         Ok(m) => m.id,
-        Err(AppError::Unauthorized) => return Redirect::to("/login").into_response(),
+        Err(AppError::Unauthorized) => return see_other("/login"),
         Err(e) => return back(&e.to_string()),
     };
     let bytes = match file {
@@ -118,7 +117,7 @@ pub async fn upload_logo(Extension(cx): Extension<RequestCtx>, mut form: Multipa
     }
     .await;
     match result {
-        Ok(()) => Redirect::to(&next).into_response(),
+        Ok(()) => see_other(&next),
         Err(e) => back(&e.to_string()),
     }
 }
@@ -142,28 +141,35 @@ pub async fn handoff(
         let mut tx = cx.tx().await?;
         let user =
             repo::auth_tokens::consume(&mut tx, "signup_handoff", &tokens::hash(&q.token)).await?;
+        let user = match user {
+            Some(id) => repo::users::by_id(&mut tx, id).await?,
+            None => None,
+        };
         tx.commit().await?;
         Ok::<_, AppError>(user)
     }
     .await;
     match result {
-        Ok(Some(user_id)) => {
+        Ok(Some(user)) => {
             if sign_in(
                 &session,
                 SessionAuth {
                     org_id: Some(org),
-                    user_id,
+                    user_id: user.id,
+                    epoch: user.session_epoch,
                 },
             )
             .await
             .is_err()
             {
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                return super::telemetry::internal_error_page(
+                    &super::telemetry::current_request_id(),
+                );
             }
-            Redirect::to("/onboarding").into_response()
+            see_other("/onboarding")
         }
-        Ok(None) => Redirect::to("/login?expired=1").into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Ok(None) => see_other("/login?expired=1"),
+        Err(_) => super::telemetry::internal_error_page(&super::telemetry::current_request_id()),
     }
 }
 
@@ -184,9 +190,9 @@ pub async fn go(Extension(cx): Extension<RequestCtx>, Query(q): Query<GoQuery>) 
         Err(_) => false,
     };
     if found {
-        Redirect::to(&format!("{}/login", cx.state.config.tenant_url(&sub))).into_response()
+        see_other(&format!("{}/login", cx.state.config.tenant_url(&sub)))
     } else {
-        Redirect::to(&format!("/find?missing={}", urlencode(&sub))).into_response()
+        see_other(&format!("/find?missing={}", urlencode(&sub)))
     }
 }
 

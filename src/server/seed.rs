@@ -95,18 +95,14 @@ const SAMPLE: [(&str, &str, &str, &str, &str, &str, &str); 8] = [
 ];
 
 pub async fn run(state: &AppState) -> Result<Seeded, String> {
-    let env = |k: &str, d: &str| {
-        std::env::var(k)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| d.to_string())
-    };
+    use secrecy::ExposeSecret;
+    let seed = &state.config.seed;
     let s = Seeded {
         demo_url: state.config.tenant_url(DEMO_SUBDOMAIN),
-        owner_email: env("DEMO_OWNER_EMAIL", "owner@demo.example"),
-        owner_password: env("DEMO_OWNER_PASSWORD", "demo-fence-2026"),
-        admin_email: env("PLATFORM_ADMIN_EMAIL", "admin@platform.example"),
-        admin_password: env("PLATFORM_ADMIN_PASSWORD", "admin-fence-2026"),
+        owner_email: seed.owner_email.clone(),
+        owner_password: seed.owner_password.expose_secret().to_string(),
+        admin_email: seed.admin_email.clone(),
+        admin_password: seed.admin_password.expose_secret().to_string(),
     };
     seed_admin(&state.config, &s).await?;
     let pool = &state.pool;
@@ -263,17 +259,17 @@ async fn seed_trade(
 async fn seed_admin(config: &Config, s: &Seeded) -> Result<(), String> {
     let owner = PgPoolOptions::new()
         .max_connections(1)
-        .connect(config.owner_url())
+        .connect(config.owner_url()?)
         .await
         .map_err(|e| e.to_string())?;
     let hash = password::hash_blocking(&s.admin_password).map_err(|e| e.to_string())?;
-    sqlx::query(
+    sqlx::query!(
         "insert into platform.admins (id, email, name, password_hash) values ($1, $2, 'Platform Admin', $3)
          on conflict (email) do nothing",
+        Uuid::new_v4(),
+        s.admin_email,
+        hash
     )
-    .bind(Uuid::new_v4())
-    .bind(&s.admin_email)
-    .bind(hash)
     .execute(&owner)
     .await
     .map_err(|e| e.to_string())?;

@@ -1,11 +1,14 @@
-//! Shared server state: the application-role pool, configuration and the
-//! password-hashing threads. Cheap to clone; handed to requests by middleware.
+//! Shared server state: the application-role pool, configuration, the
+//! password-hashing threads, the photo-decode permits and the server's
+//! secrets. Cheap to clone; handed to requests by middleware.
 
 use std::sync::Arc;
 
 use sqlx::PgPool;
+use tokio::sync::Semaphore;
 
 use super::config::Config;
+use super::keys::Keys;
 use super::password::Hasher;
 use super::storage::Storage;
 
@@ -16,20 +19,29 @@ pub struct Inner {
     /// Connected as `fence_app`: subject to row-level security.
     pub pool: PgPool,
     pub config: Config,
-    /// A few dedicated threads for argon2 (each hash uses ~19 MiB and a core).
+    /// A few dedicated threads for argon2 (each hash uses ~19 MiB and a core),
+    /// fed by a queue that is fair between tenants and clients.
     pub hasher: Hasher,
+    /// Photo decodes allowed at once (one per core by default): each can
+    /// take hundreds of MiB, so they are bounded by the machine, not by the
+    /// number of uploads in flight.
+    pub decodes: Arc<Semaphore>,
     /// Photos and other files.
     pub storage: Storage,
+    pub keys: Keys,
 }
 
 impl AppState {
-    pub fn new(pool: PgPool, config: Config, storage: Storage) -> AppState {
+    pub fn new(pool: PgPool, config: Config, storage: Storage, keys: Keys) -> AppState {
         let hasher = Hasher::new(config.platform.password_hash_concurrency.max(1));
+        let decodes = Arc::new(Semaphore::new(config.uploads.decodes()));
         AppState(Arc::new(Inner {
             pool,
             config,
             hasher,
+            decodes,
             storage,
+            keys,
         }))
     }
 }

@@ -2,13 +2,19 @@
 //! `{org_id}/{resource_type}/{file_id}`. A local folder by default; any
 //! S3-compatible store when `S3_BUCKET` is set. Keys are built only here,
 //! from the tenant id of the transaction that authorised the access.
+//! Large objects are streamed both ways, never held whole in memory.
 
 use std::sync::Arc;
 
+use axum::body::Body;
+use futures::StreamExt;
 use object_store::aws::AmazonS3Builder;
+use object_store::buffered::BufWriter;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, PutPayload};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -21,21 +27,7 @@ pub struct StorageSettings {
     pub s3_endpoint: Option<String>,
     pub s3_region: Option<String>,
     pub s3_access_key_id: Option<String>,
-    pub s3_secret_access_key: Option<String>,
-}
-
-impl StorageSettings {
-    pub fn from_env() -> StorageSettings {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        StorageSettings {
-            dir: env("STORAGE_DIR").unwrap_or_else(|| ".data/objects".into()),
-            s3_bucket: env("S3_BUCKET"),
-            s3_endpoint: env("S3_ENDPOINT"),
-            s3_region: env("S3_REGION"),
-            s3_access_key_id: env("AWS_ACCESS_KEY_ID"),
-            s3_secret_access_key: env("AWS_SECRET_ACCESS_KEY"),
-        }
-    }
+    pub s3_secret_access_key: Option<SecretString>,
 }
 
 #[derive(Clone)]
@@ -49,10 +41,14 @@ pub fn key(org_id: Uuid, resource_type: &str, file_id: Uuid) -> Path {
     Path::from(format!("{org_id}/{resource_type}/{file_id}"))
 }
 
+fn failed(e: object_store::Error) -> AppError {
+    super::db::internal(&e)
+}
+
 impl Storage {
     pub fn open(s: &StorageSettings) -> Result<Storage, String> {
         if let Some(bucket) = &s.s3_bucket {
-            let mut b = AmazonS3Builder::from_env()
+            let mut b = AmazonS3Builder::new()
                 .with_bucket_name(bucket)
                 .with_region(s.s3_region.clone().unwrap_or_else(|| "us-east-1".into()));
             if let Some(e) = &s.s3_endpoint {
@@ -62,7 +58,9 @@ impl Storage {
                     .with_virtual_hosted_style_request(false);
             }
             if let (Some(k), Some(v)) = (&s.s3_access_key_id, &s.s3_secret_access_key) {
-                b = b.with_access_key_id(k).with_secret_access_key(v);
+                b = b
+                    .with_access_key_id(k)
+                    .with_secret_access_key(v.expose_secret());
             }
             let store = b.build().map_err(|e| format!("S3 storage: {e}"))?;
             Ok(Storage {
@@ -81,26 +79,60 @@ impl Storage {
         }
     }
 
+    /// Stores a small object from memory.
     pub async fn put(&self, key: &Path, bytes: Vec<u8>) -> Result<(), AppError> {
         self.store
             .put(key, PutPayload::from(bytes))
             .await
             .map(|_| ())
-            .map_err(super::db::internal)
+            .map_err(failed)
     }
 
+    /// Stores a file's content, streamed in parts (a multipart upload for
+    /// a large file), so memory use does not grow with its size.
+    pub async fn put_file(&self, key: &Path, file: &std::path::Path) -> Result<(), AppError> {
+        let mut source = tokio::fs::File::open(file)
+            .await
+            .map_err(|e| super::db::internal(&e))?;
+        let mut sink = BufWriter::new(self.store.clone(), key.clone());
+        let copied = tokio::io::copy(&mut source, &mut sink).await;
+        match copied {
+            Ok(_) => sink.shutdown().await.map_err(|e| super::db::internal(&e)),
+            Err(e) => {
+                let _ = sink.abort().await;
+                Err(super::db::internal(&e))
+            }
+        }
+    }
+
+    /// The whole object (thumbnails and logos: small).
     pub async fn get(&self, key: &Path) -> Result<Option<Vec<u8>>, AppError> {
         match self.store.get(key).await {
-            Ok(r) => Ok(Some(r.bytes().await.map_err(super::db::internal)?.to_vec())),
+            Ok(r) => Ok(Some(r.bytes().await.map_err(failed)?.to_vec())),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(e) => Err(super::db::internal(e)),
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    /// The object as a response body streamed from the store, with its size.
+    pub async fn get_stream(&self, key: &Path) -> Result<Option<(Body, u64)>, AppError> {
+        match self.store.get(key).await {
+            Ok(r) => {
+                let size = r.meta.size;
+                let stream = r
+                    .into_stream()
+                    .map(|chunk| chunk.map_err(std::io::Error::other));
+                Ok(Some((Body::from_stream(stream), size)))
+            }
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(failed(e)),
         }
     }
 
     pub async fn delete(&self, key: &Path) -> Result<(), AppError> {
         match self.store.delete(key).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(super::db::internal(e)),
+            Err(e) => Err(failed(e)),
         }
     }
 }

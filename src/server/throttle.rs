@@ -1,104 +1,161 @@
-//! Failed-login throttling per account and per client, counted in
-//! PostgreSQL over a sliding window so every server instance agrees.
-//! (An in-process limiter such as governor/tower_governor was rejected: its
-//! counts live in one process and reset on restart.)
+//! Rate limits for the endpoints a guesser or a flood would use: logins,
+//! signups, reset emails and token forms. The policy is written out in the
+//! README ("Login throttling"); this module is its mechanism.
+//!
+//! Each key is a leaky bucket (the generic cell rate algorithm): `burst`
+//! attempts at once, then one more every `window / burst`. One upsert on
+//! `platform.rate_limits` both counts an attempt and decides it, before any
+//! slow work happens, so a thousand concurrent guesses are counted one at a
+//! time; the counts live in PostgreSQL, so every instance shares them and
+//! they survive a restart. (`governor`/`tower_governor` were considered and
+//! rejected for this: their counts live in one process.)
 
 use std::net::IpAddr;
 
 use sqlx::PgPool;
 
-use super::config::ThrottleSettings;
-use super::db::internal;
 use crate::error::AppError;
 
-/// The keys a login attempt is counted under.
-pub fn keys(scope: &str, email: &str, ip: Option<IpAddr>) -> (String, Option<String>) {
-    (
-        format!("acct:{scope}:{email}"),
-        ip.map(|ip| format!("ip:{ip}")),
-    )
+/// `burst` attempts at once, refilling one every `window_seconds / burst`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    pub burst: i64,
+    pub window_seconds: i64,
 }
 
-/// Refuses when either key has too many recent failures.
-pub async fn check(
-    pool: &PgPool,
-    cfg: &ThrottleSettings,
-    account: &str,
-    client: Option<&str>,
-) -> Result<(), AppError> {
-    let counts: Vec<(String, i64)> = sqlx::query_as(
-        "select key, count(*) from platform.login_failures
-          where key = any($1) and failed_at > now() - make_interval(secs => $2)
-          group by key",
+impl Limit {
+    fn interval(self) -> f64 {
+        self.window_seconds as f64 / self.burst.max(1) as f64
+    }
+}
+
+/// Counts one attempt under `key`; `Err(Throttled)` (with a Retry-After
+/// header on the response) when the bucket is full. The attempt is counted
+/// only when allowed, so a user who waits is let in on time.
+#[tracing::instrument(skip(pool), err(level = "debug"))]
+pub async fn hit(pool: &PgPool, key: &str, limit: Limit, what: &str) -> Result<(), AppError> {
+    let t = limit.interval();
+    let window = limit.window_seconds as f64;
+    let allowed = sqlx::query_scalar!(
+        r#"insert into platform.rate_limits as r (key, tat)
+           values ($1, now() + make_interval(secs => $2))
+           on conflict (key) do update
+              set tat = greatest(r.tat, now()) + make_interval(secs => $2)
+            where greatest(r.tat, now()) + make_interval(secs => $2) <= now() + make_interval(secs => $3)
+           returning 1 as "one!""#,
+        key,
+        t,
+        window
     )
-    .bind(
-        vec![Some(account), client]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>(),
+    .fetch_optional(pool)
+    .await?;
+    if allowed.is_some() {
+        return Ok(());
+    }
+    let wait = sqlx::query_scalar!(
+        r#"select ceil(extract(epoch from tat + make_interval(secs => $2) - make_interval(secs => $3) - now()))::bigint as "secs!"
+             from platform.rate_limits where key = $1"#,
+        key,
+        t,
+        window
     )
-    .bind(cfg.window_seconds as f64)
-    .fetch_all(pool)
-    .await
-    .map_err(internal)?;
-    let minutes = (cfg.window_seconds + 59) / 60;
-    for (key, n) in counts {
-        let limit = if key == account {
-            cfg.max_failures_per_account
-        } else {
-            cfg.max_failures_per_client
-        };
-        if n >= limit {
-            return Err(AppError::Throttled(format!(
-                "Too many failed logins. Wait {minutes} minutes, or reset your password."
-            )));
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(1)
+    .max(1);
+    metrics::counter!("rate_limited_total", "what" => what.to_string()).increment(1);
+    Err(throttled(wait, what))
+}
+
+/// Forgets a key (a successful login clears its account's bucket).
+pub async fn reset(pool: &PgPool, key: &str) -> Result<(), AppError> {
+    sqlx::query!("delete from platform.rate_limits where key = $1", key)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Gives back one attempt (a successful login from a shared network).
+pub async fn refund(pool: &PgPool, key: &str, limit: Limit) -> Result<(), AppError> {
+    sqlx::query!(
+        "update platform.rate_limits set tat = tat - make_interval(secs => $2) where key = $1",
+        key,
+        limit.interval()
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Drops buckets that have drained (run now and then by the workers).
+pub async fn sweep(pool: &PgPool) -> Result<u64, AppError> {
+    let r = sqlx::query!("delete from platform.rate_limits where tat < now()")
+        .execute(pool)
+        .await?;
+    Ok(r.rows_affected())
+}
+
+/// The error for a full bucket: a message that says when to come back, and
+/// (inside a server function) a `Retry-After` header.
+pub fn throttled(wait_seconds: i64, what: &str) -> AppError {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(v) = http::HeaderValue::from_str(&wait_seconds.to_string()) {
+            res.insert_header(http::header::RETRY_AFTER, v);
         }
     }
-    Ok(())
-}
-
-pub async fn record_failure(
-    pool: &PgPool,
-    cfg: &ThrottleSettings,
-    account: &str,
-    client: Option<&str>,
-) -> Result<(), AppError> {
-    let keys: Vec<&str> = vec![Some(account), client].into_iter().flatten().collect();
-    sqlx::query(
-        "with gone as (delete from platform.login_failures
-                        where key = any($1) and failed_at < now() - make_interval(secs => $2))
-         insert into platform.login_failures (key) select unnest($1::text[])",
-    )
-    .bind(&keys)
-    .bind(cfg.window_seconds as f64)
-    .execute(pool)
-    .await
-    .map_err(internal)?;
-    Ok(())
-}
-
-/// A successful login clears the account's count (not the client's).
-pub async fn clear(pool: &PgPool, account: &str) -> Result<(), AppError> {
-    sqlx::query("delete from platform.login_failures where key = $1")
-        .bind(account)
-        .execute(pool)
-        .await
-        .map_err(internal)?;
-    Ok(())
-}
-
-/// Counts one use of an action that can be abused without failing (signup,
-/// reset emails) by one client, refusing past `max` in the window.
-pub async fn count_use(
-    pool: &PgPool,
-    cfg: &ThrottleSettings,
-    key: &str,
-    max: i64,
-) -> Result<(), AppError> {
-    let limits = ThrottleSettings {
-        max_failures_per_account: max,
-        ..cfg.clone()
+    let when = if wait_seconds < 60 {
+        format!(
+            "{wait_seconds} second{}",
+            if wait_seconds == 1 { "" } else { "s" }
+        )
+    } else {
+        let m = (wait_seconds + 59) / 60;
+        format!("{m} minute{}", if m == 1 { "" } else { "s" })
     };
-    check(pool, &limits, key, None).await?;
-    record_failure(pool, cfg, key, None).await
+    AppError::Throttled(match what {
+        "login" => format!("Too many login attempts. Try again in {when}, or reset your password."),
+        _ => format!("Too many attempts from your network. Try again in {when}."),
+    })
+}
+
+/// The network a client address counts under: the address itself for IPv4,
+/// the /64 for IPv6 (one subscriber's allocation: rotating addresses inside
+/// it escapes nothing). An IPv4-mapped IPv6 address counts as IPv4.
+pub fn client_network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_network(a), client_network(b));
+        assert_ne!(client_network(a), client_network(other));
+        assert_eq!(client_network(a), "2001:db8:1:2::/64");
+        let mapped: IpAddr = "::ffff:203.0.113.9".parse().unwrap();
+        assert_eq!(client_network(mapped), "203.0.113.9");
+    }
+
+    #[test]
+    fn the_wait_is_said_in_words() {
+        let m = throttled(400, "login").to_string();
+        assert!(m.contains("Try again in 7 minutes"), "{m}");
+        let m = throttled(1, "signup").to_string();
+        assert!(m.contains("1 second."), "{m}");
+    }
 }

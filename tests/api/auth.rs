@@ -140,7 +140,7 @@ async fn failed_logins_are_throttled_per_account() {
         .await;
     assert_eq!(r.status(), 429);
     assert!(
-        matches!(app_error(r).await, AppError::Throttled(m) if m.contains("Too many failed logins"))
+        matches!(app_error(r).await, AppError::Throttled(m) if m.contains("Too many login attempts"))
     );
     app.cleanup().await;
 }

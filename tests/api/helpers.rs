@@ -4,10 +4,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use fence::server::config::{app_url_from_owner_url, Config, PlatformSettings, ThrottleSettings};
+use fence::error::AppError;
+use fence::server::config::Config;
 use fence::server::storage::StorageSettings;
-use fence::server::{router, AppState};
+use fence::server::{db, router, AppState};
 use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
 use reqwest::header::ORIGIN;
 use reqwest::{redirect, Client, Response};
 use sqlx::postgres::PgPoolOptions;
@@ -87,6 +89,38 @@ async fn sweep(admin: &mut PgConnection) {
 
 static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
 
+/// Everything the server logged in this test process (every test's), so a
+/// test can prove a secret never reached a log.
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct Capture;
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("fence=trace,tower_http=debug,warn")
+            .with_ansi(false)
+            .with_writer(|| Capture)
+            .try_init();
+    });
+}
+
+/// The captured log so far.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
 impl TestApp {
     pub async fn spawn() -> TestApp {
         TestApp::spawn_with(|_| {}).await
@@ -98,6 +132,7 @@ impl TestApp {
             .await
             .expect("TEST_DATABASE_URL reachable");
         SWEPT.get_or_init(|| sweep(&mut admin)).await;
+        capture_logs();
         let db = format!("fence_t_{}_{}", std::process::id(), Uuid::new_v4().simple());
         sqlx::query(&format!("create database \"{db}\""))
             .execute(&mut admin)
@@ -108,23 +143,19 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let owner_url = with_db(&admin_url, &db);
-        let mut config = Config {
-            database_url: owner_url.clone().into(),
-            app_database_url: app_url_from_owner_url(&owner_url).into(),
-            platform: PlatformSettings {
-                public_url: format!("http://localhost:{port}"),
-                db_pool_size: 4,
-                password_hash_concurrency: 2,
-                ..PlatformSettings::default()
-            },
-            throttle: ThrottleSettings::default(),
-            storage: StorageSettings {
-                dir: format!("target/test-objects/{db}"),
-                ..StorageSettings::default()
-            },
-            map_tile_url: None,
+        let mut config = Config::for_tests(&owner_url);
+        config.platform.public_url = format!("http://localhost:{port}");
+        config.platform.db_pool_size = 4;
+        config.platform.password_hash_concurrency = 2;
+        config.storage = StorageSettings {
+            dir: format!("target/test-objects/{db}"),
+            ..StorageSettings::default()
         };
+        config.uploads.tmp_dir = format!("target/test-objects/{db}-uploads").into();
         tweak(&mut config);
+        // `fence migrate` (as the owner), then the server as the app role.
+        db::migrate(&owner_url).await.expect("migrations");
+        config.database_url = None;
         let options = LeptosOptions::builder()
             .output_name("fence")
             .site_root("target/site")
@@ -153,23 +184,8 @@ impl TestApp {
         }
     }
 
-    /// Stops the server and drops the database.
-    pub async fn cleanup(self) {
-        self.server.abort();
-        // A test may still hold a transaction; don't wait on it forever.
-        let wait = std::time::Duration::from_secs(5);
-        let _ = tokio::time::timeout(wait, self.owner.close()).await;
-        let _ = tokio::time::timeout(wait, self.state.pool.close()).await;
-        let mut admin = PgConnection::connect(&self.admin_url).await.unwrap();
-        sqlx::query(&format!(
-            "drop database if exists \"{}\" with (force)",
-            self.db
-        ))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-        let _ = std::fs::remove_dir_all(format!("target/test-objects/{}", self.db));
-    }
+    /// Kept for tests written before the guard; dropping does the work.
+    pub async fn cleanup(self) {}
 
     pub fn host(&self, sub: Option<&str>) -> String {
         match sub {
@@ -291,6 +307,76 @@ impl TestApp {
     /// A connection pool as the application role, for direct RLS probes.
     pub async fn app_pool(&self) -> PgPool {
         self.state.pool.clone()
+    }
+}
+
+/// The database goes with the app: dropped (connections and all) when the
+/// test's `TestApp` is dropped, whether the test passed or panicked.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        let (url, db) = (self.admin_url.clone(), self.db.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut admin) = PgConnection::connect(&url).await {
+                    let _ = sqlx::query(&format!("drop database if exists \"{db}\" with (force)"))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+            let _ = std::fs::remove_dir_all(format!("target/test-objects/{db}"));
+            let _ = std::fs::remove_dir_all(format!("target/test-objects/{db}-uploads"));
+        })
+        .join();
+    }
+}
+
+impl TestApp {
+    /// Calls a server function through its type: the path comes from the
+    /// function, the arguments are encoded as its form, and the answer is
+    /// decoded into the function's own output type (or the `AppError`).
+    pub async fn call_fn<F>(
+        &self,
+        c: &Client,
+        sub: Option<&str>,
+        args: F,
+    ) -> Result<F::Output, AppError>
+    where
+        F: ServerFn + serde::Serialize,
+        F::Output: serde::de::DeserializeOwned,
+    {
+        let body = serde_qs::to_string(&args).expect("encodable arguments");
+        let r = c
+            .post(self.url(sub, F::PATH))
+            .header(ORIGIN, self.origin(sub))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        if status.is_success() {
+            Ok(serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} answered {status} {text}: {e}", F::PATH)))
+        } else {
+            Err(serde_json::from_str(&text).unwrap_or_else(|_| {
+                panic!("{} answered {status} with no AppError: {text}", F::PATH)
+            }))
+        }
+    }
+
+    /// [`TestApp::call_fn`] as a tenant's owner on the tenant's own host.
+    pub async fn as_owner<F>(&self, t: &Tenant, args: F) -> Result<F::Output, AppError>
+    where
+        F: ServerFn + serde::Serialize,
+        F::Output: serde::de::DeserializeOwned,
+    {
+        self.call_fn(&t.client, Some(&t.sub), args).await
     }
 }
 

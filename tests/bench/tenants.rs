@@ -154,6 +154,8 @@ async fn start(admin: &str, size: i64, port: u16, hash: &str) -> Site {
         .await
         .unwrap();
     let owner_url = format!("{}/{db}", admin.rsplit_once('/').unwrap().0);
+    // `fence migrate` (as the owner); the server then runs as the app role.
+    fence::server::db::migrate(&owner_url).await.unwrap();
     let bin = std::env::var("FENCE_BIN").unwrap_or_else(|_| "target/release/fence".into());
     let server = Command::new(&bin)
         .env("DATABASE_URL", &owner_url)

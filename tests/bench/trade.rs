@@ -59,6 +59,8 @@ async fn main() {
         .unwrap();
     let owner_url = format!("{}/{db}", admin.rsplit_once('/').unwrap().0);
     let port = 3190;
+    // `fence migrate` (as the owner); the server then runs as the app role.
+    fence::server::db::migrate(&owner_url).await.unwrap();
     let bin = std::env::var("FENCE_BIN").unwrap_or_else(|_| "target/release/fence".into());
     let objects = std::env::temp_dir().join("fence-bench-objects");
     let mut server = Command::new(&bin)

@@ -45,7 +45,8 @@ pub fn Header(shell: Shell) -> impl IntoView {
                 .as_ref()
                 .and_then(|v| v.role)
                 .is_some_and(|r| r.manages_settings());
-            let trial = (brand.status == "trialing").then_some(brand.trial_days_left);
+            let trial = (brand.status == crate::model::OrgStatus::Trialing)
+                .then_some(brand.trial_days_left);
             // For the first paint (and without JavaScript): the server renders
             // the colour here; once live, the .app wrapper's style takes over.
             // It passed `brand_color` validation (#rrggbb), so it is safe in CSS.

@@ -3,9 +3,9 @@
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::server::db::internal;
 use crate::server::TenantTx;
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), action = %action))]
 pub async fn record(
     tx: &mut TenantTx,
     actor: Option<Uuid>,
@@ -14,18 +14,17 @@ pub async fn record(
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
     let org = tx.org_id();
-    sqlx::query(
+    sqlx::query!(
         "insert into audit_events (org_id, id, actor_id, action, subject_id, detail)
          values ($1, $2, $3, $4, $5, $6)",
+        org,
+        Uuid::new_v4(),
+        actor,
+        action,
+        subject,
+        detail
     )
-    .bind(org)
-    .bind(Uuid::new_v4())
-    .bind(actor)
-    .bind(action)
-    .bind(subject)
-    .bind(detail)
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }

@@ -6,46 +6,81 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::{JobEvent, JobRow, JobStatus, JobUsage, PhotoInfo, PlanCode};
-use crate::server::db::internal;
+use crate::server::db::{constraint, internal};
 use crate::server::TenantTx;
 
-/// This month's job count and the plan's limit. With `lock`, the
-/// organization row is locked so concurrent creations count one at a time.
-pub async fn usage(tx: &mut TenantTx, lock: bool) -> Result<(JobUsage, PlanCode), AppError> {
+/// Photos one job may have.
+pub const MAX_PHOTOS_PER_JOB: i64 = 60;
+
+/// A job status read back from the database.
+fn status(column: &str, value: &str) -> Result<JobStatus, AppError> {
+    JobStatus::parse(value).ok_or_else(|| super::corrupt(column, value))
+}
+
+/// This month's job count and the plan's limit. The organization row is
+/// locked, so concurrent creations count one at a time.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn usage_for_update(tx: &mut TenantTx) -> Result<(JobUsage, PlanCode), AppError> {
     let org = tx.org_id();
-    let sql = format!(
-        "select plan, monthly_jobs_limit, to_char(now(), 'FMMonth YYYY') from organizations where id = $1{}",
-        if lock { " for update" } else { "" }
-    );
-    let (plan, limit, month): (String, Option<i32>, String) = sqlx::query_as(&sql)
-        .bind(org)
-        .fetch_one(tx.conn())
-        .await
-        .map_err(internal)?;
-    let used: i64 = sqlx::query_scalar(
-        "select count(*) from jobs where org_id = $1 and created_at >= date_trunc('month', now())",
+    let r = sqlx::query!(
+        r#"select plan, monthly_jobs_limit, to_char(now(), 'FMMonth YYYY') as "month!"
+             from organizations where id = $1 for update"#,
+        org
     )
-    .bind(org)
     .fetch_one(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
+    let used = used_this_month(tx).await?;
     Ok((
-        JobUsage { used, limit, month },
-        PlanCode::parse(&plan).unwrap_or(PlanCode::Starter),
+        JobUsage {
+            used,
+            limit: r.monthly_jobs_limit,
+            month: r.month,
+        },
+        super::orgs::plan(&r.plan)?,
     ))
 }
 
-pub async fn for_quote(tx: &mut TenantTx, quote_id: Uuid) -> Result<Option<Uuid>, AppError> {
+/// This month's job count and the plan's limit, for display.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn usage(tx: &mut TenantTx) -> Result<JobUsage, AppError> {
     let org = tx.org_id();
-    sqlx::query_scalar("select id from jobs where org_id = $1 and quote_id = $2")
-        .bind(org)
-        .bind(quote_id)
-        .fetch_optional(tx.conn())
-        .await
-        .map_err(internal)
+    let r = sqlx::query!(
+        r#"select monthly_jobs_limit, to_char(now(), 'FMMonth YYYY') as "month!"
+             from organizations where id = $1"#,
+        org
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(JobUsage {
+        used: used_this_month(tx).await?,
+        limit: r.monthly_jobs_limit,
+        month: r.month,
+    })
 }
 
-#[allow(clippy::too_many_arguments)]
+async fn used_this_month(tx: &mut TenantTx) -> Result<i64, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) as "n!" from jobs where org_id = $1 and created_at >= date_trunc('month', now())"#,
+        org
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn for_quote(tx: &mut TenantTx, quote_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        "select id from jobs where org_id = $1 and quote_id = $2",
+        org,
+        quote_id
+    )
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn create(
     tx: &mut TenantTx,
     by: Uuid,
@@ -58,30 +93,31 @@ pub async fn create(
     super::quotes::lock_numbering(tx, "jobs").await?;
     let org = tx.org_id();
     let id = Uuid::new_v4();
-    let number: i32 = sqlx::query_scalar(
+    let number = sqlx::query_scalar!(
         "insert into jobs (org_id, id, number, quote_id, property_id, customer_id, status, total, created_by)
          values ($1, $2, (select coalesce(max(number), 0) + 1 from jobs where org_id = $1), $3, $4, $5, 'approved', $6, $7)
          returning number",
+        org,
+        id,
+        quote_id,
+        property_id,
+        customer_id,
+        total,
+        by
     )
-    .bind(org)
-    .bind(id)
-    .bind(quote_id)
-    .bind(property_id)
-    .bind(customer_id)
-    .bind(total)
-    .bind(by)
     .fetch_one(tx.conn())
     .await
-    .map_err(|e| match crate::server::db::constraint(&e) {
+    .map_err(|e| match constraint(&e) {
         Some("jobs_org_id_quote_id_key") => {
             AppError::Conflict("This quote already has a job.".into())
         }
-        _ => internal(e),
+        _ => internal(&e),
     })?;
     record(tx, id, None, JobStatus::Approved, Some(by), note).await?;
     Ok((id, number))
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn record(
     tx: &mut TenantTx,
     job_id: Uuid,
@@ -91,36 +127,37 @@ pub async fn record(
     note: &str,
 ) -> Result<(), AppError> {
     let org = tx.org_id();
-    sqlx::query(
+    sqlx::query!(
         "insert into job_events (org_id, id, job_id, from_status, to_status, by_user, note)
          values ($1, $2, $3, $4, $5, $6, $7)",
+        org,
+        Uuid::new_v4(),
+        job_id,
+        from.map(|s| s.code()),
+        to.code(),
+        by,
+        note
     )
-    .bind(org)
-    .bind(Uuid::new_v4())
-    .bind(job_id)
-    .bind(from.map(|s| s.code()))
-    .bind(to.code())
-    .bind(by)
-    .bind(note)
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
 /// The job's status, locked for the transaction.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn status_for_update(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobStatus>, AppError> {
     let org = tx.org_id();
-    let s: Option<String> =
-        sqlx::query_scalar("select status from jobs where org_id = $1 and id = $2 for update")
-            .bind(org)
-            .bind(id)
-            .fetch_optional(tx.conn())
-            .await
-            .map_err(internal)?;
-    Ok(s.and_then(|s| JobStatus::parse(&s)))
+    let s = sqlx::query_scalar!(
+        "select status from jobs where org_id = $1 and id = $2 for update",
+        org,
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await?;
+    s.map(|s| status("jobs.status", &s)).transpose()
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn set_status(
     tx: &mut TenantTx,
     id: Uuid,
@@ -128,28 +165,26 @@ pub async fn set_status(
     scheduled_for: Option<NaiveDate>,
 ) -> Result<(), AppError> {
     let org = tx.org_id();
-    sqlx::query(
-        "update jobs set status = $3, scheduled_for = coalesce($4, case when $3 = 'approved' then null else scheduled_for end),
+    sqlx::query!(
+        "update jobs set status = $3,
+                scheduled_for = coalesce($4::date, case when $3 = 'approved' then null else scheduled_for end),
                 updated_at = now()
           where org_id = $1 and id = $2",
+        org,
+        id,
+        to.code(),
+        scheduled_for as _
     )
-    .bind(org)
-    .bind(id)
-    .bind(to.code())
-    .bind(scheduled_for)
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
-/// (job id, number, status, quote id, quote number, customer id, name, phone, property id,
-/// address, lat, lon, scheduled, total)
-#[derive(sqlx::FromRow)]
+/// A job with its quote, customer and property.
 pub struct JobRec {
     pub id: Uuid,
     pub number: i32,
-    pub status: String,
+    pub status: JobStatus,
     pub quote_id: Uuid,
     pub quote_number: i32,
     pub quote_version: i32,
@@ -167,96 +202,99 @@ pub struct JobRec {
     pub total: Decimal,
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobRec>, AppError> {
     let org = tx.org_id();
-    sqlx::query_as(
-        "select j.id, j.number, j.status, j.quote_id, q.number as quote_number, q.version as quote_version,
-                j.customer_id, c.name as customer_name, c.phone as customer_phone, j.property_id,
-                p.street, p.city, p.state::text as state, p.zip, p.lat, p.lon, j.scheduled_for, j.total
-           from jobs j
-           join quotes q on q.org_id = j.org_id and q.id = j.quote_id
-           join customers c on c.org_id = j.org_id and c.id = j.customer_id
-           join properties p on p.org_id = j.org_id and p.id = j.property_id
-          where j.org_id = $1 and j.id = $2",
+    let r = sqlx::query!(
+        r#"select j.id, j.number, j.status, j.quote_id, q.number as quote_number, q.version as quote_version,
+                  j.customer_id, c.name as customer_name, c.phone as customer_phone, j.property_id,
+                  p.street, p.city, p.state::text as "state!", p.zip, p.lat, p.lon,
+                  j.scheduled_for as "scheduled_for: NaiveDate", j.total
+             from jobs j
+             join quotes q on q.org_id = j.org_id and q.id = j.quote_id
+             join customers c on c.org_id = j.org_id and c.id = j.customer_id
+             join properties p on p.org_id = j.org_id and p.id = j.property_id
+            where j.org_id = $1 and j.id = $2"#,
+        org,
+        id
     )
-    .bind(org)
-    .bind(id)
     .fetch_optional(tx.conn())
-    .await
-    .map_err(internal)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    Ok(Some(JobRec {
+        id: r.id,
+        number: r.number,
+        status: status("jobs.status", &r.status)?,
+        quote_id: r.quote_id,
+        quote_number: r.quote_number,
+        quote_version: r.quote_version,
+        customer_id: r.customer_id,
+        customer_name: r.customer_name,
+        customer_phone: r.customer_phone,
+        property_id: r.property_id,
+        street: r.street,
+        city: r.city,
+        state: r.state,
+        zip: r.zip,
+        lat: r.lat,
+        lon: r.lon,
+        scheduled_for: r.scheduled_for,
+        total: r.total,
+    }))
 }
 
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    from_status: Option<String>,
-    to_status: String,
-    by_name: Option<String>,
-    note: String,
-    at: DateTime<Utc>,
-}
-
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn events(tx: &mut TenantTx, id: Uuid) -> Result<Vec<JobEvent>, AppError> {
     let org = tx.org_id();
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "select e.from_status, e.to_status, u.name as by_name, e.note, e.at from job_events e
-           left join users u on u.org_id = e.org_id and u.id = e.by_user
-          where e.org_id = $1 and e.job_id = $2 order by e.at, e.id",
+    let rows = sqlx::query!(
+        r#"select e.from_status, e.to_status, u.name as "by_name?", e.note, e.at as "at: DateTime<Utc>" from job_events e
+             left join users u on u.org_id = e.org_id and u.id = e.by_user
+            where e.org_id = $1 and e.job_id = $2 order by e.at, e.id"#,
+        org,
+        id
     )
-    .bind(org)
-    .bind(id)
     .fetch_all(tx.conn())
-    .await
-    .map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(JobEvent {
-                from: r.from_status.and_then(|f| JobStatus::parse(&f)),
-                to: JobStatus::parse(&r.to_status)?,
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(JobEvent {
+                from: r
+                    .from_status
+                    .map(|f| status("job_events.from_status", &f))
+                    .transpose()?,
+                to: status("job_events.to_status", &r.to_status)?,
                 by: r.by_name,
                 note: r.note,
                 at: r.at,
             })
         })
-        .collect())
+        .collect()
 }
 
-#[derive(sqlx::FromRow)]
-struct ListRow {
-    id: Uuid,
-    number: i32,
-    status: String,
-    customer_name: String,
-    street: String,
-    city: String,
-    scheduled_for: Option<NaiveDate>,
-    total: Decimal,
-}
-
-pub async fn list(tx: &mut TenantTx, status: Option<JobStatus>) -> Result<Vec<JobRow>, AppError> {
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn list(tx: &mut TenantTx, filter: Option<JobStatus>) -> Result<Vec<JobRow>, AppError> {
     let org = tx.org_id();
-    let rows: Vec<ListRow> = sqlx::query_as(
-        "select j.id, j.number, j.status, c.name as customer_name, p.street, p.city, j.scheduled_for, j.total
+    let rows = sqlx::query!(
+        r#"select j.id, j.number, j.status, c.name as customer_name, p.street, p.city,
+                j.scheduled_for as "scheduled_for: NaiveDate", j.total
            from jobs j
            join customers c on c.org_id = j.org_id and c.id = j.customer_id
            join properties p on p.org_id = j.org_id and p.id = j.property_id
           where j.org_id = $1 and ($2::text is null or j.status = $2)
           order by case j.status when 'in_progress' then 0 when 'scheduled' then 1 when 'approved' then 2 else 3 end,
                    j.scheduled_for nulls last, j.number desc
-          limit 300",
+          limit 300"#,
+        org,
+        filter.map(|s| s.code())
     )
-    .bind(org)
-    .bind(status.map(|s| s.code()))
     .fetch_all(tx.conn())
-    .await
-    .map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(JobRow {
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(JobRow {
                 id: r.id,
                 number: r.number,
-                status: JobStatus::parse(&r.status)?,
+                status: status("jobs.status", &r.status)?,
                 customer_name: r.customer_name,
                 street: r.street,
                 city: r.city,
@@ -264,7 +302,7 @@ pub async fn list(tx: &mut TenantTx, status: Option<JobStatus>) -> Result<Vec<Jo
                 total: r.total,
             })
         })
-        .collect())
+        .collect()
 }
 
 pub struct NewPhoto<'a> {
@@ -273,6 +311,7 @@ pub struct NewPhoto<'a> {
     pub kind: &'a str,
     pub content_type: &'a str,
     pub size_bytes: i32,
+    pub thumb_bytes: i32,
     pub width: i32,
     pub height: i32,
     pub taken_at: Option<DateTime<Utc>>,
@@ -280,56 +319,60 @@ pub struct NewPhoto<'a> {
     pub by: Uuid,
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn add_photo(tx: &mut TenantTx, p: &NewPhoto<'_>) -> Result<bool, AppError> {
     let org = tx.org_id();
-    let r = sqlx::query(
-        "insert into photos (org_id, id, job_id, kind, content_type, size_bytes, width, height, taken_at, lat, lon, uploaded_by)
-         select $1, $2, j.id, $4, $5, $6, $7, $8, $9, $10, $11, $12 from jobs j where j.org_id = $1 and j.id = $3",
+    let r = sqlx::query!(
+        "insert into photos (org_id, id, job_id, kind, content_type, size_bytes, thumb_bytes, width, height,
+                             taken_at, lat, lon, uploaded_by)
+         select $1, $2, j.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+           from jobs j where j.org_id = $1 and j.id = $3",
+        org,
+        p.id,
+        p.job_id,
+        p.kind,
+        p.content_type,
+        p.size_bytes,
+        p.thumb_bytes,
+        p.width,
+        p.height,
+        p.taken_at as _,
+        p.location.map(|l| l.0),
+        p.location.map(|l| l.1),
+        p.by
     )
-    .bind(org)
-    .bind(p.id)
-    .bind(p.job_id)
-    .bind(p.kind)
-    .bind(p.content_type)
-    .bind(p.size_bytes)
-    .bind(p.width)
-    .bind(p.height)
-    .bind(p.taken_at)
-    .bind(p.location.map(|l| l.0))
-    .bind(p.location.map(|l| l.1))
-    .bind(p.by)
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
-#[derive(sqlx::FromRow)]
-struct PhotoRow {
-    id: Uuid,
-    kind: String,
-    width: i32,
-    height: i32,
-    size_bytes: i32,
-    taken_at: Option<DateTime<Utc>>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    uploaded_by: Option<String>,
-    created_at: DateTime<Utc>,
+/// How many photos a job has.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn photo_count(tx: &mut TenantTx, job_id: Uuid) -> Result<i64, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        r#"select count(*) as "n!" from photos where org_id = $1 and job_id = $2"#,
+        org,
+        job_id
+    )
+    .fetch_one(tx.conn())
+    .await?)
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn photos(tx: &mut TenantTx, job_id: Uuid) -> Result<Vec<PhotoInfo>, AppError> {
     let org = tx.org_id();
-    let rows: Vec<PhotoRow> = sqlx::query_as(
-        "select p.id, p.kind, p.width, p.height, p.size_bytes, p.taken_at, p.lat, p.lon, u.name as uploaded_by, p.created_at
-           from photos p left join users u on u.org_id = p.org_id and u.id = p.uploaded_by
-          where p.org_id = $1 and p.job_id = $2 order by p.created_at, p.id",
+    let rows = sqlx::query!(
+        r#"select p.id, p.kind, p.width, p.height, p.size_bytes,
+                  p.taken_at as "taken_at: DateTime<Utc>", p.lat, p.lon,
+                  u.name as "uploaded_by?", p.created_at as "created_at: DateTime<Utc>"
+             from photos p left join users u on u.org_id = p.org_id and u.id = p.uploaded_by
+            where p.org_id = $1 and p.job_id = $2 order by p.created_at, p.id"#,
+        org,
+        job_id
     )
-    .bind(org)
-    .bind(job_id)
     .fetch_all(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| PhotoInfo {
@@ -348,12 +391,14 @@ pub async fn photos(tx: &mut TenantTx, job_id: Uuid) -> Result<Vec<PhotoInfo>, A
 }
 
 /// A photo's content type, if the photo belongs to this tenant.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn photo_type(tx: &mut TenantTx, id: Uuid) -> Result<Option<String>, AppError> {
     let org = tx.org_id();
-    sqlx::query_scalar("select content_type from photos where org_id = $1 and id = $2")
-        .bind(org)
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await
-        .map_err(internal)
+    Ok(sqlx::query_scalar!(
+        "select content_type from photos where org_id = $1 and id = $2",
+        org,
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await?)
 }

@@ -1,25 +1,27 @@
-//! Outgoing email: queued in the action's transaction and, until delivery
-//! exists, written to the log so a developer can follow the link.
+//! Outgoing email, queued in the action's transaction. The delivery worker
+//! (`server::mail`) sends it; nothing here logs a body (they carry links
+//! with single-use tokens).
 
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::server::db::internal;
+use crate::server::emails::Email;
 use crate::server::TenantTx;
 
-pub async fn queue(tx: &mut TenantTx, to: &str, subject: &str, body: &str) -> Result<(), AppError> {
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn queue(tx: &mut TenantTx, to: &str, email: &Email) -> Result<(), AppError> {
     let org = tx.org_id();
-    sqlx::query(
+    let id = Uuid::new_v4();
+    sqlx::query!(
         "insert into outbox (org_id, id, to_email, subject, body) values ($1, $2, $3, $4, $5)",
+        org,
+        id,
+        to,
+        email.subject,
+        email.body
     )
-    .bind(org)
-    .bind(Uuid::new_v4())
-    .bind(to)
-    .bind(subject)
-    .bind(body)
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
-    tracing::info!(org_id = %org, to, subject, "email queued:\n{body}");
+    .await?;
+    tracing::info!(%id, subject = %email.subject, "email queued");
     Ok(())
 }

@@ -1,40 +1,14 @@
 //! Properties and their pets.
 
-use rust_decimal::Decimal;
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::model::{Drawing, Pet, Property, PropertyRow, ValidPet, ValidProperty};
-use crate::server::db::internal;
 use crate::server::TenantTx;
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: Uuid,
-    customer_id: Uuid,
-    customer_name: String,
-    label: String,
-    street: String,
-    city: String,
-    state: String,
-    zip: String,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    lot_sqft: Option<i32>,
-    notes: String,
-    drawing: Json<Drawing>,
-}
-
-#[derive(sqlx::FromRow)]
-struct PetRow {
-    id: Uuid,
-    name: String,
-    breed: String,
-    weight_lb: Option<Decimal>,
-    collar_model: String,
-    battery_installed: Option<chrono::NaiveDate>,
-}
+/// Pets one property may have.
+pub const MAX_PETS: i64 = 20;
 
 /// The centre of a ZIP code, from the embedded US ZIP table (no network).
 pub fn zip_centre(zip: &str) -> Option<(f64, f64)> {
@@ -43,6 +17,7 @@ pub fn zip_centre(zip: &str) -> Option<(f64, f64)> {
     Some((z.lat.parse().ok()?, z.long.parse().ok()?))
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn insert(
     tx: &mut TenantTx,
     customer_id: Uuid,
@@ -51,103 +26,103 @@ pub async fn insert(
     let org = tx.org_id();
     let id = Uuid::new_v4();
     let loc = p.location.or_else(|| zip_centre(&p.zip));
-    let r = sqlx::query(
+    let r = sqlx::query!(
         "insert into properties (org_id, id, customer_id, label, street, city, state, zip, lat, lon, lot_sqft, notes)
          select $1, $2, c.id, $4, $5, $6, $7, $8, $9, $10, $11, $12
            from customers c where c.org_id = $1 and c.id = $3",
+        org,
+        id,
+        customer_id,
+        p.label,
+        p.street,
+        p.city,
+        p.state as _,
+        p.zip,
+        loc.map(|l| l.0),
+        loc.map(|l| l.1),
+        p.lot_sqft,
+        p.notes
     )
-    .bind(org)
-    .bind(id)
-    .bind(customer_id)
-    .bind(&p.label)
-    .bind(&p.street)
-    .bind(&p.city)
-    .bind(&p.state)
-    .bind(&p.zip)
-    .bind(loc.map(|l| l.0))
-    .bind(loc.map(|l| l.1))
-    .bind(p.lot_sqft)
-    .bind(&p.notes)
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     if r.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
     Ok(id)
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn update(tx: &mut TenantTx, id: Uuid, p: &ValidProperty) -> Result<bool, AppError> {
     let org = tx.org_id();
     let loc = p.location.or_else(|| zip_centre(&p.zip));
-    let r = sqlx::query(
+    let r = sqlx::query!(
         "update properties set label = $3, street = $4, city = $5, state = $6, zip = $7, lat = $8, lon = $9,
                 lot_sqft = $10, notes = $11, updated_at = now()
           where org_id = $1 and id = $2",
+        org,
+        id,
+        p.label,
+        p.street,
+        p.city,
+        p.state as _,
+        p.zip,
+        loc.map(|l| l.0),
+        loc.map(|l| l.1),
+        p.lot_sqft,
+        p.notes
     )
-    .bind(org)
-    .bind(id)
-    .bind(&p.label)
-    .bind(&p.street)
-    .bind(&p.city)
-    .bind(&p.state)
-    .bind(&p.zip)
-    .bind(loc.map(|l| l.0))
-    .bind(loc.map(|l| l.1))
-    .bind(p.lot_sqft)
-    .bind(&p.notes)
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn set_drawing(tx: &mut TenantTx, id: Uuid, d: &Drawing) -> Result<bool, AppError> {
     let org = tx.org_id();
-    let r = sqlx::query(
+    let r = sqlx::query!(
         "update properties set drawing = $3, updated_at = now() where org_id = $1 and id = $2",
+        org,
+        id,
+        Json(d) as _
     )
-    .bind(org)
-    .bind(id)
-    .bind(Json(d))
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn set_location(
     tx: &mut TenantTx,
     id: Uuid,
     (lat, lon): (f64, f64),
 ) -> Result<(), AppError> {
     let org = tx.org_id();
-    sqlx::query(
+    sqlx::query!(
         "update properties set lat = $3, lon = $4, updated_at = now() where org_id = $1 and id = $2",
+        org,
+        id,
+        lat,
+        lon
     )
-    .bind(org)
-    .bind(id)
-    .bind(lat)
-    .bind(lon)
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Property>, AppError> {
     let org = tx.org_id();
-    let row: Option<Row> = sqlx::query_as(
-        "select p.id, p.customer_id, c.name as customer_name, p.label, p.street, p.city, p.state::text as state,
-                p.zip, p.lat, p.lon, p.lot_sqft, p.notes, p.drawing
-           from properties p join customers c on c.org_id = p.org_id and c.id = p.customer_id
-          where p.org_id = $1 and p.id = $2",
+    let row = sqlx::query!(
+        r#"select p.id, p.customer_id, c.name as customer_name, p.label, p.street, p.city,
+                  p.state::text as "state!", p.zip, p.lat, p.lon, p.lot_sqft, p.notes,
+                  p.drawing as "drawing: Json<Drawing>"
+             from properties p join customers c on c.org_id = p.org_id and c.id = p.customer_id
+            where p.org_id = $1 and p.id = $2"#,
+        org,
+        id
     )
-    .bind(org)
-    .bind(id)
     .fetch_optional(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     let Some(r) = row else { return Ok(None) };
     let pets = pets(tx, id).await?;
     Ok(Some(Property {
@@ -168,45 +143,46 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Property>, AppErr
     }))
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn for_customer(
     tx: &mut TenantTx,
     customer_id: Uuid,
 ) -> Result<Vec<PropertyRow>, AppError> {
     let org = tx.org_id();
-    let rows: Vec<(Uuid, String, String, String, String, i64)> = sqlx::query_as(
-        "select p.id, p.label, p.street, p.city, p.state::text,
-                (select count(*) from pets x where x.org_id = p.org_id and x.property_id = p.id)
-           from properties p where p.org_id = $1 and p.customer_id = $2 order by p.created_at",
+    let rows = sqlx::query!(
+        r#"select p.id, p.label, p.street, p.city, p.state::text as "state!",
+                  (select count(*) from pets x where x.org_id = p.org_id and x.property_id = p.id) as "pets!"
+             from properties p where p.org_id = $1 and p.customer_id = $2 order by p.created_at"#,
+        org,
+        customer_id
     )
-    .bind(org)
-    .bind(customer_id)
     .fetch_all(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, label, street, city, state, pets)| PropertyRow {
-            id,
-            label,
-            street,
-            city,
-            state,
-            pets,
+        .map(|r| PropertyRow {
+            id: r.id,
+            label: r.label,
+            street: r.street,
+            city: r.city,
+            state: r.state,
+            pets: r.pets,
         })
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn pets(tx: &mut TenantTx, property_id: Uuid) -> Result<Vec<Pet>, AppError> {
     let org = tx.org_id();
-    let rows: Vec<PetRow> = sqlx::query_as(
-        "select id, name, breed, weight_lb, collar_model, battery_installed from pets
-          where org_id = $1 and property_id = $2 order by created_at, id",
+    let rows = sqlx::query!(
+        r#"select id, name, breed, weight_lb, collar_model,
+                battery_installed as "battery_installed: chrono::NaiveDate" from pets
+          where org_id = $1 and property_id = $2 order by created_at, id"#,
+        org,
+        property_id
     )
-    .bind(org)
-    .bind(property_id)
     .fetch_all(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| Pet {
@@ -220,24 +196,37 @@ pub async fn pets(tx: &mut TenantTx, property_id: Uuid) -> Result<Vec<Pet>, AppE
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn add_pet(tx: &mut TenantTx, property_id: Uuid, p: &ValidPet) -> Result<Uuid, AppError> {
     let org = tx.org_id();
     let id = Uuid::new_v4();
-    let r = sqlx::query(
+    let count = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from pets where org_id = $1 and property_id = $2"#,
+        org,
+        property_id
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    if count >= MAX_PETS {
+        return Err(AppError::field(
+            "pet",
+            format!("A property can have at most {MAX_PETS} pets."),
+        ));
+    }
+    let r = sqlx::query!(
         "insert into pets (org_id, id, property_id, name, breed, weight_lb, collar_model, battery_installed)
          select $1, $2, p.id, $4, $5, $6, $7, $8 from properties p where p.org_id = $1 and p.id = $3",
+        org,
+        id,
+        property_id,
+        p.name,
+        p.breed,
+        p.weight_lb,
+        p.collar_model,
+        p.battery_installed as _
     )
-    .bind(org)
-    .bind(id)
-    .bind(property_id)
-    .bind(&p.name)
-    .bind(&p.breed)
-    .bind(p.weight_lb)
-    .bind(&p.collar_model)
-    .bind(p.battery_installed)
     .execute(tx.conn())
-    .await
-    .map_err(internal)?;
+    .await?;
     if r.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -245,12 +234,14 @@ pub async fn add_pet(tx: &mut TenantTx, property_id: Uuid, p: &ValidPet) -> Resu
 }
 
 /// Removes a pet; returns its property when it existed here.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn remove_pet(tx: &mut TenantTx, id: Uuid) -> Result<Option<Uuid>, AppError> {
     let org = tx.org_id();
-    sqlx::query_scalar("delete from pets where org_id = $1 and id = $2 returning property_id")
-        .bind(org)
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await
-        .map_err(internal)
+    Ok(sqlx::query_scalar!(
+        "delete from pets where org_id = $1 and id = $2 returning property_id",
+        org,
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await?)
 }

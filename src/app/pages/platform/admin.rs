@@ -73,7 +73,8 @@ pub fn AdminPage() -> impl IntoView {
                             <Empty title="No tenants match"><p>"Try another search."</p></Empty>
                         }.into_any(),
                         Ok(list) => {
-                            let pages = ((list.total + TENANTS_PER_PAGE - 1) / TENANTS_PER_PAGE).max(1);
+                            let per = i64::from(TENANTS_PER_PAGE);
+                            let pages = ((list.total + per - 1) / per).max(1);
                             let p = page() as i64;
                             view! {
                                 <p class="muted">{format!("{} tenant{}", list.total, if list.total == 1 { "" } else { "s" })}</p>
@@ -85,12 +86,12 @@ pub fn AdminPage() -> impl IntoView {
                                         </tr></thead>
                                         <tbody>
                                             {list.rows.into_iter().map(|t| {
-                                                let suspended = t.status == "suspended";
+                                                let suspended = t.status == crate::model::OrgStatus::Suspended;
                                                 view! {
                                                     <tr>
                                                         <td data-label="Company"><strong>{t.company_name.clone()}</strong><br/><span class="muted">{t.subdomain.clone()}</span></td>
-                                                        <td data-label="Plan">{t.plan.clone()}</td>
-                                                        <td data-label="Status"><span class=format!("pill {}", t.status)>{t.status.clone()}</span></td>
+                                                        <td data-label="Plan">{t.plan.info().name}</td>
+                                                        <td data-label="Status"><span class=format!("pill {}", t.status.code())>{t.status.label()}</span></td>
                                                         <td data-label="Trial ends">{t.trial_ends_at.format("%b %-d, %Y").to_string()}</td>
                                                         <td data-label="Users" class="num">{t.users}</td>
                                                         <td data-label="Customers" class="num">{t.customers}</td>

@@ -7,7 +7,7 @@ use super::SettingsTabs;
 use crate::api::settings::get_settings;
 use crate::app::components::{ErrorBox, Loading};
 use crate::app::{On, SiteGate};
-use crate::model::PLANS;
+use crate::model::{human_bytes as bytes, PLANS};
 
 #[component]
 pub fn PlanPage() -> impl IntoView {
@@ -24,17 +24,23 @@ pub fn PlanPage() -> impl IntoView {
                         Ok(s) => {
                             let info = s.plan.info();
                             let seats = s.seats.map(|n| format!("{} of {n}", s.seats_used)).unwrap_or_else(|| format!("{} (unlimited)", s.seats_used));
+                            let storage = match s.storage_quota_bytes {
+                                Some(q) => format!("{} of {} ({}%)", bytes(s.storage_used_bytes), bytes(q),
+                                    (s.storage_used_bytes as f64 / q.max(1) as f64 * 100.0).round()),
+                                None => format!("{} (unlimited)", bytes(s.storage_used_bytes)),
+                            };
                             let jobs = s.monthly_jobs_limit.map(|n| format!("{} of {n} this month", s.jobs_used)).unwrap_or_else(|| format!("{} this month (unlimited)", s.jobs_used));
                             view! {
                                 <section class="card plan-current">
-                                    <h2>{format!("{} plan", info.name)}<span class=format!("pill {}", s.status)>{s.status.clone()}</span></h2>
+                                    <h2>{format!("{} plan", info.name)}<span class=format!("pill {}", s.status.code())>{s.status.label()}</span></h2>
                                     <p class="price"><span class="amount">{format!("${}", info.monthly_price_dollars)}</span>" / month"</p>
-                                    {(s.status == "trialing").then(|| view! {
+                                    {(s.status == crate::model::OrgStatus::Trialing).then(|| view! {
                                         <p class="banner banner-ok">{format!("Your free trial ends on {} ({} days left). Billing setup arrives soon; nothing is charged during the trial.", s.trial_ends_at.format("%B %-d, %Y"), s.trial_days_left)}</p>
                                     })}
                                     <dl class="limits">
                                         <dt>"Users"</dt><dd>{seats}</dd>
                                         <dt>"Jobs"</dt><dd data-testid="jobs-usage">{jobs}</dd>
+                                        <dt>"Photo storage"</dt><dd data-testid="storage-usage">{storage}</dd>
                                     </dl>
                                     <ul>{info.highlights.iter().map(|h| view! { <li>{*h}</li> }).collect_view()}</ul>
                                 </section>

@@ -109,7 +109,7 @@ pub fn QuoteDocument(price: CustomerPrice, boundary_ft: rust_decimal::Decimal) -
 
 /// The installer's ROI panel.
 #[component]
-fn RoiPanel(priced: Signal<Option<Priced>>) -> impl IntoView {
+fn RoiPanel(priced: Signal<Option<Priced>>, costs_visible: bool) -> impl IntoView {
     move || {
         priced.get().map(|p| {
             view! {
@@ -132,6 +132,7 @@ fn RoiPanel(priced: Signal<Option<Priced>>) -> impl IntoView {
                             <p class="muted">{format!("{} a year of use", money(p.per_year))}</p>
                         }.into_any()
                     }}
+                    {costs_visible.then(|| view! {
                     <h3>"For you"</h3>
                     <dl class="figures">
                         <dt>"Price before tax"</dt><dd>{money(p.net)}</dd>
@@ -141,6 +142,7 @@ fn RoiPanel(priced: Signal<Option<Priced>>) -> impl IntoView {
                         <dt class="strong">"Margin"</dt><dd class="strong" data-testid="margin" class:neg=p.margin.is_sign_negative()>{format!("{} ({}%)", money(p.margin), p.margin_pct)}</dd>
                         <dt>"Margin per crew hour"</dt><dd data-testid="margin-hour">{money(p.margin_per_crew_hour)}</dd>
                     </dl>
+                    })}
                 </section>
             }
         })
@@ -464,7 +466,7 @@ fn QuoteEditor(
                     })}
                     <p class="muted small">{move || if dirty.get() { "Unsaved changes: the server recomputes every number when you save." } else { "Saved." }}</p>
                 </section>
-                <RoiPanel priced/>
+                <RoiPanel priced costs_visible=q.costs_visible/>
                 <section class="card">
                     <h2>"Versions"</h2>
                     <ul class="plain-list">
@@ -508,7 +510,7 @@ pub fn QuotePrintPage() -> impl IntoView {
                                     <header class="doc-head">
                                         {logo.map(|l| view! { <img src=l alt="" class="doc-logo"/> })}
                                         <div><h1>{company.clone()}</h1><p class="muted">{format!("Quote Q-{} · version {} · {}", q.number, q.version, q.versions.first().map(|v| v.2.format("%b %-d, %Y").to_string()).unwrap_or_default())}</p></div>
-                                        <button type="button" class="secondary no-print" onclick="window.print()">"Print"</button>
+                                        <button type="button" class="secondary no-print" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"Print"</button>
                                     </header>
                                     <p><strong>{q.property.customer_name.clone()}</strong><br/>{q.property.street.clone()}<br/>{format!("{}, {} {}", q.property.city, q.property.state, q.property.zip)}</p>
                                     <p>{format!("Invisible pet fence: {} layout, {} ft of boundary, {} pet{}.", q.drawing.layout.label().to_lowercase(), q.takeoff.boundary_ft.normalize(), q.property.pets.len(), if q.property.pets.len() == 1 { "" } else { "s" })}</p>

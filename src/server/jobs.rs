@@ -1,0 +1,143 @@
+//! The job service: a job's page and its status changes (only valid ones,
+//! by roles allowed to make them, recorded with who and when).
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::context::UserRef;
+use super::{repo, RequestCtx};
+use crate::error::AppError;
+use crate::model::{JobDetail, JobStatus};
+
+/// Longest note on a status change.
+pub const MAX_NOTE_CHARS: usize = 500;
+
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<JobDetail, AppError> {
+    let mut tx = cx.tx().await?;
+    let j = repo::jobs::get(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let v = repo::quotes::version(&mut tx, j.quote_id, j.quote_version).await?;
+    let events = repo::jobs::events(&mut tx, id).await?;
+    let photos = repo::jobs::photos(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(JobDetail {
+        id: j.id,
+        number: j.number,
+        status: j.status,
+        quote_id: j.quote_id,
+        quote_number: j.quote_number,
+        customer_id: j.customer_id,
+        customer_name: j.customer_name,
+        customer_phone: j.customer_phone,
+        property_id: j.property_id,
+        address: format!("{}, {}, {} {}", j.street, j.city, j.state, j.zip),
+        lat: j.lat,
+        lon: j.lon,
+        scheduled_for: j.scheduled_for,
+        total: j.total,
+        takeoff: v.takeoff,
+        events,
+        photos,
+        can_manage: me.role.works_jobs(),
+    })
+}
+
+/// What a status change asks for, checked before any database work.
+pub struct Transition {
+    pub to: JobStatus,
+    pub date: Option<NaiveDate>,
+    pub note: String,
+}
+
+impl Transition {
+    /// Reads the form; the errors say what to fix.
+    pub fn parse(
+        me: &UserRef,
+        to: &str,
+        date: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<Transition, AppError> {
+        let to = JobStatus::parse(to)
+            .ok_or_else(|| AppError::field("to", "Choose a valid job status."))?;
+        // Crews start and finish work; the office does the rest.
+        if !me.role.edits_customers() && !matches!(to, JobStatus::InProgress | JobStatus::Completed)
+        {
+            return Err(AppError::Forbidden(format!(
+                "Your role ({}) can start and complete jobs only.",
+                me.role.label()
+            )));
+        }
+        let date = match date.map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) => Some(
+                NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| AppError::field("date", "Enter the date as YYYY-MM-DD."))?,
+            ),
+            None => None,
+        };
+        if to == JobStatus::Scheduled && date.is_none() {
+            return Err(AppError::field(
+                "date",
+                "Choose the day to schedule the job.",
+            ));
+        }
+        let note = note.unwrap_or_default().trim().to_string();
+        if note.chars().count() > MAX_NOTE_CHARS {
+            return Err(AppError::field(
+                "note",
+                format!("A note can be at most {MAX_NOTE_CHARS} characters."),
+            ));
+        }
+        Ok(Transition { to, date, note })
+    }
+}
+
+/// Moves a job if the lifecycle allows it. Completing needs the required
+/// before and after photos.
+#[tracing::instrument(skip_all, fields(%id, to = t.to.code()))]
+pub async fn transition(
+    cx: &RequestCtx,
+    by: Uuid,
+    id: Uuid,
+    t: Transition,
+) -> Result<(), AppError> {
+    let mut tx = cx.tx().await?;
+    let from = repo::jobs::status_for_update(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !from.can_go_to(t.to) {
+        return Err(AppError::Conflict(format!(
+            "A job that is {} cannot be moved to {}.",
+            from.label().to_lowercase(),
+            t.to.label().to_lowercase()
+        )));
+    }
+    if t.to == JobStatus::Completed {
+        let photos = repo::jobs::photos(&mut tx, id).await?;
+        let missing = crate::model::missing_photos(&photos);
+        if !missing.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "Add at least one {} photo before completing the job.",
+                missing.join(" and one ")
+            )));
+        }
+    }
+    repo::jobs::set_status(&mut tx, id, t.to, t.date).await?;
+    let note = match (t.to, t.date) {
+        (JobStatus::Scheduled, Some(d)) if t.note.is_empty() => {
+            format!("For {}", d.format("%a %b %-d, %Y"))
+        }
+        _ => t.note,
+    };
+    repo::jobs::record(&mut tx, id, Some(from), t.to, Some(by), &note).await?;
+    repo::audit::record(
+        &mut tx,
+        Some(by),
+        "job.status_changed",
+        Some(id),
+        serde_json::json!({ "from": from.code(), "to": t.to.code() }),
+    )
+    .await?;
+    tx.commit().await
+}
