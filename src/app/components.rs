@@ -4,9 +4,13 @@
 mod designer;
 mod field;
 mod header;
+mod loaded;
 mod status;
+mod tabs;
 
 pub use designer::*;
 pub use field::*;
 pub use header::*;
+pub use loaded::*;
 pub use status::*;
+pub use tabs::*;

@@ -3,121 +3,17 @@
 //! the twisted lead and crossings, pick the layout. Lengths update live; the
 //! same take-off code runs on the server when the drawing is saved.
 
+mod plan;
+mod state;
+
+pub use plan::map_tiles;
+pub use state::{Effect, Handle, Input, State, Tool};
+
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::model::takeoff::{Drawing, Layout, Pt};
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Tool {
-    Boundary,
-    Transmitter,
-    Lead,
-    Crossing,
-    Pin,
-}
-
-impl Tool {
-    const ALL: [Tool; 5] = [
-        Tool::Boundary,
-        Tool::Transmitter,
-        Tool::Lead,
-        Tool::Crossing,
-        Tool::Pin,
-    ];
-
-    fn label(self) -> &'static str {
-        match self {
-            Tool::Boundary => "Boundary",
-            Tool::Transmitter => "Transmitter",
-            Tool::Lead => "Lead",
-            Tool::Crossing => "Crossing",
-            Tool::Pin => "Move pin",
-        }
-    }
-
-    fn hint(self) -> &'static str {
-        match self {
-            Tool::Boundary => "Tap or click to add a boundary point; drag a point to move it; select a point and press Delete point (or the Delete key) to remove it.",
-            Tool::Transmitter => "Tap or click where the transmitter goes (indoors, near an outlet).",
-            Tool::Lead => "Mark the transmitter first, then tap along the twisted lead's path to where it meets the boundary.",
-            Tool::Crossing => "Tap the two ends of a driveway or path crossing (a twisted section).",
-            Tool::Pin => "Tap where the property's pin belongs (on the map, the house): its latitude and longitude move there and the drawing stays where it is.",
-        }
-    }
-}
-
-/// Which point is selected or dragged.
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Handle {
-    Boundary(usize),
-    Transmitter,
-    Lead(usize),
-    Crossing(usize, usize),
-}
-
-/// The plan's aspect: width : height = 16 : 10.
-const ASPECT: f64 = 0.625;
-
-/// A round grid step for a plan `w` feet wide.
-fn grid_step(w: f64) -> f64 {
-    let raw = w / 12.0;
-    [
-        5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0,
-    ]
-    .into_iter()
-    .find(|s| *s >= raw)
-    .unwrap_or(10_000.0)
-}
-
-/// Tiles for an optional map background: (href, x, y, size) in plan feet,
-/// with the property's pin at (0, 0).
-pub fn map_tiles(
-    template: &str,
-    lat: f64,
-    lon: f64,
-    width_ft: f64,
-) -> Vec<(String, f64, f64, f64)> {
-    let ft_per_px0 = 156_543.033_92 * lat.to_radians().cos() * 3.280_84;
-    let want = width_ft / 900.0;
-    let z = ((ft_per_px0 / want).log2().floor() as i32).clamp(1, 20);
-    let n = 2f64.powi(z);
-    let ft_per_px = ft_per_px0 / n;
-    let px = (lon + 180.0) / 360.0 * 256.0 * n;
-    let lat_r = lat.to_radians();
-    let py =
-        (1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * 256.0 * n;
-    let half_w = width_ft / 2.0 / ft_per_px;
-    let half_h = width_ft * ASPECT / 2.0 / ft_per_px;
-    let (tx0, tx1) = (
-        ((px - half_w) / 256.0).floor() as i64,
-        ((px + half_w) / 256.0).floor() as i64,
-    );
-    let (ty0, ty1) = (
-        ((py - half_h) / 256.0).floor() as i64,
-        ((py + half_h) / 256.0).floor() as i64,
-    );
-    let mut out = Vec::new();
-    for tx in tx0..=tx1 {
-        for ty in ty0..=ty1 {
-            if ty < 0 || ty >= n as i64 {
-                continue;
-            }
-            let wrapped = tx.rem_euclid(n as i64);
-            let href = template
-                .replace("{z}", &z.to_string())
-                .replace("{x}", &wrapped.to_string())
-                .replace("{y}", &ty.to_string());
-            out.push((
-                href,
-                (tx as f64 * 256.0 - px) * ft_per_px,
-                (ty as f64 * 256.0 - py) * ft_per_px,
-                256.0 * ft_per_px,
-            ));
-        }
-    }
-    out
-}
+use plan::{grid_step, ASPECT};
 
 fn fmt_ft(x: f64) -> String {
     // `+ 0.0` turns an empty sum's -0.0 into 0.
@@ -142,10 +38,29 @@ pub fn Designer(
             drawing.update_untracked(|d| d.width_ft = w);
         }
     }
-    let tool = RwSignal::new(Tool::Boundary);
-    let selected = RwSignal::new(None::<Handle>);
-    let dragging = RwSignal::new(None::<Handle>);
-    let pending_crossing = RwSignal::new(None::<Pt>);
+    // The gestures' state; every input goes through `State::apply`.
+    let st = RwSignal::new(State::new(on_pin.is_some()));
+    let tool = move || st.with(|s| s.tool);
+    let selected = move || st.with(|s| s.selected);
+    // Applies one input; the drawing is touched (and redrawn) only by the
+    // inputs that can change it.
+    let apply = move |input: Input| {
+        let changes = match input {
+            Input::Move(_) => st.with_untracked(|s| s.dragging.is_some()),
+            Input::PressHandle(_) | Input::Release | Input::ChooseTool(_) => false,
+            _ => true,
+        };
+        let mut effect = Effect::None;
+        let step = |d: &mut Drawing| st.update(|s| effect = s.apply(d, input));
+        if changes {
+            drawing.update(step);
+        } else {
+            drawing.update_untracked(step);
+        }
+        if let (Effect::PinMoved(p), Some(cb)) = (effect, on_pin) {
+            cb.run((p.x, p.y));
+        }
+    };
 
     let view_box = move || {
         let w = drawing.with(|d| d.width_ft);
@@ -172,104 +87,24 @@ pub fn Designer(
         ))
     };
 
-    let set_handle = move |h: Handle, p: Pt| {
-        drawing.update(|d| match h {
-            Handle::Boundary(i) => {
-                if let Some(q) = d.boundary.get_mut(i) {
-                    *q = p
-                }
-            }
-            Handle::Transmitter => d.transmitter = Some(p),
-            Handle::Lead(i) => {
-                if let Some(q) = d.lead.get_mut(i) {
-                    *q = p
-                }
-            }
-            Handle::Crossing(i, e) => {
-                if let Some(c) = d.crossings.get_mut(i) {
-                    c[e] = p
-                }
-            }
-        })
-    };
-
-    let delete_selected = move || {
-        if let Some(h) = selected.get_untracked() {
-            drawing.update(|d| match h {
-                Handle::Boundary(i) if i < d.boundary.len() => {
-                    d.boundary.remove(i);
-                }
-                Handle::Transmitter => {
-                    d.transmitter = None;
-                    d.lead.clear();
-                }
-                Handle::Lead(i) if i < d.lead.len() => {
-                    d.lead.remove(i);
-                }
-                Handle::Crossing(i, _) if i < d.crossings.len() => {
-                    d.crossings.remove(i);
-                }
-                _ => {}
-            });
-            selected.set(None);
-        }
-    };
-
     let on_down = move |ev: web_sys::PointerEvent| {
         if !editable || ev.button() > 0 {
             return;
         }
         let Some(p) = to_plan(&ev) else { return };
         ev.prevent_default();
-        selected.set(None);
-        match tool.get_untracked() {
-            Tool::Boundary => drawing.update(|d| {
-                if d.boundary.len() < crate::model::takeoff::MAX_BOUNDARY_POINTS {
-                    d.boundary.push(p);
-                    selected.set(Some(Handle::Boundary(d.boundary.len() - 1)));
-                }
-            }),
-            Tool::Transmitter => drawing.update(|d| d.transmitter = Some(p)),
-            Tool::Lead => drawing.update(|d| {
-                if d.transmitter.is_some() && d.lead.len() < crate::model::takeoff::MAX_LEAD_POINTS
-                {
-                    d.lead.push(p)
-                }
-            }),
-            Tool::Pin => {
-                if let Some(cb) = on_pin {
-                    drawing.update(|d| {
-                        for q in d.points_mut() {
-                            q.x -= p.x;
-                            q.y -= p.y;
-                        }
-                    });
-                    cb.run((p.x, p.y));
-                }
-            }
-            Tool::Crossing => match pending_crossing.get_untracked() {
-                None => pending_crossing.set(Some(p)),
-                Some(a) => {
-                    drawing.update(|d| {
-                        if d.crossings.len() < crate::model::takeoff::MAX_CROSSINGS {
-                            d.crossings.push([a, p])
-                        }
-                    });
-                    pending_crossing.set(None);
-                }
-            },
-        }
+        apply(Input::PressPlan(p));
     };
 
     let on_move = move |ev: web_sys::PointerEvent| {
-        if let Some(h) = dragging.get_untracked() {
+        if st.with_untracked(|s| s.dragging.is_some()) {
             if let Some(p) = to_plan(&ev) {
                 ev.prevent_default();
-                set_handle(h, p);
+                apply(Input::Move(p));
             }
         }
     };
-    let on_up = move |_ev: web_sys::PointerEvent| dragging.set(None);
+    let on_up = move |_ev: web_sys::PointerEvent| apply(Input::Release);
 
     // A handle: pointer-down selects and starts a drag (and stops the plan
     // from adding a point).
@@ -277,7 +112,7 @@ pub fn Designer(
         let r = drawing.with(|d| d.width_ft) / 90.0;
         view! {
             <circle
-                class=move || format!("handle {class}{}", if selected.get() == Some(h) { " selected" } else { "" })
+                class=move || format!("handle {class}{}", if selected() == Some(h) { " selected" } else { "" })
                 cx=p.x cy=p.y r=r
                 on:pointerdown=move |ev: web_sys::PointerEvent| {
                     if !editable { return; }
@@ -288,14 +123,12 @@ pub fn Designer(
                             let _ = svg.set_pointer_capture(ev.pointer_id());
                         }
                     }
-                    selected.set(Some(h));
-                    dragging.set(Some(h));
+                    apply(Input::PressHandle(h));
                 }
                 on:dblclick=move |ev: web_sys::MouseEvent| {
                     if !editable { return; }
                     ev.stop_propagation();
-                    selected.set(Some(h));
-                    delete_selected();
+                    apply(Input::DoubleClickHandle(h));
                 }
             />
         }
@@ -371,19 +204,16 @@ pub fn Designer(
             {editable.then(|| view! {
                 <div class="designer-tools" role="toolbar" aria-label="Drawing tools">
                     {Tool::ALL.into_iter().filter(|t| *t != Tool::Pin || on_pin.is_some()).map(|t| view! {
-                        <button type="button" class="tool" class:active=move || tool.get() == t
-                            aria-pressed=move || (tool.get() == t).to_string()
-                            on:click=move |_| { tool.set(t); pending_crossing.set(None); }>{t.label()}</button>
+                        <button type="button" class="tool" class:active=move || tool() == t
+                            aria-pressed=move || (tool() == t).to_string()
+                            on:click=move |_| apply(Input::ChooseTool(t))>{t.label()}</button>
                     }).collect_view()}
-                    <button type="button" class="tool danger" disabled=move || selected.get().is_none()
-                        on:click=move |_| delete_selected()>"Delete point"</button>
+                    <button type="button" class="tool danger" disabled=move || selected().is_none()
+                        on:click=move |_| apply(Input::Delete)>"Delete point"</button>
                     <button type="button" class="tool" title="Zoom to show the whole drawing" on:click=move |_| {
                         if let Some(w) = drawing.with(|d| d.fitting_width()) { drawing.update(|d| d.width_ft = w) }
                     }>"Fit"</button>
-                    <button type="button" class="tool" on:click=move |_| {
-                        drawing.update(|d| { d.boundary.clear(); d.lead.clear(); d.crossings.clear(); d.transmitter = None; });
-                        selected.set(None);
-                    }>"Clear"</button>
+                    <button type="button" class="tool" on:click=move |_| apply(Input::Clear)>"Clear"</button>
                 </div>
                 <div class="designer-options">
                     <label>"Layout "
@@ -406,13 +236,13 @@ pub fn Designer(
                             }/>
                     </label>
                 </div>
-                <p class="hint">{move || tool.get().hint()}</p>
+                <p class="hint">{move || tool().hint()}</p>
             })}
             <svg class="plan" data-testid="plan" role="img" aria-label="Property plan"
                 viewBox=move || { let (x, y, w, h) = view_box(); format!("{x} {y} {w} {h}") }
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
                 on:keydown=move |ev: web_sys::KeyboardEvent| {
-                    if ev.key() == "Delete" || ev.key() == "Backspace" { ev.prevent_default(); delete_selected(); }
+                    if ev.key() == "Delete" || ev.key() == "Backspace" { ev.prevent_default(); apply(Input::Delete); }
                 }
                 tabindex="0">
                 {tiles}
@@ -439,38 +269,11 @@ pub fn Designer(
                     }
                     hs
                 }}
-                {move || pending_crossing.get().map(|p| view! { <circle class="handle cr pending" cx=p.x cy=p.y r=drawing.with(|d| d.width_ft) / 90.0/> })}
+                {move || st.with(|s| s.pending_crossing).map(|p| view! { <circle class="handle cr pending" cx=p.x cy=p.y r=drawing.with(|d| d.width_ft) / 90.0/> })}
             </svg>
             <p class="designer-summary" data-testid="lengths" aria-live="polite">{summary}</p>
             <p class="legend"><span class="key b"></span>"boundary "<span class="key tx"></span>"transmitter "<span class="key ld"></span>"twisted lead "<span class="key cr"></span>"crossing "<span class="key pin"></span>"property pin · grid "{move || fmt_ft(grid_step(drawing.with(|d| d.width_ft)))}</p>
         </div>
     }
     .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn map_tiles_cover_the_plan_around_the_pin() {
-        let t = map_tiles(
-            "https://t.example/{z}/{x}/{y}.png",
-            30.2672,
-            -97.7431,
-            300.0,
-        );
-        assert!(!t.is_empty() && t.len() <= 16, "{}", t.len());
-        assert!(t[0].0.starts_with("https://t.example/"));
-        // The pin (0, 0) lies inside one of the tiles.
-        assert!(t
-            .iter()
-            .any(|(_, x, y, s)| *x <= 0.0 && *y <= 0.0 && x + s >= 0.0 && y + s >= 0.0));
-    }
-
-    #[test]
-    fn the_grid_step_is_round() {
-        assert_eq!(grid_step(200.0), 25.0);
-        assert_eq!(grid_step(1000.0), 100.0);
-    }
 }

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::api::auth::{
     get_invitation, reset_token_valid, AcceptInvitation, Login, RequestPasswordReset, ResetPassword,
 };
-use crate::app::components::{action_error, ErrorBox, Field, FormError, Loading, Notice};
+use crate::app::components::{action_error, loaded, Field, FormError, Loading, Notice};
 use crate::app::{refresh_shell, On, SiteGate};
 
 /// Refreshes the header once an action has logged someone in.
@@ -100,10 +100,8 @@ pub fn ResetPage() -> impl IntoView {
         <SiteGate on=On::Tenant>
             <section class="narrow card">
                 <h1>"Choose a new password"</h1>
-                <Suspense fallback=Loading>
-                    {move || Suspend::new(async move {
-                        match valid.await {
-                            Ok(true) => view! {
+                {loaded(valid, move |v| match v {
+                            true => view! {
                                 <ActionForm action=action attr:class="stack">
                                     <FormError errors/>
                                     <input type="hidden" name="token" value=token.get_value()/>
@@ -113,14 +111,11 @@ pub fn ResetPage() -> impl IntoView {
                                     <button type="submit">"Save password"</button>
                                 </ActionForm>
                             }.into_any(),
-                            Ok(false) => view! {
+                            false => view! {
                                 <p>"This reset link has expired or was already used."</p>
                                 <a class="button" href="/forgot-password">"Send a new link"</a>
                             }.into_any(),
-                            Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                })}
             </section>
         </SiteGate>
     }

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::shell::get_dashboard;
-use crate::app::components::{Empty, ErrorBox, Loading};
+use crate::app::components::{loaded, Empty};
 use crate::app::use_shell;
 use crate::model::{SiteKind, ONBOARDING_STEPS};
 
@@ -15,15 +15,10 @@ use super::Landing;
 pub fn Home() -> impl IntoView {
     let shell = use_shell();
     view! {
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match shell.await {
-                    Ok(s) if matches!(s.site, SiteKind::Platform) => view! { <Landing/> }.into_any(),
-                    Ok(_) => view! { <Dashboard/> }.into_any(),
-                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {loaded(shell, move |v| match v {
+                    s if matches!(s.site, SiteKind::Platform) => view! { <Landing/> }.into_any(),
+                    _ => view! { <Dashboard/> }.into_any(),
+        })}
     }
 }
 
@@ -32,11 +27,7 @@ fn Dashboard() -> impl IntoView {
     let data = Resource::new(|| (), |_| get_dashboard());
     view! {
         <Title text="Dashboard"/>
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                    Ok(d) => {
+        {loaded(data, move |d| {
                         let pending = d.onboarding.next_step().is_some();
                         let done = d.onboarding.done_count();
                         view! {
@@ -88,9 +79,6 @@ fn Dashboard() -> impl IntoView {
                             </section>
                         }
                         .into_any()
-                    }
-                }
-            })}
-        </Suspense>
+        })}
     }
 }

@@ -10,7 +10,7 @@ use super::{BrandingSection, CompanySection, CustomerFields, InviteForm, Pricing
 use crate::api::customers::CreateCustomer;
 use crate::api::settings::{get_onboarding, get_settings, SkipOnboardingStep};
 use crate::api::team::InviteMember;
-use crate::app::components::{action_error, ErrorBox, FormError, Loading};
+use crate::app::components::{action_error, loaded, FormError};
 use crate::app::{refresh_shell, On, SiteGate};
 use crate::model::{CustomerForm, ONBOARDING_STEPS};
 
@@ -35,12 +35,7 @@ pub fn OnboardingPage() -> impl IntoView {
     view! {
         <Title text="Set up your workspace"/>
         <SiteGate on=On::Tenant>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    let (onboarding, settings) = match state.await {
-                        Ok(v) => v,
-                        Err(e) => return view! { <ErrorBox error=e/> }.into_any(),
-                    };
+            {loaded(state, move |(onboarding, settings)| {
                     let asked = query.read_untracked().get("step").filter(|s| ONBOARDING_STEPS.iter().any(|(k, _)| k == s));
                     let current = asked.or_else(|| onboarding.next_step().map(str::to_string));
                     let steps = ONBOARDING_STEPS.iter().enumerate().map(|(i, (k, label))| {
@@ -114,8 +109,7 @@ pub fn OnboardingPage() -> impl IntoView {
                             </div>
                         </div>
                     }.into_any()
-                })}
-            </Suspense>
+            })}
         </SiteGate>
     }
 }

@@ -16,7 +16,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::settings::get_settings;
-use crate::app::components::{ErrorBox, Loading};
+use crate::app::components::loaded;
 use crate::app::{On, SiteGate};
 
 /// The tabs above every settings page.
@@ -40,11 +40,8 @@ pub fn SettingsPage() -> impl IntoView {
         <SiteGate on=On::Tenant>
             <div class="page-head"><h1>"Settings"</h1></div>
             <SettingsTabs/>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match settings.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(s) => view! {
+            {loaded(settings, move |s| {
+                        view! {
                             <div class="grid2">
                                 <CompanySection settings=s.clone() wizard=false/>
                                 <BrandingSection settings=s.clone() wizard=false/>
@@ -60,10 +57,8 @@ pub fn SettingsPage() -> impl IntoView {
                                     }}
                                 </section>
                             </div>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        }.into_any()
+            })}
         </SiteGate>
     }
 }

@@ -1,5 +1,6 @@
 //! The trade: properties and their boundaries, quotes, jobs.
 
+mod editor;
 mod jobs;
 mod properties;
 mod quotes;

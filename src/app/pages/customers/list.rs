@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::CustomerFields;
 use crate::api::customers::{list_customers, CreateCustomer};
-use crate::app::components::{action_error, Empty, ErrorBox, FormError, Loading};
+use crate::app::components::{action_error, loaded_keeping, Empty, FormError};
 use crate::app::{On, SiteGate};
 use crate::model::CustomerForm;
 
@@ -65,11 +65,8 @@ pub fn CustomersPage() -> impl IntoView {
                     <A href="/customers?archived=1" attr:class=move || if archived() { "active" } else { "" }>"Archived"</A>
                 </nav>
             </div>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(p) if p.rows.is_empty() => {
+            {loaded_keeping(list, move |v| match v {
+                        p if p.rows.is_empty() => {
                             let searching = !q().is_empty();
                             view! {
                                 <Empty title=if searching { "No customers match" } else if archived() { "Nothing archived" } else { "No customers yet" }>
@@ -86,7 +83,7 @@ pub fn CustomersPage() -> impl IntoView {
                                 </Empty>
                             }.into_any()
                         }
-                        Ok(p) => {
+                        p => {
                             let pages = p.pages();
                             let cur = p.page;
                             view! {
@@ -117,9 +114,7 @@ pub fn CustomersPage() -> impl IntoView {
                                 })}
                             }.into_any()
                         }
-                    }
-                })}
-            </Transition>
+            })}
         </SiteGate>
     }
 }

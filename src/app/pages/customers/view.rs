@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::CustomerFields;
 use crate::api::customers::{get_customer, SetCustomerArchived, UpdateCustomer};
-use crate::app::components::{action_error, ErrorBox, FormError, Loading, NotFound};
+use crate::app::components::{action_error, loaded, FormError};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 
@@ -40,12 +40,8 @@ pub fn CustomerPage() -> impl IntoView {
     );
     view! {
         <SiteGate on=On::Tenant>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match customer.await {
-                        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(c) => view! {
+            {loaded(customer, move |c| {
+                        view! {
                             <Title text=c.name.clone()/>
                             <nav class="crumbs"><A href="/customers">"Customers"</A>" / "</nav>
                             <div class="page-head">
@@ -71,10 +67,8 @@ pub fn CustomerPage() -> impl IntoView {
                                 </dl>
                             </section>
                             <crate::app::pages::CustomerProperties customer_id=c.id/>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        }.into_any()
+            })}
         </SiteGate>
     }
 }
@@ -88,12 +82,8 @@ pub fn EditCustomerPage() -> impl IntoView {
     view! {
         <Title text="Edit customer"/>
         <SiteGate on=On::Tenant>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match customer.await {
-                        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(c) => view! {
+            {loaded(customer, move |c| {
+                        view! {
                             <section class="card form-card">
                                 <h1>{format!("Edit {}", c.name)}</h1>
                                 <ActionForm action=action attr:class="stack">
@@ -106,10 +96,8 @@ pub fn EditCustomerPage() -> impl IntoView {
                                     </div>
                                 </ActionForm>
                             </section>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        }.into_any()
+            })}
         </SiteGate>
     }
 }

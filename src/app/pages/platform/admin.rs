@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{admin_list_tenants, AdminSetSuspended, TENANTS_PER_PAGE};
 use crate::api::auth::AdminLogin;
-use crate::app::components::{action_error, Empty, ErrorBox, Field, FormError, Loading};
+use crate::app::components::{action_error, loaded_keeping, Empty, Field, FormError};
 use crate::app::{refresh_shell, On, SiteGate};
 
 #[component]
@@ -65,14 +65,11 @@ pub fn AdminPage() -> impl IntoView {
                 </Form>
             </div>
             <FormError errors/>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match tenants.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(list) if list.rows.is_empty() => view! {
+            {loaded_keeping(tenants, move |v| match v {
+                        list if list.rows.is_empty() => view! {
                             <Empty title="No tenants match"><p>"Try another search."</p></Empty>
                         }.into_any(),
-                        Ok(list) => {
+                        list => {
                             let per = i64::from(TENANTS_PER_PAGE);
                             let pages = ((list.total + per - 1) / per).max(1);
                             let p = page() as i64;
@@ -118,9 +115,7 @@ pub fn AdminPage() -> impl IntoView {
                                 </nav>
                             }.into_any()
                         }
-                    }
-                })}
-            </Transition>
+            })}
         </SiteGate>
     }
 }

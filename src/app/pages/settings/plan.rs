@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use super::SettingsTabs;
 use crate::api::settings::get_settings;
-use crate::app::components::{ErrorBox, Loading};
+use crate::app::components::loaded;
 use crate::app::{On, SiteGate};
 use crate::model::{human_bytes as bytes, PLANS};
 
@@ -17,11 +17,7 @@ pub fn PlanPage() -> impl IntoView {
         <SiteGate on=On::Tenant>
             <div class="page-head"><h1>"Settings"</h1></div>
             <SettingsTabs/>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match settings.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(s) => {
+            {loaded(settings, move |s| {
                             let info = s.plan.info();
                             let seats = s.seats.map(|n| format!("{} of {n}", s.seats_used)).unwrap_or_else(|| format!("{} (unlimited)", s.seats_used));
                             let storage = match s.storage_quota_bytes {
@@ -57,10 +53,7 @@ pub fn PlanPage() -> impl IntoView {
                                     </div>
                                 </section>
                             }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+            })}
         </SiteGate>
     }
 }

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use super::SettingsTabs;
 use crate::api::pricebook::{get_price_book, SavePriceBook, SaveZoneOverrides};
-use crate::app::components::{action_error, ErrorBox, FormError, Loading, Notice};
+use crate::app::components::{action_error, loaded, FormError, Notice};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::catalogue::CATALOGUE_FIELDS;
@@ -40,11 +40,7 @@ pub fn PriceBookPage() -> impl IntoView {
         <SiteGate on=On::Tenant>
             <div class="page-head"><h1>"Settings"</h1></div>
             <SettingsTabs/>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match book.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(b) => {
+            {loaded(book, move |b| {
                             let mut groups: Vec<&'static str> = Vec::new();
                             for f in CATALOGUE_FIELDS { if !groups.contains(&f.group) { groups.push(f.group) } }
                             let form = StoredValue::new(b.form.clone());
@@ -115,10 +111,7 @@ pub fn PriceBookPage() -> impl IntoView {
                                     </ActionForm>
                                 </section>
                             }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+            })}
         </SiteGate>
     }
 }

@@ -7,9 +7,7 @@ use super::SettingsTabs;
 use crate::api::team::{
     get_team, ChangeRole, InviteMember, RemoveMember, ResendInvitation, RevokeInvitation,
 };
-use crate::app::components::{
-    action_error, ErrorBox, Field, FormError, Loading, Notice, SelectField,
-};
+use crate::app::components::{action_error, loaded_keeping, Field, FormError, Notice, SelectField};
 use crate::app::{On, SiteGate};
 use crate::model::Role;
 
@@ -83,11 +81,7 @@ pub fn TeamPage() -> impl IntoView {
             <SettingsTabs/>
             <FormError errors/>
             <Notice text=resent/>
-            <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match team.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(t) => {
+            {loaded_keeping(team, move |t| {
                             let used = t.members.len() + t.invitations.iter().filter(|i| !i.expired).count();
                             let seats = match t.seats {
                                 Some(s) => format!("{used} of {s} seats used on the {} plan.", t.plan_name),
@@ -159,10 +153,7 @@ pub fn TeamPage() -> impl IntoView {
                                     </section>
                                 })}
                             }.into_any()
-                        }
-                    }
-                })}
-            </Transition>
+            })}
             <section class="card">
                 <h2>"Invite someone"</h2>
                 <InviteForm action=invite wizard=false/>

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::properties::use_id;
 use crate::api::jobs::{get_job, list_jobs, TransitionJob};
-use crate::app::components::{action_error, Empty, ErrorBox, FormError, Loading, NotFound};
+use crate::app::components::{action_error, loaded, Empty, FormError, StatusTabs};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::pricing::money;
@@ -18,31 +18,22 @@ pub fn JobsPage() -> impl IntoView {
     let query = use_query_map();
     let status = move || query.read().get("status").unwrap_or_default();
     let list = Resource::new(status, |s| list_jobs((!s.is_empty()).then_some(s)));
-    let tab = move |code: &'static str, label: &'static str| {
-        view! {
-            <a href=if code.is_empty() { "/jobs".to_string() } else { format!("/jobs?status={code}") }
-               class:active=move || status() == code aria-current=move || (status() == code).then_some("page")>{label}</a>
-        }
-    };
     view! {
         <Title text="Jobs"/>
         <SiteGate on=On::Tenant>
             <div class="page-head"><h1>"Jobs"</h1></div>
-            <nav class="tabs" aria-label="Job status">
-                {tab("", "All")}
-                {tab("approved", "To schedule")}
-                {tab("scheduled", "Scheduled")}
-                {tab("in_progress", "In progress")}
-                {tab("completed", "Completed")}
-            </nav>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(rows) if rows.is_empty() => view! {
+            <StatusTabs base="/jobs" label="Job status" current=Signal::derive(status) tabs=vec![
+                ("", "All"),
+                ("approved", "To schedule"),
+                ("scheduled", "Scheduled"),
+                ("in_progress", "In progress"),
+                ("completed", "Completed"),
+            ]/>
+            {loaded(list, move |v| match v {
+                        rows if rows.is_empty() => view! {
                             <Empty title="No jobs here"><p>"A quote the customer approved becomes a job from its page."</p></Empty>
                         }.into_any(),
-                        Ok(rows) => view! {
+                        rows => view! {
                             <table class="list">
                                 <thead><tr><th>"Job"</th><th>"Customer"</th><th class="hide-phone">"Address"</th><th>"Status"</th><th>"Day"</th><th class="num hide-phone">"Total"</th></tr></thead>
                                 <tbody>
@@ -59,9 +50,7 @@ pub fn JobsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         }.into_any(),
-                    }
-                })}
-            </Suspense>
+            })}
         </SiteGate>
     }
 }
@@ -85,12 +74,7 @@ pub fn JobPage() -> impl IntoView {
     view! {
         <Title text="Job"/>
         <SiteGate on=On::Tenant>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match job.await {
-                        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(j) => {
+            {loaded(job, move |j| {
                             let missing = j.missing_photos();
                             let want_before = !j.photos.iter().any(|p| p.kind == "before");
                             let next: Vec<JobStatus> = j.status.next().to_vec();
@@ -200,10 +184,7 @@ pub fn JobPage() -> impl IntoView {
                                     </ol>
                                 </section>
                             }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+            })}
         </SiteGate>
     }
 }

@@ -13,8 +13,8 @@ use crate::api::properties::{
 };
 use crate::api::quotes::CreateQuote;
 use crate::app::components::{
-    action_error, state_options, Designer, Empty, ErrorBox, Field, FormError, Loading, NotFound,
-    SelectField, TextArea,
+    action_error, loaded, state_options, Designer, Empty, Field, FormError, NotFound, SelectField,
+    TextArea,
 };
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
@@ -67,14 +67,11 @@ pub fn CustomerProperties(customer_id: Uuid) -> impl IntoView {
                 <h2>"Properties"</h2>
                 <A href=format!("/customers/{customer_id}/properties/new") attr:class="button small">"Add property"</A>
             </div>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match rows.await {
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(r) if r.is_empty() => view! {
+            {loaded(rows, move |v| match v {
+                        r if r.is_empty() => view! {
                             <p class="muted">"No property yet. Add the address where the fence goes to draw its boundary and quote it."</p>
                         }.into_any(),
-                        Ok(r) => view! {
+                        r => view! {
                             <ul class="plain-list">
                                 {r.into_iter().map(|p| view! {
                                     <li><A href=format!("/properties/{}", p.id)>{p.street.clone()}</A>
@@ -83,9 +80,7 @@ pub fn CustomerProperties(customer_id: Uuid) -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
-                    }
-                })}
-            </Suspense>
+            })}
         </section>
     }
 }
@@ -136,12 +131,8 @@ pub fn EditPropertyPage() -> impl IntoView {
     view! {
         <Title text="Edit property"/>
         <SiteGate on=On::Tenant>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(p) => view! {
+            {loaded(page, move |p| {
+                        view! {
                             <section class="card form-card">
                                 <h1>{format!("Edit {}", p.property.street)}</h1>
                                 <ActionForm action=action attr:class="stack">
@@ -154,10 +145,8 @@ pub fn EditPropertyPage() -> impl IntoView {
                                     </div>
                                 </ActionForm>
                             </section>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+                        }.into_any()
+            })}
         </SiteGate>
     }
 }
@@ -200,12 +189,7 @@ pub fn PropertyPage() -> impl IntoView {
     );
     view! {
         <SiteGate on=On::Tenant>
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    match page.await {
-                        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                        Ok(pg) => {
+            {loaded(page, move |pg| {
                             let p = pg.property.clone();
                             let title = p.title();
                             let customer_name = p.customer_name.clone();
@@ -361,10 +345,7 @@ pub fn PropertyPage() -> impl IntoView {
                                     }}
                                 </section>
                             }.into_any()
-                        }
-                    }
-                })}
-            </Suspense>
+            })}
         </SiteGate>
     }
 }
