@@ -38,6 +38,10 @@ ensure_toolchain() {
     say "installing sqlx-cli 0.8.6 (checks the committed .sqlx query data; ~5 minutes, once)"
     cargo install sqlx-cli --version 0.8.6 --locked --no-default-features --features postgres
   fi
+  if ! command -v leptosfmt >/dev/null || ! leptosfmt --version | grep -q '0.1.33'; then
+    say "installing leptosfmt 0.1.33 (formats view! markup; ~3 minutes, once)"
+    cargo install leptosfmt --version 0.1.33 --locked
+  fi
   # Builds read the committed `.sqlx/` query data, never a live database.
   export SQLX_OFFLINE=true
 }

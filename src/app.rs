@@ -25,16 +25,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang="en">
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="color-scheme" content="light"/>
-                <link rel="icon" href="/static/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -79,47 +79,151 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/fence.css"/>
-        <Title formatter=|t: String| if t.is_empty() { "Fenceline".to_string() } else { format!("{t} · Fenceline") }/>
+        <Stylesheet id="leptos" href="/pkg/fence.css" />
+        <Title formatter=|t: String| {
+            if t.is_empty() { "Fenceline".to_string() } else { format!("{t} · Fenceline") }
+        } />
         <Router>
-          <div class="app" style=move || brand.get()>
-            <Transition fallback=|| ()>
-                {move || shell.get().and_then(Result::ok).map(|s| view! { <Header shell=s/> })}
-            </Transition>
-            <main>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/signup") view={Lazy::<SignupPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/find") view={Lazy::<FindPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/admin") view={Lazy::<AdminPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/admin/login") view={Lazy::<AdminLoginPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/login") view={Lazy::<LoginPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/reset-password") view={Lazy::<ResetPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/invite/:token") view={Lazy::<InvitePageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/onboarding") view={Lazy::<OnboardingPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers") view={Lazy::<CustomersPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers/new") view={Lazy::<NewCustomerPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers/:id") view={Lazy::<CustomerPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers/:id/edit") view={Lazy::<EditCustomerPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/settings") view={Lazy::<SettingsPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/settings/team") view={Lazy::<TeamPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/customers/:id/properties/new") view={Lazy::<NewPropertyPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/properties/:id") view={Lazy::<PropertyPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/properties/:id/edit") view={Lazy::<EditPropertyPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/quotes") view={Lazy::<QuotesPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/quotes/:id") view={Lazy::<QuotePageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/quotes/:id/print") view={Lazy::<QuotePrintPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/q/:token") view={Lazy::<QuoteLinkPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/jobs") view={Lazy::<JobsPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/jobs/:id") view={Lazy::<JobPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/settings/pricebook") view={Lazy::<PriceBookPageRoute>::new()} ssr=async_ssr.clone()/>
-                    <Route path=path!("/settings/plan") view={Lazy::<PlanPageRoute>::new()} ssr=async_ssr/>
-                </Routes>
-            </main>
-          </div>
+            <div class="app" style=move || brand.get()>
+                <Transition fallback=|| ()>
+                    {move || shell.get().and_then(Result::ok).map(|s| view! { <Header shell=s /> })}
+                </Transition>
+                <main>
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=lazy(HomeRoute) ssr=async_ssr.clone() />
+                        <Route
+                            path=path!("/signup")
+                            view=lazy(SignupPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route path=path!("/find") view=lazy(FindPageRoute) ssr=async_ssr.clone() />
+                        <Route
+                            path=path!("/admin")
+                            view=lazy(AdminPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/admin/login")
+                            view=lazy(AdminLoginPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/login")
+                            view=lazy(LoginPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/forgot-password")
+                            view=lazy(ForgotPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/reset-password")
+                            view=lazy(ResetPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/invite/:token")
+                            view=lazy(InvitePageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/onboarding")
+                            view=lazy(OnboardingPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/customers")
+                            view=lazy(CustomersPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/customers/new")
+                            view=lazy(NewCustomerPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/customers/:id")
+                            view=lazy(CustomerPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/customers/:id/edit")
+                            view=lazy(EditCustomerPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/settings")
+                            view=lazy(SettingsPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/settings/team")
+                            view=lazy(TeamPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/customers/:id/properties/new")
+                            view=lazy(NewPropertyPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/properties/:id")
+                            view=lazy(PropertyPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/properties/:id/edit")
+                            view=lazy(EditPropertyPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/quotes")
+                            view=lazy(QuotesPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/quotes/:id")
+                            view=lazy(QuotePageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/quotes/:id/print")
+                            view=lazy(QuotePrintPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/q/:token")
+                            view=lazy(QuoteLinkPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route path=path!("/jobs") view=lazy(JobsPageRoute) ssr=async_ssr.clone() />
+                        <Route
+                            path=path!("/jobs/:id")
+                            view=lazy(JobPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/settings/pricebook")
+                            view=lazy(PriceBookPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/settings/plan")
+                            view=lazy(PlanPageRoute)
+                            ssr=async_ssr
+                        />
+                    </Routes>
+                </main>
+            </div>
         </Router>
     }
+}
+
+/// `Lazy::<R>::new()` for a route `R`, spelled `lazy(R)` so the markup
+/// stays plain for leptosfmt (which drops the braces a turbofish needs).
+fn lazy<R: LazyRoute>(_route: R) -> Lazy<R> {
+    Lazy::new()
 }
 
 /// Every page is a lazy route: its code is split out of the main WASM
@@ -196,14 +300,18 @@ pub fn SiteGate(on: On, children: ChildrenFn) -> impl IntoView {
             {move || Suspend::new(async move {
                 match shell.await {
                     Ok(s) => {
-                        let here = if matches!(s.site, SiteKind::Platform) { On::Platform } else { On::Tenant };
+                        let here = if matches!(s.site, SiteKind::Platform) {
+                            On::Platform
+                        } else {
+                            On::Tenant
+                        };
                         if here == on {
                             children.with_value(|c| c()).into_any()
                         } else {
-                            view! { <NotFound/> }.into_any()
+                            view! { <NotFound /> }.into_any()
                         }
                     }
-                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e /> }.into_any(),
                 }
             })}
         </Suspense>

@@ -72,10 +72,16 @@ pub fn preload_route(route: &str) {
     let Some(hrefs) = PRELOADS.get().and_then(|m| m.get(&snake(route))) else {
         return;
     };
-    let _ = view! { <Link rel="modulepreload" href=format!("/pkg/{SPLIT_JS}")/> }.to_html();
+    let _ = view! { <Link rel="modulepreload" href=format!("/pkg/{SPLIT_JS}") /> }.to_html();
     for href in hrefs {
         let _ = view! {
-            <Link rel="preload" href=href.clone() as_="fetch" type_="application/wasm" crossorigin="anonymous"/>
+            <Link
+                rel="preload"
+                href=href.clone()
+                as_="fetch"
+                type_="application/wasm"
+                crossorigin="anonymous"
+            />
         }
         .to_html();
     }

@@ -15,6 +15,21 @@ use wasm_bindgen::JsCast;
 use crate::model::takeoff::{Drawing, Layout, Pt};
 use plan::{grid_step, ASPECT};
 
+/// An SVG `points` attribute.
+fn points_attr<'a>(pts: impl Iterator<Item = &'a Pt>) -> String {
+    pts.map(|p| format!("{},{}", p.x, p.y))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The crossings, as lines.
+fn crossing_lines(crossings: &[[Pt; 2]]) -> impl IntoView {
+    crossings
+        .iter()
+        .map(|[a, b]| view! { <line class="crossing" x1=a.x y1=a.y x2=b.x y2=b.y /> })
+        .collect_view()
+}
+
 fn fmt_ft(x: f64) -> String {
     // `+ 0.0` turns an empty sum's -0.0 into 0.
     format!("{:.0} ft", x + 0.0)
@@ -41,6 +56,7 @@ pub fn Designer(
     // The gestures' state; every input goes through `State::apply`.
     let st = RwSignal::new(State::new(on_pin.is_some()));
     let tool = move || st.with(|s| s.tool);
+    let pending = move || st.with(|s| s.pending_crossing);
     let selected = move || st.with(|s| s.selected);
     // Applies one input; the drawing is touched (and redrawn) only by the
     // inputs that can change it.
@@ -112,13 +128,25 @@ pub fn Designer(
         let r = drawing.with(|d| d.width_ft) / 90.0;
         view! {
             <circle
-                class=move || format!("handle {class}{}", if selected() == Some(h) { " selected" } else { "" })
-                cx=p.x cy=p.y r=r
+                class=move || {
+                    format!(
+                        "handle {class}{}",
+                        if selected() == Some(h) { " selected" } else { "" },
+                    )
+                }
+                cx=p.x
+                cy=p.y
+                r=r
                 on:pointerdown=move |ev: web_sys::PointerEvent| {
-                    if !editable { return; }
+                    if !editable {
+                        return;
+                    }
                     ev.stop_propagation();
                     ev.prevent_default();
-                    if let Some(t) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                    if let Some(t) = ev
+                        .current_target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    {
                         if let Some(svg) = t.closest("svg").ok().flatten() {
                             let _ = svg.set_pointer_capture(ev.pointer_id());
                         }
@@ -126,7 +154,9 @@ pub fn Designer(
                     apply(Input::PressHandle(h));
                 }
                 on:dblclick=move |ev: web_sys::MouseEvent| {
-                    if !editable { return; }
+                    if !editable {
+                        return;
+                    }
                     ev.stop_propagation();
                     apply(Input::DoubleClickHandle(h));
                 }
@@ -150,7 +180,7 @@ pub fn Designer(
         }
         lines
             .into_iter()
-            .map(|(x1, y1, x2, y2)| view! { <line class="grid" x1=x1 y1=y1 x2=x2 y2=y2/> })
+            .map(|(x1, y1, x2, y2)| view! { <line class="grid" x1=x1 y1=y1 x2=x2 y2=y2 /> })
             .collect_view()
     };
 
@@ -168,7 +198,9 @@ pub fn Designer(
                 let (p, q) = (b[i], b[(i + 1) % n]);
                 let len = p.dist(q);
                 view! {
-                    <text class="seg-label" x=(p.x + q.x) / 2.0 y=(p.y + q.y) / 2.0 font-size=fs>{fmt_ft(len)}</text>
+                    <text class="seg-label" x=(p.x + q.x) / 2.0 y=(p.y + q.y) / 2.0 font-size=fs>
+                        {fmt_ft(len)}
+                    </text>
                 }
             })
             .collect::<Vec<_>>()
@@ -178,7 +210,7 @@ pub fn Designer(
         move || {
             map_tiles(&tpl, lat, lon, drawing.with(|d| d.width_ft))
                 .into_iter()
-                .map(|(href, x, y, s)| view! { <image href=href x=x y=y width=s height=s preserveAspectRatio="none"/> })
+                .map(|(href, x, y, s)| view! { <image href=href x=x y=y width=s height=s preserveAspectRatio="none" /> })
                 .collect_view()
         }
     });
@@ -201,78 +233,188 @@ pub fn Designer(
 
     view! {
         <div class="designer" class:editable=editable>
-            {editable.then(|| view! {
-                <div class="designer-tools" role="toolbar" aria-label="Drawing tools">
-                    {Tool::ALL.into_iter().filter(|t| *t != Tool::Pin || on_pin.is_some()).map(|t| view! {
-                        <button type="button" class="tool" class:active=move || tool() == t
-                            aria-pressed=move || (tool() == t).to_string()
-                            on:click=move |_| apply(Input::ChooseTool(t))>{t.label()}</button>
-                    }).collect_view()}
-                    <button type="button" class="tool danger" disabled=move || selected().is_none()
-                        on:click=move |_| apply(Input::Delete)>"Delete point"</button>
-                    <button type="button" class="tool" title="Zoom to show the whole drawing" on:click=move |_| {
-                        if let Some(w) = drawing.with(|d| d.fitting_width()) { drawing.update(|d| d.width_ft = w) }
-                    }>"Fit"</button>
-                    <button type="button" class="tool" on:click=move |_| apply(Input::Clear)>"Clear"</button>
-                </div>
-                <div class="designer-options">
-                    <label>"Layout "
-                        <select aria-label="Layout" on:change=move |ev| {
-                            if let Some(l) = Layout::parse(&event_target_value(&ev)) { drawing.update(|d| d.layout = l) }
-                        }>
-                            {Layout::ALL.into_iter().map(|l| view! {
-                                <option value=l.code() selected=move || drawing.with(|d| d.layout) == l>{l.label()}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                    <label>"Plan width (ft) "
-                        <input type="number" min="20" max="50000" step="10" aria-label="Plan width in feet"
-                            value=drawing.with_untracked(|d| d.width_ft.to_string())
-                            prop:value=move || drawing.with(|d| d.width_ft.to_string())
-                            on:change=move |ev| {
-                                if let Ok(w) = event_target_value(&ev).parse::<f64>() {
-                                    if (20.0..=50_000.0).contains(&w) { drawing.update(|d| d.width_ft = w) }
+            {editable
+                .then(|| {
+                    view! {
+                        <div class="designer-tools" role="toolbar" aria-label="Drawing tools">
+                            {Tool::ALL
+                                .into_iter()
+                                .filter(|t| *t != Tool::Pin || on_pin.is_some())
+                                .map(|t| {
+                                    view! {
+                                        <button
+                                            type="button"
+                                            class="tool"
+                                            class:active=move || tool() == t
+                                            aria-pressed=move || (tool() == t).to_string()
+                                            on:click=move |_| apply(Input::ChooseTool(t))
+                                        >
+                                            {t.label()}
+                                        </button>
+                                    }
+                                })
+                                .collect_view()}
+                            <button
+                                type="button"
+                                class="tool danger"
+                                disabled=move || selected().is_none()
+                                on:click=move |_| apply(Input::Delete)
+                            >
+                                "Delete point"
+                            </button>
+                            <button
+                                type="button"
+                                class="tool"
+                                title="Zoom to show the whole drawing"
+                                on:click=move |_| {
+                                    if let Some(w) = drawing.with(|d| d.fitting_width()) {
+                                        drawing.update(|d| d.width_ft = w)
+                                    }
                                 }
-                            }/>
-                    </label>
-                </div>
-                <p class="hint">{move || tool().hint()}</p>
-            })}
-            <svg class="plan" data-testid="plan" role="img" aria-label="Property plan"
-                viewBox=move || { let (x, y, w, h) = view_box(); format!("{x} {y} {w} {h}") }
-                on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
-                on:keydown=move |ev: web_sys::KeyboardEvent| {
-                    if ev.key() == "Delete" || ev.key() == "Backspace" { ev.prevent_default(); apply(Input::Delete); }
+                            >
+                                "Fit"
+                            </button>
+                            <button
+                                type="button"
+                                class="tool"
+                                on:click=move |_| apply(Input::Clear)
+                            >
+                                "Clear"
+                            </button>
+                        </div>
+                        <div class="designer-options">
+                            <label>
+                                "Layout "
+                                <select
+                                    aria-label="Layout"
+                                    on:change=move |ev| {
+                                        if let Some(l) = Layout::parse(&event_target_value(&ev)) {
+                                            drawing.update(|d| d.layout = l)
+                                        }
+                                    }
+                                >
+                                    {Layout::ALL
+                                        .into_iter()
+                                        .map(|l| {
+                                            view! {
+                                                <option
+                                                    value=l.code()
+                                                    selected=move || drawing.with(|d| d.layout) == l
+                                                >
+                                                    {l.label()}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </label>
+                            <label>
+                                "Plan width (ft) "
+                                <input
+                                    type="number"
+                                    min="20"
+                                    max="50000"
+                                    step="10"
+                                    aria-label="Plan width in feet"
+                                    value=drawing.with_untracked(|d| d.width_ft.to_string())
+                                    prop:value=move || drawing.with(|d| d.width_ft.to_string())
+                                    on:change=move |ev| {
+                                        if let Ok(w) = event_target_value(&ev).parse::<f64>() {
+                                            if (20.0..=50_000.0).contains(&w) {
+                                                drawing.update(|d| d.width_ft = w)
+                                            }
+                                        }
+                                    }
+                                />
+                            </label>
+                        </div>
+                        <p class="hint">{move || tool().hint()}</p>
+                    }
+                })}
+            <svg
+                class="plan"
+                data-testid="plan"
+                role="img"
+                aria-label="Property plan"
+                viewBox=move || {
+                    let (x, y, w, h) = view_box();
+                    format!("{x} {y} {w} {h}")
                 }
-                tabindex="0">
+                on:pointerdown=on_down
+                on:pointermove=on_move
+                on:pointerup=on_up
+                on:pointercancel=on_up
+                on:keydown=move |ev: web_sys::KeyboardEvent| {
+                    if ev.key() == "Delete" || ev.key() == "Backspace" {
+                        ev.prevent_default();
+                        apply(Input::Delete);
+                    }
+                }
+                tabindex="0"
+            >
                 {tiles}
                 <g class="grid-lines">{grid}</g>
-                <circle class="pin" cx="0" cy="0" r=move || drawing.with(|d| d.width_ft) / 140.0/>
-                <polygon class=move || format!("boundary {}", drawing.with(|d| d.layout.code()))
-                    points=move || drawing.with(|d| d.boundary.iter().map(|p| format!("{},{}", p.x, p.y)).collect::<Vec<_>>().join(" "))/>
-                <polyline class="lead" points=move || drawing.with(|d| {
-                    d.transmitter.iter().chain(d.lead.iter()).map(|p| format!("{},{}", p.x, p.y)).collect::<Vec<_>>().join(" ")
-                })/>
-                {move || drawing.with(|d| d.crossings.iter().map(|[a, b]| view! {
-                    <line class="crossing" x1=a.x y1=a.y x2=b.x y2=b.y/>
-                }).collect_view())}
+                <circle class="pin" cx="0" cy="0" r=move || drawing.with(|d| d.width_ft) / 140.0 />
+                <polygon
+                    class=move || format!("boundary {}", drawing.with(|d| d.layout.code()))
+                    points=move || drawing.with(|d| points_attr(d.boundary.iter()))
+                />
+                <polyline
+                    class="lead"
+                    points=move || {
+                        drawing.with(|d| points_attr(d.transmitter.iter().chain(&d.lead)))
+                    }
+                />
+                {move || drawing.with(|d| crossing_lines(&d.crossings))}
                 {segment_labels}
                 {move || {
                     let d = drawing.get();
                     let mut hs = Vec::new();
-                    for (i, p) in d.boundary.iter().enumerate() { hs.push(handle(Handle::Boundary(i), *p, "b").into_any()); }
-                    if let Some(t) = d.transmitter { hs.push(handle(Handle::Transmitter, t, "tx").into_any()); }
-                    for (i, p) in d.lead.iter().enumerate() { hs.push(handle(Handle::Lead(i), *p, "ld").into_any()); }
+                    for (i, p) in d.boundary.iter().enumerate() {
+                        hs.push(handle(Handle::Boundary(i), *p, "b").into_any());
+                    }
+                    if let Some(t) = d.transmitter {
+                        hs.push(handle(Handle::Transmitter, t, "tx").into_any());
+                    }
+                    for (i, p) in d.lead.iter().enumerate() {
+                        hs.push(handle(Handle::Lead(i), *p, "ld").into_any());
+                    }
                     for (i, [a, b]) in d.crossings.iter().enumerate() {
                         hs.push(handle(Handle::Crossing(i, 0), *a, "cr").into_any());
                         hs.push(handle(Handle::Crossing(i, 1), *b, "cr").into_any());
                     }
                     hs
                 }}
-                {move || st.with(|s| s.pending_crossing).map(|p| view! { <circle class="handle cr pending" cx=p.x cy=p.y r=drawing.with(|d| d.width_ft) / 90.0/> })}
+                {move || {
+                    pending()
+                        .map(|p| {
+                            view! {
+                                <circle
+                                    class="handle cr pending"
+                                    cx=p.x
+                                    cy=p.y
+                                    r=drawing.with(|d| d.width_ft) / 90.0
+                                />
+                            }
+                        })
+                }}
             </svg>
-            <p class="designer-summary" data-testid="lengths" aria-live="polite">{summary}</p>
-            <p class="legend"><span class="key b"></span>"boundary "<span class="key tx"></span>"transmitter "<span class="key ld"></span>"twisted lead "<span class="key cr"></span>"crossing "<span class="key pin"></span>"property pin · grid "{move || fmt_ft(grid_step(drawing.with(|d| d.width_ft)))}</p>
+            <p class="designer-summary" data-testid="lengths" aria-live="polite">
+                {summary}
+            </p>
+            <p class="legend">
+                <span class="key b"></span>
+                "boundary "
+                <span class="key tx"></span>
+                "transmitter "
+                <span class="key ld"></span>
+                "twisted lead "
+                <span class="key cr"></span>
+                "crossing "
+                <span class="key pin"></span>
+                "property pin · grid "
+                {move || fmt_ft(grid_step(drawing.with(|d| d.width_ft)))}
+            </p>
         </div>
     }
     .into_any()

@@ -66,7 +66,18 @@ pub fn Field(
     let hint_id = format!("{id}-hint");
     view! {
         <div class="field" class:invalid=move || message().is_some()>
-            <label for=id.clone()>{label}{required.then_some(view! { <span class="req" aria-hidden="true">" *"</span> })}</label>
+            <label for=id
+                .clone()>
+                {label}
+                {required
+                    .then_some(
+                        view! {
+                            <span class="req" aria-hidden="true">
+                                " *"
+                            </span>
+                        },
+                    )}
+            </label>
             <input
                 id=id.clone()
                 name=name
@@ -92,8 +103,17 @@ pub fn Field(
                     }
                 }
             />
-            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
-            <p class="error" id=err_id.clone() role="alert">{message}</p>
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="hint" id=hint_id.clone()>
+                            {h}
+                        </p>
+                    }
+                })}
+            <p class="error" id=err_id.clone() role="alert">
+                {message}
+            </p>
         </div>
     }
 }
@@ -117,20 +137,42 @@ pub fn SelectField(
     let err_id = format!("{id}-error");
     view! {
         <div class="field" class:invalid=move || server.get().is_some()>
-            <label for=id.clone()>{label}{required.then_some(view! { <span class="req" aria-hidden="true">" *"</span> })}</label>
-            <select id=id name=name required=required aria-describedby=err_id.clone()
-                aria-invalid=move || if server.get().is_some() { "true" } else { "false" }>
+            <label for=id
+                .clone()>
+                {label}
+                {required
+                    .then_some(
+                        view! {
+                            <span class="req" aria-hidden="true">
+                                " *"
+                            </span>
+                        },
+                    )}
+            </label>
+            <select
+                id=id
+                name=name
+                required=required
+                aria-describedby=err_id.clone()
+                aria-invalid=move || if server.get().is_some() { "true" } else { "false" }
+            >
                 {placeholder.map(|p| view! { <option value="">{p}</option> })}
                 {options
                     .into_iter()
                     .map(|(v, t)| {
                         let selected = v == value;
-                        view! { <option value=v selected=selected>{t}</option> }
+                        view! {
+                            <option value=v selected=selected>
+                                {t}
+                            </option>
+                        }
                     })
                     .collect_view()}
             </select>
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
-            <p class="error" id=err_id role="alert">{move || server.get()}</p>
+            <p class="error" id=err_id role="alert">
+                {move || server.get()}
+            </p>
         </div>
     }
 }
@@ -149,8 +191,12 @@ pub fn TextArea(
     view! {
         <div class="field" class:invalid=move || server.get().is_some()>
             <label for=id.clone()>{label}</label>
-            <textarea id=id name=name rows="3">{value}</textarea>
-            <p class="error" role="alert">{move || server.get()}</p>
+            <textarea id=id name=name rows="3">
+                {value}
+            </textarea>
+            <p class="error" role="alert">
+                {move || server.get()}
+            </p>
         </div>
     }
 }

@@ -20,10 +20,21 @@ fn initials(name: &str) -> String {
 #[component]
 pub fn BrandMark(brand: TenantBrand) -> impl IntoView {
     if brand.logo_version > 0 {
-        view! { <img class="logo" src=format!("/brand/logo?v={}", brand.logo_version) alt=format!("{} logo", brand.company_name)/> }
-            .into_any()
+        view! {
+            <img
+                class="logo"
+                src=format!("/brand/logo?v={}", brand.logo_version)
+                alt=format!("{} logo", brand.company_name)
+            />
+        }
+        .into_any()
     } else {
-        view! { <span class="logo initials" aria-hidden="true">{initials(&brand.company_name)}</span> }.into_any()
+        view! {
+            <span class="logo initials" aria-hidden="true">
+                {initials(&brand.company_name)}
+            </span>
+        }
+        .into_any()
     }
 }
 
@@ -31,7 +42,9 @@ pub fn BrandMark(brand: TenantBrand) -> impl IntoView {
 fn LogoutButton() -> impl IntoView {
     view! {
         <form method="post" action=Logout::url() class="inline">
-            <button type="submit" class="link">"Log out"</button>
+            <button type="submit" class="link">
+                "Log out"
+            </button>
         </form>
     }
 }
@@ -55,29 +68,43 @@ pub fn Header(shell: Shell) -> impl IntoView {
                 <style>{css}</style>
                 <header class="topbar tenant">
                     <a class="brand" href="/">
-                        <BrandMark brand=brand.clone()/>
+                        <BrandMark brand=brand.clone() />
                         <span class="brand-name">{brand.company_name.clone()}</span>
                     </a>
-                    {viewer.map(|v| view! {
-                        <nav aria-label="Main">
-                            <A href="/" exact=true>"Dashboard"</A>
-                            <A href="/customers">"Customers"</A>
-                            <A href="/quotes">"Quotes"</A>
-                            <A href="/jobs">"Jobs"</A>
-                            {manages.then(|| view! { <A href="/settings">"Settings"</A> })}
-                        </nav>
-                        <div class="who">
-                            <span class="who-name" title=v.email.clone()>{v.name.clone()}</span>
-                            <LogoutButton/>
-                        </div>
-                    })}
+                    {viewer
+                        .map(|v| {
+                            view! {
+                                <nav aria-label="Main">
+                                    <A href="/" exact=true>
+                                        "Dashboard"
+                                    </A>
+                                    <A href="/customers">"Customers"</A>
+                                    <A href="/quotes">"Quotes"</A>
+                                    <A href="/jobs">"Jobs"</A>
+                                    {manages.then(|| view! { <A href="/settings">"Settings"</A> })}
+                                </nav>
+                                <div class="who">
+                                    <span class="who-name" title=v.email.clone()>
+                                        {v.name.clone()}
+                                    </span>
+                                    <LogoutButton />
+                                </div>
+                            }
+                        })}
                 </header>
-                {trial.map(|d| view! {
-                    <div class="trialbar">
-                        {format!("Free trial: {d} day{} left on the {} plan. ", if d == 1 { "" } else { "s" }, brand.plan.info().name)}
-                        {manages.then(|| view! { <a href="/settings/plan">"See plan"</a> })}
-                    </div>
-                })}
+                {trial
+                    .map(|d| {
+                        view! {
+                            <div class="trialbar">
+                                {format!(
+                                    "Free trial: {d} day{} left on the {} plan. ",
+                                    if d == 1 { "" } else { "s" },
+                                    brand.plan.info().name,
+                                )}
+                                {manages.then(|| view! { <a href="/settings/plan">"See plan"</a> })}
+                            </div>
+                        }
+                    })}
             }
             .into_any()
         }
@@ -86,20 +113,30 @@ pub fn Header(shell: Shell) -> impl IntoView {
             view! {
                 <header class="topbar platform">
                     <a class="brand" href="/">
-                        <span class="logo initials" aria-hidden="true">"F"</span>
+                        <span class="logo initials" aria-hidden="true">
+                            "F"
+                        </span>
                         <span class="brand-name">{shell.platform_name.clone()}</span>
                     </a>
                     <nav aria-label="Main">
                         {match admin {
-                            Some(_) => view! {
-                                <A href="/admin">"Tenants"</A>
-                                <LogoutButton/>
-                            }.into_any(),
-                            None => view! {
-                                <a href="/#pricing">"Pricing"</a>
-                                <A href="/find">"Log in"</A>
-                                <A href="/signup" attr:class="button small">"Start free trial"</A>
-                            }.into_any(),
+                            Some(_) => {
+                                view! {
+                                    <A href="/admin">"Tenants"</A>
+                                    <LogoutButton />
+                                }
+                                    .into_any()
+                            }
+                            None => {
+                                view! {
+                                    <a href="/#pricing">"Pricing"</a>
+                                    <A href="/find">"Log in"</A>
+                                    <A href="/signup" attr:class="button small">
+                                        "Start free trial"
+                                    </A>
+                                }
+                                    .into_any()
+                            }
                         }}
                     </nav>
                 </header>

@@ -39,8 +39,8 @@ where
         Suspend::new(async move {
             match resource.await {
                 Ok(v) => ok(v),
-                Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                Err(e) => view! { <ErrorBox error=e /> }.into_any(),
             }
         })
     }

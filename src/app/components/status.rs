@@ -15,7 +15,13 @@ pub fn FormError(errors: Signal<Option<AppError>>) -> impl IntoView {
             view! {
                 <div class="banner banner-error" role="alert">
                     {text}
-                    {login.then(|| view! { " " <a href="/login">"Log in again"</a> })}
+                    {login
+                        .then(|| {
+                            view! {
+                                " "
+                                <a href="/login">"Log in again"</a>
+                            }
+                        })}
                 </div>
             }
         })
@@ -26,8 +32,13 @@ pub fn FormError(errors: Signal<Option<AppError>>) -> impl IntoView {
 #[component]
 pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
     move || {
-        text.get()
-            .map(|t| view! { <div class="banner banner-ok" role="status">{t}</div> })
+        text.get().map(|t| {
+            view! {
+                <div class="banner banner-ok" role="status">
+                    {t}
+                </div>
+            }
+        })
     }
 }
 
@@ -40,9 +51,19 @@ pub fn ErrorBox(error: AppError) -> impl IntoView {
             <h2>{if login { "Please log in" } else { "We couldn't load this" }}</h2>
             <p>{error.to_string()}</p>
             {if login {
-                view! { <a class="button" href="/login">"Log in"</a> }.into_any()
+                view! {
+                    <a class="button" href="/login">
+                        "Log in"
+                    </a>
+                }
+                    .into_any()
             } else {
-                view! { <A href="/" attr:class="button secondary">"Back to the dashboard"</A> }.into_any()
+                view! {
+                    <A href="/" attr:class="button secondary">
+                        "Back to the dashboard"
+                    </A>
+                }
+                    .into_any()
             }}
         </div>
     }
@@ -50,7 +71,11 @@ pub fn ErrorBox(error: AppError) -> impl IntoView {
 
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="loading" aria-live="polite">"Loading…"</p> }
+    view! {
+        <p class="loading" aria-live="polite">
+            "Loading…"
+        </p>
+    }
 }
 
 /// An empty state: what is missing, and how to start.
@@ -59,8 +84,21 @@ pub fn Empty(title: &'static str, children: Children) -> impl IntoView {
     view! {
         <div class="empty">
             <svg viewBox="0 0 48 48" width="48" height="48" aria-hidden="true">
-                <path d="M6 30 Q24 6 42 30" fill="none" stroke="currentColor" stroke-width="2.5" stroke-dasharray="4 4"/>
-                <circle cx="24" cy="34" r="5" fill="none" stroke="currentColor" stroke-width="2.5"/>
+                <path
+                    d="M6 30 Q24 6 42 30"
+                    fill="none"
+                    stroke="currentColor"
+                    stroke-width="2.5"
+                    stroke-dasharray="4 4"
+                />
+                <circle
+                    cx="24"
+                    cy="34"
+                    r="5"
+                    fill="none"
+                    stroke="currentColor"
+                    stroke-width="2.5"
+                />
             </svg>
             <h3>{title}</h3>
             {children()}
@@ -83,7 +121,9 @@ pub fn NotFound() -> impl IntoView {
         <section class="narrow">
             <h1>"Page not found"</h1>
             <p>"There's nothing at this address."</p>
-            <a class="button" href="/">"Go to the start page"</a>
+            <a class="button" href="/">
+                "Go to the start page"
+            </a>
         </section>
     }
 }

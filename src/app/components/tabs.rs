@@ -30,7 +30,11 @@ pub fn StatusTabs(
                     };
                     let here = move || current.get() == code;
                     view! {
-                        <a href=href class:active=here aria-current=move || here().then_some("page")>
+                        <a
+                            href=href
+                            class:active=here
+                            aria-current=move || here().then_some("page")
+                        >
                             {text}
                         </a>
                     }

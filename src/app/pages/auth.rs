@@ -44,20 +44,40 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Log in"/>
+        <Title text="Log in" />
         <SiteGate on=On::Tenant>
             <section class="narrow card">
                 <h1>"Log in"</h1>
-                <Notice text=notice/>
+                <Notice text=notice />
                 <ActionForm action=action attr:class="stack">
-                    <FormError errors/>
-                    <input type="hidden" name="next" value=next.get_value()/>
-                    <Field label="Email" name="email" key="email" kind="email" errors required=true autocomplete="username"
-                        check=|v| crate::model::email(v).err()/>
-                    <Field label="Password" name="password" key="password" kind="password" errors required=true autocomplete="current-password"/>
-                    <button type="submit" disabled=move || action.pending().get()>"Log in"</button>
+                    <FormError errors />
+                    <input type="hidden" name="next" value=next.get_value() />
+                    <Field
+                        label="Email"
+                        name="email"
+                        key="email"
+                        kind="email"
+                        errors
+                        required=true
+                        autocomplete="username"
+                        check=|v| crate::model::email(v).err()
+                    />
+                    <Field
+                        label="Password"
+                        name="password"
+                        key="password"
+                        kind="password"
+                        errors
+                        required=true
+                        autocomplete="current-password"
+                    />
+                    <button type="submit" disabled=move || action.pending().get()>
+                        "Log in"
+                    </button>
                 </ActionForm>
-                <p><a href="/forgot-password">"Forgot your password?"</a></p>
+                <p>
+                    <a href="/forgot-password">"Forgot your password?"</a>
+                </p>
             </section>
         </SiteGate>
     }
@@ -69,19 +89,29 @@ pub fn ForgotPage() -> impl IntoView {
     let errors = action_error(move || action.value().get());
     let sent = Signal::derive(move || action.value().get().and_then(|r| r.ok()));
     view! {
-        <Title text="Reset your password"/>
+        <Title text="Reset your password" />
         <SiteGate on=On::Tenant>
             <section class="narrow card">
                 <h1>"Reset your password"</h1>
                 <p>"Enter your email and we'll send you a link to choose a new password."</p>
-                <Notice text=sent/>
+                <Notice text=sent />
                 <ActionForm action=action attr:class="stack">
-                    <FormError errors/>
-                    <Field label="Email" name="email" key="email" kind="email" errors required=true autocomplete="username"
-                        check=|v| crate::model::email(v).err()/>
+                    <FormError errors />
+                    <Field
+                        label="Email"
+                        name="email"
+                        key="email"
+                        kind="email"
+                        errors
+                        required=true
+                        autocomplete="username"
+                        check=|v| crate::model::email(v).err()
+                    />
                     <button type="submit">"Send reset link"</button>
                 </ActionForm>
-                <p><a href="/login">"Back to log in"</a></p>
+                <p>
+                    <a href="/login">"Back to log in"</a>
+                </p>
             </section>
         </SiteGate>
     }
@@ -96,26 +126,54 @@ pub fn ResetPage() -> impl IntoView {
     let errors = action_error(move || action.value().get());
     let token = StoredValue::new(query.read_untracked().get("token").unwrap_or_default());
     view! {
-        <Title text="Choose a new password"/>
+        <Title text="Choose a new password" />
         <SiteGate on=On::Tenant>
             <section class="narrow card">
                 <h1>"Choose a new password"</h1>
-                {loaded(valid, move |v| match v {
-                            true => view! {
+                {loaded(
+                    valid,
+                    move |v| match v {
+                        true => {
+                            view! {
                                 <ActionForm action=action attr:class="stack">
-                                    <FormError errors/>
-                                    <input type="hidden" name="token" value=token.get_value()/>
-                                    <Field label="New password" name="password" key="password" kind="password" errors required=true
-                                        autocomplete="new-password" hint="At least 10 characters." check=|v| crate::model::password(v).err()/>
-                                    <Field label="Repeat it" name="confirm" key="confirm" kind="password" errors required=true autocomplete="new-password"/>
+                                    <FormError errors />
+                                    <input type="hidden" name="token" value=token.get_value() />
+                                    <Field
+                                        label="New password"
+                                        name="password"
+                                        key="password"
+                                        kind="password"
+                                        errors
+                                        required=true
+                                        autocomplete="new-password"
+                                        hint="At least 10 characters."
+                                        check=|v| crate::model::password(v).err()
+                                    />
+                                    <Field
+                                        label="Repeat it"
+                                        name="confirm"
+                                        key="confirm"
+                                        kind="password"
+                                        errors
+                                        required=true
+                                        autocomplete="new-password"
+                                    />
                                     <button type="submit">"Save password"</button>
                                 </ActionForm>
-                            }.into_any(),
-                            false => view! {
+                            }
+                                .into_any()
+                        }
+                        false => {
+                            view! {
                                 <p>"This reset link has expired or was already used."</p>
-                                <a class="button" href="/forgot-password">"Send a new link"</a>
-                            }.into_any(),
-                })}
+                                <a class="button" href="/forgot-password">
+                                    "Send a new link"
+                                </a>
+                            }
+                                .into_any()
+                        }
+                    },
+                )}
             </section>
         </SiteGate>
     }
@@ -137,31 +195,73 @@ pub fn InvitePage() -> impl IntoView {
     let errors = action_error(move || action.value().get());
     refresh_on_success(move || action.value().get());
     view! {
-        <Title text="Join your team"/>
+        <Title text="Join your team" />
         <SiteGate on=On::Tenant>
             <section class="narrow card">
                 <Suspense fallback=Loading>
                     {move || Suspend::new(async move {
                         match info.await {
-                            Ok(i) => view! {
-                                <h1>{format!("Join {}", i.company_name)}</h1>
-                                <p>{format!("You're invited as {} ({}). Choose your name and password to accept.", i.role.label(), i.email)}</p>
-                                <ActionForm action=action attr:class="stack">
-                                    <FormError errors/>
-                                    <input type="hidden" name="token" value=token.get_value()/>
-                                    <Field label="Your name" name="name" key="name" errors required=true autocomplete="name"
-                                        check=|v| crate::model::required_text(v, "Your name", 100).err()/>
-                                    <Field label="Password" name="password" key="password" kind="password" errors required=true
-                                        autocomplete="new-password" hint="At least 10 characters." check=|v| crate::model::password(v).err()/>
-                                    <Field label="Repeat password" name="confirm" key="confirm" kind="password" errors required=true autocomplete="new-password"/>
-                                    <button type="submit">"Accept and join"</button>
-                                </ActionForm>
-                            }.into_any(),
-                            Err(_) => view! {
-                                <h1>"This invitation can't be used"</h1>
-                                <p>"It has expired, was withdrawn, or was already accepted. Ask the person who invited you to send a new one."</p>
-                                <a class="button" href="/login">"Go to log in"</a>
-                            }.into_any(),
+                            Ok(i) => {
+                                view! {
+                                    <h1>{format!("Join {}", i.company_name)}</h1>
+                                    <p>
+                                        {format!(
+                                            "You're invited as {} ({}). Choose your name and password to accept.",
+                                            i.role.label(),
+                                            i.email,
+                                        )}
+                                    </p>
+                                    <ActionForm action=action attr:class="stack">
+                                        <FormError errors />
+                                        <input type="hidden" name="token" value=token.get_value() />
+                                        <Field
+                                            label="Your name"
+                                            name="name"
+                                            key="name"
+                                            errors
+                                            required=true
+                                            autocomplete="name"
+                                            check=|v| {
+                                                crate::model::required_text(v, "Your name", 100).err()
+                                            }
+                                        />
+                                        <Field
+                                            label="Password"
+                                            name="password"
+                                            key="password"
+                                            kind="password"
+                                            errors
+                                            required=true
+                                            autocomplete="new-password"
+                                            hint="At least 10 characters."
+                                            check=|v| crate::model::password(v).err()
+                                        />
+                                        <Field
+                                            label="Repeat password"
+                                            name="confirm"
+                                            key="confirm"
+                                            kind="password"
+                                            errors
+                                            required=true
+                                            autocomplete="new-password"
+                                        />
+                                        <button type="submit">"Accept and join"</button>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }
+                            Err(_) => {
+                                view! {
+                                    <h1>"This invitation can't be used"</h1>
+                                    <p>
+                                        "It has expired, was withdrawn, or was already accepted. Ask the person who invited you to send a new one."
+                                    </p>
+                                    <a class="button" href="/login">
+                                        "Go to log in"
+                                    </a>
+                                }
+                                    .into_any()
+                            }
                         }
                     })}
                 </Suspense>

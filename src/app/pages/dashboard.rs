@@ -15,10 +15,13 @@ use super::Landing;
 pub fn Home() -> impl IntoView {
     let shell = use_shell();
     view! {
-        {loaded(shell, move |v| match v {
-                    s if matches!(s.site, SiteKind::Platform) => view! { <Landing/> }.into_any(),
-                    _ => view! { <Dashboard/> }.into_any(),
-        })}
+        {loaded(
+            shell,
+            move |v| match v {
+                s if matches!(s.site, SiteKind::Platform) => view! { <Landing /> }.into_any(),
+                _ => view! { <Dashboard /> }.into_any(),
+            },
+        )}
     }
 }
 
@@ -26,59 +29,88 @@ pub fn Home() -> impl IntoView {
 fn Dashboard() -> impl IntoView {
     let data = Resource::new(|| (), |_| get_dashboard());
     view! {
-        <Title text="Dashboard"/>
-        {loaded(data, move |d| {
-                        let pending = d.onboarding.next_step().is_some();
-                        let done = d.onboarding.done_count();
-                        view! {
-                            <div class="page-head">
-                                <h1>"Dashboard"</h1>
-                                <A href="/customers/new" attr:class="button">"Add customer"</A>
-                            </div>
-                            {pending.then(|| view! {
+        <Title text="Dashboard" />
+        {loaded(
+            data,
+            move |d| {
+                let pending = d.onboarding.next_step().is_some();
+                let done = d.onboarding.done_count();
+                view! {
+                    <div class="page-head">
+                        <h1>"Dashboard"</h1>
+                        <A href="/customers/new" attr:class="button">
+                            "Add customer"
+                        </A>
+                    </div>
+                    {pending
+                        .then(|| {
+                            view! {
                                 <section class="card setup">
                                     <div>
                                         <h2>"Finish setting up"</h2>
-                                        <p>{format!("{done} of {} steps done. Pick up where you left off.", ONBOARDING_STEPS.len())}</p>
+                                        <p>
+                                            {format!(
+                                                "{done} of {} steps done. Pick up where you left off.",
+                                                ONBOARDING_STEPS.len(),
+                                            )}
+                                        </p>
                                         <progress max=ONBOARDING_STEPS.len() value=done></progress>
                                     </div>
-                                    <A href="/onboarding" attr:class="button">"Continue setup"</A>
+                                    <A href="/onboarding" attr:class="button">
+                                        "Continue setup"
+                                    </A>
                                 </section>
-                            })}
-                            <section class="stats">
-                                <A href="/customers" attr:class="stat card">
-                                    <span class="stat-n">{d.customers}</span>
-                                    <span class="stat-l">"Active customers"</span>
-                                </A>
-                                <A href="/settings/team" attr:class="stat card">
-                                    <span class="stat-n">{d.team}</span>
-                                    <span class="stat-l">"Team members"</span>
-                                </A>
-                            </section>
-                            <section class="card">
-                                <h2>"Newest customers"</h2>
-                                {if d.recent.is_empty() {
-                                    view! {
-                                        <Empty title="No customers yet">
-                                            <p>"Add the homeowners you quote for; properties, quotes and jobs hang off them."</p>
-                                            <A href="/customers/new" attr:class="button">"Add your first customer"</A>
-                                        </Empty>
-                                    }.into_any()
-                                } else {
-                                    view! {
-                                        <ul class="rows">
-                                            {d.recent.into_iter().map(|c| view! {
+                            }
+                        })}
+                    <section class="stats">
+                        <A href="/customers" attr:class="stat card">
+                            <span class="stat-n">{d.customers}</span>
+                            <span class="stat-l">"Active customers"</span>
+                        </A>
+                        <A href="/settings/team" attr:class="stat card">
+                            <span class="stat-n">{d.team}</span>
+                            <span class="stat-l">"Team members"</span>
+                        </A>
+                    </section>
+                    <section class="card">
+                        <h2>"Newest customers"</h2>
+                        {if d.recent.is_empty() {
+                            view! {
+                                <Empty title="No customers yet">
+                                    <p>
+                                        "Add the homeowners you quote for; properties, quotes and jobs hang off them."
+                                    </p>
+                                    <A href="/customers/new" attr:class="button">
+                                        "Add your first customer"
+                                    </A>
+                                </Empty>
+                            }
+                                .into_any()
+                        } else {
+                            view! {
+                                <ul class="rows">
+                                    {d
+                                        .recent
+                                        .into_iter()
+                                        .map(|c| {
+                                            view! {
                                                 <li>
                                                     <A href=format!("/customers/{}", c.id)>{c.name.clone()}</A>
-                                                    <span class="muted">{format!("{}, {}", c.city, c.state)}</span>
+                                                    <span class="muted">
+                                                        {format!("{}, {}", c.city, c.state)}
+                                                    </span>
                                                 </li>
-                                            }).collect_view()}
-                                        </ul>
-                                    }.into_any()
-                                }}
-                            </section>
-                        }
-                        .into_any()
-        })}
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }}
+                    </section>
+                }
+                    .into_any()
+            },
+        )}
     }
 }

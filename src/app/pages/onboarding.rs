@@ -33,62 +33,101 @@ pub fn OnboardingPage() -> impl IntoView {
     let invite = ServerAction::<InviteMember>::new();
     let customer = ServerAction::<CreateCustomer>::new();
     view! {
-        <Title text="Set up your workspace"/>
+        <Title text="Set up your workspace" />
         <SiteGate on=On::Tenant>
-            {loaded(state, move |(onboarding, settings)| {
-                    let asked = query.read_untracked().get("step").filter(|s| ONBOARDING_STEPS.iter().any(|(k, _)| k == s));
+            {loaded(
+                state,
+                move |(onboarding, settings)| {
+                    let asked = query
+                        .read_untracked()
+                        .get("step")
+                        .filter(|s| ONBOARDING_STEPS.iter().any(|(k, _)| k == s));
                     let current = asked.or_else(|| onboarding.next_step().map(str::to_string));
-                    let steps = ONBOARDING_STEPS.iter().enumerate().map(|(i, (k, label))| {
-                        let st = onboarding.state(k).to_string();
-                        let class = format!("step {st}");
-                        let mark = if st == "done" { "✓".to_string() } else { (i + 1).to_string() };
-                        let skipped = st == "skipped";
-                        let here = current.as_deref() == Some(*k);
-                        view! {
-                            <li class=class class:current=here>
-                                <A href=format!("/onboarding?step={k}") attr:aria-current=here.then_some("step")>
-                                    <span class="step-n">{mark}</span>
-                                    <span>{*label}</span>
-                                    {skipped.then(|| view! { <small>"skipped"</small> })}
-                                </A>
-                            </li>
-                        }
-                    }).collect_view();
+                    let steps = ONBOARDING_STEPS
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (k, label))| {
+                            let st = onboarding.state(k).to_string();
+                            let class = format!("step {st}");
+                            let mark = if st == "done" {
+                                "✓".to_string()
+                            } else {
+                                (i + 1).to_string()
+                            };
+                            let skipped = st == "skipped";
+                            let here = current.as_deref() == Some(*k);
+                            view! {
+                                <li class=class class:current=here>
+                                    <A
+                                        href=format!("/onboarding?step={k}")
+                                        attr:aria-current=here.then_some("step")
+                                    >
+                                        <span class="step-n">{mark}</span>
+                                        <span>{*label}</span>
+                                        {skipped.then(|| view! { <small>"skipped"</small> })}
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view();
                     let body = match current.as_deref() {
-                        None => view! {
-                            <section class="card done-card">
-                                <h2>"You're all set"</h2>
-                                <p>"Your workspace is ready. You can change any of this later in Settings."</p>
-                                <div class="actions">
-                                    <A href="/" attr:class="button">"Go to the dashboard"</A>
-                                    <A href="/customers/new" attr:class="button secondary">"Add a customer"</A>
-                                </div>
-                            </section>
-                        }.into_any(),
-                        Some("company") => view! { <CompanySection settings=settings wizard=true/> }.into_any(),
-                        Some("branding") => view! { <BrandingSection settings=settings wizard=true/> }.into_any(),
-                        Some("pricing") => view! { <PricingSection settings=settings wizard=true/> }.into_any(),
-                        Some("team") => view! {
-                            <section class="card">
-                                <h2>"Invite your team"</h2>
-                                <p class="muted">"Dispatchers schedule jobs; crew members see their routes and upload photos from their phones."</p>
-                                <InviteForm action=invite wizard=true/>
-                                <p><A href="/onboarding?from=team">"Continue →"</A></p>
-                            </section>
-                        }.into_any(),
+                        None => {
+                            view! {
+                                <section class="card done-card">
+                                    <h2>"You're all set"</h2>
+                                    <p>
+                                        "Your workspace is ready. You can change any of this later in Settings."
+                                    </p>
+                                    <div class="actions">
+                                        <A href="/" attr:class="button">
+                                            "Go to the dashboard"
+                                        </A>
+                                        <A href="/customers/new" attr:class="button secondary">
+                                            "Add a customer"
+                                        </A>
+                                    </div>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                        Some("company") => {
+                            view! { <CompanySection settings=settings wizard=true /> }.into_any()
+                        }
+                        Some("branding") => {
+                            view! { <BrandingSection settings=settings wizard=true /> }.into_any()
+                        }
+                        Some("pricing") => {
+                            view! { <PricingSection settings=settings wizard=true /> }.into_any()
+                        }
+                        Some("team") => {
+                            view! {
+                                <section class="card">
+                                    <h2>"Invite your team"</h2>
+                                    <p class="muted">
+                                        "Dispatchers schedule jobs; crew members see their routes and upload photos from their phones."
+                                    </p>
+                                    <InviteForm action=invite wizard=true />
+                                    <p>
+                                        <A href="/onboarding?from=team">"Continue →"</A>
+                                    </p>
+                                </section>
+                            }
+                                .into_any()
+                        }
                         Some(_) => {
                             let errors = action_error(move || customer.value().get());
                             view! {
                                 <section class="card">
                                     <h2>"Add your first customer"</h2>
                                     <ActionForm action=customer attr:class="stack">
-                                        <FormError errors/>
-                                        <input type="hidden" name="wizard" value="1"/>
-                                        <CustomerFields form=CustomerForm::default() errors/>
+                                        <FormError errors />
+                                        <input type="hidden" name="wizard" value="1" />
+                                        <CustomerFields form=CustomerForm::default() errors />
                                         <button type="submit">"Save customer"</button>
                                     </ActionForm>
                                 </section>
-                            }.into_any()
+                            }
+                                .into_any()
                         }
                     };
                     let skippable = current.clone().filter(|c| onboarding.state(c) != "done");
@@ -100,16 +139,23 @@ pub fn OnboardingPage() -> impl IntoView {
                             </aside>
                             <div class="wizard-body">
                                 {body}
-                                {skippable.map(|step| view! {
-                                    <ActionForm action=skip attr:class="inline skip">
-                                        <input type="hidden" name="step" value=step/>
-                                        <button type="submit" class="link">"Skip this step for now"</button>
-                                    </ActionForm>
-                                })}
+                                {skippable
+                                    .map(|step| {
+                                        view! {
+                                            <ActionForm action=skip attr:class="inline skip">
+                                                <input type="hidden" name="step" value=step />
+                                                <button type="submit" class="link">
+                                                    "Skip this step for now"
+                                                </button>
+                                            </ActionForm>
+                                        }
+                                    })}
                             </div>
                         </div>
-                    }.into_any()
-            })}
+                    }
+                        .into_any()
+                },
+            )}
         </SiteGate>
     }
 }

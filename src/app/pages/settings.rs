@@ -24,7 +24,9 @@ use crate::app::{On, SiteGate};
 pub fn SettingsTabs() -> impl IntoView {
     view! {
         <nav class="tabs settings-tabs" aria-label="Settings">
-            <A href="/settings" exact=true>"Company"</A>
+            <A href="/settings" exact=true>
+                "Company"
+            </A>
             <A href="/settings/team">"Team"</A>
             <A href="/settings/pricebook">"Price book"</A>
             <A href="/settings/plan">"Plan"</A>
@@ -36,29 +38,53 @@ pub fn SettingsTabs() -> impl IntoView {
 pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_settings());
     view! {
-        <Title text="Settings"/>
+        <Title text="Settings" />
         <SiteGate on=On::Tenant>
-            <div class="page-head"><h1>"Settings"</h1></div>
-            <SettingsTabs/>
-            {loaded(settings, move |s| {
-                        view! {
-                            <div class="grid2">
-                                <CompanySection settings=s.clone() wizard=false/>
-                                <BrandingSection settings=s.clone() wizard=false/>
-                                <PricingSection settings=s.clone() wizard=false/>
-                                <section class="card">
-                                    <h2>"Your address"</h2>
-                                    <p>"Your team and customers reach you at:"</p>
-                                    <p><a href=s.workspace_url.clone()><strong>{s.workspace_url.clone()}</strong></a></p>
-                                    {match (s.custom_domain.clone(), s.custom_domain_verified) {
-                                        (Some(d), true) => view! { <p>{d}" (custom domain, verified)"</p> }.into_any(),
-                                        (Some(d), false) => view! { <p>{d}" (custom domain, awaiting verification)"</p> }.into_any(),
-                                        (None, _) => view! { <p class="muted">"A custom domain is available as an add-on ($10/month)."</p> }.into_any(),
-                                    }}
-                                </section>
-                            </div>
-                        }.into_any()
-            })}
+            <div class="page-head">
+                <h1>"Settings"</h1>
+            </div>
+            <SettingsTabs />
+            {loaded(
+                settings,
+                move |s| {
+                    view! {
+                        <div class="grid2">
+                            <CompanySection settings=s.clone() wizard=false />
+                            <BrandingSection settings=s.clone() wizard=false />
+                            <PricingSection settings=s.clone() wizard=false />
+                            <section class="card">
+                                <h2>"Your address"</h2>
+                                <p>"Your team and customers reach you at:"</p>
+                                <p>
+                                    <a href=s.workspace_url.clone()>
+                                        <strong>{s.workspace_url.clone()}</strong>
+                                    </a>
+                                </p>
+                                {match (s.custom_domain.clone(), s.custom_domain_verified) {
+                                    (Some(d), true) => {
+                                        view! { <p>{d}" (custom domain, verified)"</p> }.into_any()
+                                    }
+                                    (Some(d), false) => {
+                                        view! {
+                                            <p>{d}" (custom domain, awaiting verification)"</p>
+                                        }
+                                            .into_any()
+                                    }
+                                    (None, _) => {
+                                        view! {
+                                            <p class="muted">
+                                                "A custom domain is available as an add-on ($10/month)."
+                                            </p>
+                                        }
+                                            .into_any()
+                                    }
+                                }}
+                            </section>
+                        </div>
+                    }
+                        .into_any()
+                },
+            )}
         </SiteGate>
     }
 }

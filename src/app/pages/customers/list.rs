@@ -47,74 +47,155 @@ pub fn CustomersPage() -> impl IntoView {
         )
     };
     view! {
-        <Title text="Customers"/>
+        <Title text="Customers" />
         <SiteGate on=On::Tenant>
             <div class="page-head">
                 <h1>"Customers"</h1>
-                <A href="/customers/new" attr:class="button">"Add customer"</A>
+                <A href="/customers/new" attr:class="button">
+                    "Add customer"
+                </A>
             </div>
             <div class="toolbar">
                 <Form method="GET" action="" attr:class="search">
-                    <label class="sr-only" for="customer-q">"Search customers"</label>
-                    <input id="customer-q" type="search" name="q" value=q placeholder="Name, email, phone, street or city"/>
-                    {move || archived().then(|| view! { <input type="hidden" name="archived" value="1"/> })}
-                    <button type="submit" class="secondary">"Search"</button>
+                    <label class="sr-only" for="customer-q">
+                        "Search customers"
+                    </label>
+                    <input
+                        id="customer-q"
+                        type="search"
+                        name="q"
+                        value=q
+                        placeholder="Name, email, phone, street or city"
+                    />
+                    {move || {
+                        archived()
+                            .then(|| view! { <input type="hidden" name="archived" value="1" /> })
+                    }}
+                    <button type="submit" class="secondary">
+                        "Search"
+                    </button>
                 </Form>
                 <nav class="tabs" aria-label="Customer lists">
-                    <A href="/customers" attr:class=move || if archived() { "" } else { "active" }>"Active"</A>
-                    <A href="/customers?archived=1" attr:class=move || if archived() { "active" } else { "" }>"Archived"</A>
+                    <A href="/customers" attr:class=move || if archived() { "" } else { "active" }>
+                        "Active"
+                    </A>
+                    <A
+                        href="/customers?archived=1"
+                        attr:class=move || if archived() { "active" } else { "" }
+                    >
+                        "Archived"
+                    </A>
                 </nav>
             </div>
-            {loaded_keeping(list, move |v| match v {
-                        p if p.rows.is_empty() => {
-                            let searching = !q().is_empty();
-                            view! {
-                                <Empty title=if searching { "No customers match" } else if archived() { "Nothing archived" } else { "No customers yet" }>
-                                    {if searching {
-                                        view! { <p>"Try fewer letters, or search by phone or city."</p> }.into_any()
-                                    } else if archived() {
-                                        view! { <p>"Customers you archive appear here and can be restored."</p> }.into_any()
-                                    } else {
-                                        view! {
-                                            <p>"Add the homeowners you quote for."</p>
-                                            <A href="/customers/new" attr:class="button">"Add your first customer"</A>
-                                        }.into_any()
-                                    }}
-                                </Empty>
-                            }.into_any()
+            {loaded_keeping(
+                list,
+                move |v| match v {
+                    p if p.rows.is_empty() => {
+                        let searching = !q().is_empty();
+                        view! {
+                            <Empty title=if searching {
+                                "No customers match"
+                            } else if archived() {
+                                "Nothing archived"
+                            } else {
+                                "No customers yet"
+                            }>
+                                {if searching {
+                                    view! {
+                                        <p>"Try fewer letters, or search by phone or city."</p>
+                                    }
+                                        .into_any()
+                                } else if archived() {
+                                    view! {
+                                        <p>
+                                            "Customers you archive appear here and can be restored."
+                                        </p>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! {
+                                        <p>"Add the homeowners you quote for."</p>
+                                        <A href="/customers/new" attr:class="button">
+                                            "Add your first customer"
+                                        </A>
+                                    }
+                                        .into_any()
+                                }}
+                            </Empty>
                         }
-                        p => {
-                            let pages = p.pages();
-                            let cur = p.page;
-                            view! {
-                                <p class="muted">{format!("{} customer{}", p.total, if p.total == 1 { "" } else { "s" })}</p>
-                                <div class="table-wrap card">
-                                    <table class="customers">
-                                        <thead><tr><th>"Name"</th><th>"Contact"</th><th>"Address"</th></tr></thead>
-                                        <tbody>
-                                            {p.rows.into_iter().map(|c| view! {
-                                                <tr>
-                                                    <td data-label="Name"><A href=format!("/customers/{}", c.id)>{c.name.clone()}</A></td>
-                                                    <td data-label="Contact">
-                                                        {c.email.clone().unwrap_or_default()}
-                                                        {c.phone.clone().map(|ph| view! { <br/><span class="muted">{ph}</span> })}
-                                                    </td>
-                                                    <td data-label="Address">{format!("{}, {}, {} {}", c.street, c.city, c.state, c.zip)}</td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                                {(pages > 1).then(|| view! {
-                                    <nav class="pager" aria-label="Pages">
-                                        {(cur > 1).then(|| view! { <A href=link(cur - 1)>"← Previous"</A> })}
-                                        <span>{format!("Page {cur} of {pages}")}</span>
-                                        {(cur < pages).then(|| view! { <A href=link(cur + 1)>"Next →"</A> })}
-                                    </nav>
+                            .into_any()
+                    }
+                    p => {
+                        let pages = p.pages();
+                        let cur = p.page;
+                        view! {
+                            <p class="muted">
+                                {format!(
+                                    "{} customer{}",
+                                    p.total,
+                                    if p.total == 1 { "" } else { "s" },
+                                )}
+                            </p>
+                            <div class="table-wrap card">
+                                <table class="customers">
+                                    <thead>
+                                        <tr>
+                                            <th>"Name"</th>
+                                            <th>"Contact"</th>
+                                            <th>"Address"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {p
+                                            .rows
+                                            .into_iter()
+                                            .map(|c| {
+                                                view! {
+                                                    <tr>
+                                                        <td data-label="Name">
+                                                            <A href=format!("/customers/{}", c.id)>{c.name.clone()}</A>
+                                                        </td>
+                                                        <td data-label="Contact">
+                                                            {c.email.clone().unwrap_or_default()}
+                                                            {c
+                                                                .phone
+                                                                .clone()
+                                                                .map(|ph| {
+                                                                    view! {
+                                                                        <br />
+                                                                        <span class="muted">{ph}</span>
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                        <td data-label="Address">
+                                                            {format!("{}, {}, {} {}", c.street, c.city, c.state, c.zip)}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            {(pages > 1)
+                                .then(|| {
+                                    view! {
+                                        <nav class="pager" aria-label="Pages">
+                                            {(cur > 1)
+                                                .then(|| {
+                                                    view! { <A href=link(cur - 1)>"← Previous"</A> }
+                                                })}
+                                            <span>{format!("Page {cur} of {pages}")}</span>
+                                            {(cur < pages)
+                                                .then(|| view! { <A href=link(cur + 1)>"Next →"</A> })}
+                                        </nav>
+                                    }
                                 })}
-                            }.into_any()
                         }
-            })}
+                            .into_any()
+                    }
+                },
+            )}
         </SiteGate>
     }
 }
@@ -124,16 +205,20 @@ pub fn NewCustomerPage() -> impl IntoView {
     let action = ServerAction::<CreateCustomer>::new();
     let errors = action_error(move || action.value().get());
     view! {
-        <Title text="Add customer"/>
+        <Title text="Add customer" />
         <SiteGate on=On::Tenant>
             <section class="card form-card">
                 <h1>"Add customer"</h1>
                 <ActionForm action=action attr:class="stack">
-                    <FormError errors/>
-                    <CustomerFields form=CustomerForm::default() errors/>
+                    <FormError errors />
+                    <CustomerFields form=CustomerForm::default() errors />
                     <div class="actions">
-                        <button type="submit" disabled=move || action.pending().get()>"Save customer"</button>
-                        <A href="/customers" attr:class="button secondary">"Cancel"</A>
+                        <button type="submit" disabled=move || action.pending().get()>
+                            "Save customer"
+                        </button>
+                        <A href="/customers" attr:class="button secondary">
+                            "Cancel"
+                        </A>
                     </div>
                 </ActionForm>
             </section>

@@ -40,35 +40,93 @@ pub fn CustomerPage() -> impl IntoView {
     );
     view! {
         <SiteGate on=On::Tenant>
-            {loaded(customer, move |c| {
-                        view! {
-                            <Title text=c.name.clone()/>
-                            <nav class="crumbs"><A href="/customers">"Customers"</A>" / "</nav>
-                            <div class="page-head">
-                                <h1>{c.name.clone()}{c.archived.then(|| view! { " " <span class="pill suspended">"Archived"</span> })}</h1>
-                                <div class="actions">
-                                    <A href=format!("/customers/{}/edit", c.id) attr:class="button">"Edit"</A>
-                                    <ActionForm action=archive attr:class="inline">
-                                        <input type="hidden" name="id" value=c.id.to_string()/>
-                                        <input type="hidden" name="archived" value=(!c.archived).to_string()/>
-                                        <button type="submit" class="secondary">{if c.archived { "Restore" } else { "Archive" }}</button>
-                                    </ActionForm>
-                                </div>
+            {loaded(
+                customer,
+                move |c| {
+                    view! {
+                        <Title text=c.name.clone() />
+                        <nav class="crumbs">
+                            <A href="/customers">"Customers"</A>
+                            " / "
+                        </nav>
+                        <div class="page-head">
+                            <h1>
+                                {c.name.clone()}
+                                {c
+                                    .archived
+                                    .then(|| {
+                                        view! {
+                                            " "
+                                            <span class="pill suspended">"Archived"</span>
+                                        }
+                                    })}
+                            </h1>
+                            <div class="actions">
+                                <A href=format!("/customers/{}/edit", c.id) attr:class="button">
+                                    "Edit"
+                                </A>
+                                <ActionForm action=archive attr:class="inline">
+                                    <input type="hidden" name="id" value=c.id.to_string() />
+                                    <input
+                                        type="hidden"
+                                        name="archived"
+                                        value=(!c.archived).to_string()
+                                    />
+                                    <button type="submit" class="secondary">
+                                        {if c.archived { "Restore" } else { "Archive" }}
+                                    </button>
+                                </ActionForm>
                             </div>
-                            <FormError errors/>
-                            <section class="card details">
-                                <dl>
-                                    <dt>"Email"</dt><dd>{c.email.clone().map(|e| view! { <a href=format!("mailto:{e}")>{e.clone()}</a> }.into_any()).unwrap_or_else(|| "—".into_any())}</dd>
-                                    <dt>"Phone"</dt><dd>{c.phone.clone().map(|p| view! { <a href=format!("tel:{p}")>{p.clone()}</a> }.into_any()).unwrap_or_else(|| "—".into_any())}</dd>
-                                    <dt>"Address"</dt><dd>{c.street.clone()}<br/>{format!("{}, {} {}", c.city, c.state, c.zip)}</dd>
-                                    <dt>"Pricing zone"</dt><dd>{crate::model::state_name(&c.state).unwrap_or("—")}</dd>
-                                    <dt>"Notes"</dt><dd class="pre">{if c.notes.is_empty() { "—".to_string() } else { c.notes.clone() }}</dd>
-                                    <dt>"Added"</dt><dd>{c.created_at.format("%b %-d, %Y").to_string()}</dd>
-                                </dl>
-                            </section>
-                            <crate::app::pages::CustomerProperties customer_id=c.id/>
-                        }.into_any()
-            })}
+                        </div>
+                        <FormError errors />
+                        <section class="card details">
+                            <dl>
+                                <dt>"Email"</dt>
+                                <dd>
+                                    {c
+                                        .email
+                                        .clone()
+                                        .map(|e| {
+                                            view! { <a href=format!("mailto:{e}")>{e.clone()}</a> }
+                                                .into_any()
+                                        })
+                                        .unwrap_or_else(|| "—".into_any())}
+                                </dd>
+                                <dt>"Phone"</dt>
+                                <dd>
+                                    {c
+                                        .phone
+                                        .clone()
+                                        .map(|p| {
+                                            view! { <a href=format!("tel:{p}")>{p.clone()}</a> }
+                                                .into_any()
+                                        })
+                                        .unwrap_or_else(|| "—".into_any())}
+                                </dd>
+                                <dt>"Address"</dt>
+                                <dd>
+                                    {c.street.clone()}<br />
+                                    {format!("{}, {} {}", c.city, c.state, c.zip)}
+                                </dd>
+                                <dt>"Pricing zone"</dt>
+                                <dd>{crate::model::state_name(&c.state).unwrap_or("—")}</dd>
+                                <dt>"Notes"</dt>
+                                <dd class="pre">
+                                    {if c.notes.is_empty() {
+                                        "—".to_string()
+                                    } else {
+                                        c.notes.clone()
+                                    }}
+                                </dd>
+                                <dt>"Added"</dt>
+                                <dd>{c.created_at.format("%b %-d, %Y").to_string()}</dd>
+                            </dl>
+                        </section>
+                        <crate::app::pages::CustomerProperties customer_id=c.id />
+                    }
+                        .into_any()
+                },
+            )}
         </SiteGate>
     }
 }
@@ -80,24 +138,35 @@ pub fn EditCustomerPage() -> impl IntoView {
     let action = ServerAction::<UpdateCustomer>::new();
     let errors = action_error(move || action.value().get());
     view! {
-        <Title text="Edit customer"/>
+        <Title text="Edit customer" />
         <SiteGate on=On::Tenant>
-            {loaded(customer, move |c| {
-                        view! {
-                            <section class="card form-card">
-                                <h1>{format!("Edit {}", c.name)}</h1>
-                                <ActionForm action=action attr:class="stack">
-                                    <FormError errors/>
-                                    <input type="hidden" name="id" value=c.id.to_string()/>
-                                    <CustomerFields form=c.to_form() errors/>
-                                    <div class="actions">
-                                        <button type="submit" disabled=move || action.pending().get()>"Save changes"</button>
-                                        <A href=format!("/customers/{}", c.id) attr:class="button secondary">"Cancel"</A>
-                                    </div>
-                                </ActionForm>
-                            </section>
-                        }.into_any()
-            })}
+            {loaded(
+                customer,
+                move |c| {
+                    view! {
+                        <section class="card form-card">
+                            <h1>{format!("Edit {}", c.name)}</h1>
+                            <ActionForm action=action attr:class="stack">
+                                <FormError errors />
+                                <input type="hidden" name="id" value=c.id.to_string() />
+                                <CustomerFields form=c.to_form() errors />
+                                <div class="actions">
+                                    <button type="submit" disabled=move || action.pending().get()>
+                                        "Save changes"
+                                    </button>
+                                    <A
+                                        href=format!("/customers/{}", c.id)
+                                        attr:class="button secondary"
+                                    >
+                                        "Cancel"
+                                    </A>
+                                </div>
+                            </ActionForm>
+                        </section>
+                    }
+                        .into_any()
+                },
+            )}
         </SiteGate>
     }
 }

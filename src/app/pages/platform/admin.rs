@@ -21,14 +21,30 @@ pub fn AdminLoginPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Platform administration"/>
+        <Title text="Platform administration" />
         <SiteGate on=On::Platform>
             <section class="narrow card">
                 <h1>"Platform administration"</h1>
                 <ActionForm action=action attr:class="stack">
-                    <FormError errors/>
-                    <Field label="Email" name="email" key="email" kind="email" errors required=true autocomplete="username"/>
-                    <Field label="Password" name="password" key="password" kind="password" errors required=true autocomplete="current-password"/>
+                    <FormError errors />
+                    <Field
+                        label="Email"
+                        name="email"
+                        key="email"
+                        kind="email"
+                        errors
+                        required=true
+                        autocomplete="username"
+                    />
+                    <Field
+                        label="Password"
+                        name="password"
+                        key="password"
+                        kind="password"
+                        errors
+                        required=true
+                        autocomplete="current-password"
+                    />
                     <button type="submit">"Log in"</button>
                 </ActionForm>
             </section>
@@ -54,68 +70,144 @@ pub fn AdminPage() -> impl IntoView {
         |(q, p, _)| admin_list_tenants(q, p),
     );
     view! {
-        <Title text="Tenants"/>
+        <Title text="Tenants" />
         <SiteGate on=On::Platform>
             <div class="page-head">
                 <h1>"Tenants"</h1>
                 <Form method="GET" action="" attr:class="search">
-                    <label class="sr-only" for="tenant-q">"Search tenants"</label>
-                    <input id="tenant-q" type="search" name="q" placeholder="Company or subdomain" value=q/>
-                    <button type="submit" class="secondary">"Search"</button>
+                    <label class="sr-only" for="tenant-q">
+                        "Search tenants"
+                    </label>
+                    <input
+                        id="tenant-q"
+                        type="search"
+                        name="q"
+                        placeholder="Company or subdomain"
+                        value=q
+                    />
+                    <button type="submit" class="secondary">
+                        "Search"
+                    </button>
                 </Form>
             </div>
-            <FormError errors/>
-            {loaded_keeping(tenants, move |v| match v {
-                        list if list.rows.is_empty() => view! {
-                            <Empty title="No tenants match"><p>"Try another search."</p></Empty>
-                        }.into_any(),
-                        list => {
-                            let per = i64::from(TENANTS_PER_PAGE);
-                            let pages = ((list.total + per - 1) / per).max(1);
-                            let p = page() as i64;
-                            view! {
-                                <p class="muted">{format!("{} tenant{}", list.total, if list.total == 1 { "" } else { "s" })}</p>
-                                <div class="table-wrap card">
-                                    <table>
-                                        <thead><tr>
-                                            <th>"Company"</th><th>"Plan"</th><th>"Status"</th><th>"Trial ends"</th>
-                                            <th class="num">"Users"</th><th class="num">"Customers"</th><th>"Created"</th><th></th>
-                                        </tr></thead>
-                                        <tbody>
-                                            {list.rows.into_iter().map(|t| {
-                                                let suspended = t.status == crate::model::OrgStatus::Suspended;
+            <FormError errors />
+            {loaded_keeping(
+                tenants,
+                move |v| match v {
+                    list if list.rows.is_empty() => {
+                        view! {
+                            <Empty title="No tenants match">
+                                <p>"Try another search."</p>
+                            </Empty>
+                        }
+                            .into_any()
+                    }
+                    list => {
+                        let per = i64::from(TENANTS_PER_PAGE);
+                        let pages = ((list.total + per - 1) / per).max(1);
+                        let p = page() as i64;
+                        view! {
+                            <p class="muted">
+                                {format!(
+                                    "{} tenant{}",
+                                    list.total,
+                                    if list.total == 1 { "" } else { "s" },
+                                )}
+                            </p>
+                            <div class="table-wrap card">
+                                <table>
+                                    <thead>
+                                        <tr>
+                                            <th>"Company"</th>
+                                            <th>"Plan"</th>
+                                            <th>"Status"</th>
+                                            <th>"Trial ends"</th>
+                                            <th class="num">"Users"</th>
+                                            <th class="num">"Customers"</th>
+                                            <th>"Created"</th>
+                                            <th></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .rows
+                                            .into_iter()
+                                            .map(|t| {
+                                                let suspended = t.status
+                                                    == crate::model::OrgStatus::Suspended;
                                                 view! {
                                                     <tr>
-                                                        <td data-label="Company"><strong>{t.company_name.clone()}</strong><br/><span class="muted">{t.subdomain.clone()}</span></td>
+                                                        <td data-label="Company">
+                                                            <strong>{t.company_name.clone()}</strong>
+                                                            <br />
+                                                            <span class="muted">{t.subdomain.clone()}</span>
+                                                        </td>
                                                         <td data-label="Plan">{t.plan.info().name}</td>
-                                                        <td data-label="Status"><span class=format!("pill {}", t.status.code())>{t.status.label()}</span></td>
-                                                        <td data-label="Trial ends">{t.trial_ends_at.format("%b %-d, %Y").to_string()}</td>
-                                                        <td data-label="Users" class="num">{t.users}</td>
-                                                        <td data-label="Customers" class="num">{t.customers}</td>
-                                                        <td data-label="Created">{t.created_at.format("%b %-d, %Y").to_string()}</td>
+                                                        <td data-label="Status">
+                                                            <span class=format!(
+                                                                "pill {}",
+                                                                t.status.code(),
+                                                            )>{t.status.label()}</span>
+                                                        </td>
+                                                        <td data-label="Trial ends">
+                                                            {t.trial_ends_at.format("%b %-d, %Y").to_string()}
+                                                        </td>
+                                                        <td data-label="Users" class="num">
+                                                            {t.users}
+                                                        </td>
+                                                        <td data-label="Customers" class="num">
+                                                            {t.customers}
+                                                        </td>
+                                                        <td data-label="Created">
+                                                            {t.created_at.format("%b %-d, %Y").to_string()}
+                                                        </td>
                                                         <td>
                                                             <ActionForm action=suspend attr:class="inline">
-                                                                <input type="hidden" name="id" value=t.id.to_string()/>
-                                                                <input type="hidden" name="suspended" value=(!suspended).to_string()/>
-                                                                <button type="submit" class=if suspended { "small" } else { "small danger" }>
+                                                                <input type="hidden" name="id" value=t.id.to_string() />
+                                                                <input
+                                                                    type="hidden"
+                                                                    name="suspended"
+                                                                    value=(!suspended).to_string()
+                                                                />
+                                                                <button
+                                                                    type="submit"
+                                                                    class=if suspended { "small" } else { "small danger" }
+                                                                >
                                                                     {if suspended { "Reactivate" } else { "Suspend" }}
                                                                 </button>
                                                             </ActionForm>
                                                         </td>
                                                     </tr>
                                                 }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                                <nav class="pager" aria-label="Pages">
-                                    {(p > 1).then(|| view! { <a href=format!("?q={}&page={}", q(), p - 1)>"← Previous"</a> })}
-                                    <span>{format!("Page {p} of {pages}")}</span>
-                                    {(p < pages).then(|| view! { <a href=format!("?q={}&page={}", q(), p + 1)>"Next →"</a> })}
-                                </nav>
-                            }.into_any()
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                            <nav class="pager" aria-label="Pages">
+                                {(p > 1)
+                                    .then(|| {
+                                        view! {
+                                            <a href=format!(
+                                                "?q={}&page={}",
+                                                q(),
+                                                p - 1,
+                                            )>"← Previous"</a>
+                                        }
+                                    })}
+                                <span>{format!("Page {p} of {pages}")}</span>
+                                {(p < pages)
+                                    .then(|| {
+                                        view! {
+                                            <a href=format!("?q={}&page={}", q(), p + 1)>"Next →"</a>
+                                        }
+                                    })}
+                            </nav>
                         }
-            })}
+                            .into_any()
+                    }
+                },
+            )}
         </SiteGate>
     }
 }

@@ -11,7 +11,7 @@ pub fn FindPage() -> impl IntoView {
     let query = use_query_map();
     let missing = move || query.read().get("missing");
     view! {
-        <Title text="Log in"/>
+        <Title text="Log in" />
         <SiteGate on=On::Platform>
             <section class="narrow card">
                 <h1>"Log in to your company"</h1>
@@ -19,11 +19,26 @@ pub fn FindPage() -> impl IntoView {
                 <form method="get" action="/go" class="stack">
                     <div class="field" class:invalid=move || missing().is_some()>
                         <label for="f-subdomain">"Your company's address"</label>
-                        <input id="f-subdomain" name="subdomain" required autocomplete="organization"
-                            placeholder="acme-fence" value=move || missing().unwrap_or_default()/>
-                        <p class="hint">"The first part of your workspace address, e.g. acme-fence."</p>
+                        <input
+                            id="f-subdomain"
+                            name="subdomain"
+                            required
+                            autocomplete="organization"
+                            placeholder="acme-fence"
+                            value=move || missing().unwrap_or_default()
+                        />
+                        <p class="hint">
+                            "The first part of your workspace address, e.g. acme-fence."
+                        </p>
                         <p class="error" role="alert">
-                            {move || missing().map(|m| format!("We couldn't find a company at \u{201c}{m}\u{201d}. Check the spelling, or sign up."))}
+                            {move || {
+                                missing()
+                                    .map(|m| {
+                                        format!(
+                                            "We couldn't find a company at \u{201c}{m}\u{201d}. Check the spelling, or sign up.",
+                                        )
+                                    })
+                            }}
                         </p>
                     </div>
                     <button type="submit">"Continue"</button>

@@ -36,82 +36,172 @@ pub fn PriceBookPage() -> impl IntoView {
     });
     let msg = |errs: Signal<Option<AppError>>, key: &str| field_msg(errs, key.to_string());
     view! {
-        <Title text="Price book"/>
+        <Title text="Price book" />
         <SiteGate on=On::Tenant>
-            <div class="page-head"><h1>"Settings"</h1></div>
-            <SettingsTabs/>
-            {loaded(book, move |b| {
-                            let mut groups: Vec<&'static str> = Vec::new();
-                            for f in CATALOGUE_FIELDS { if !groups.contains(&f.group) { groups.push(f.group) } }
-                            let form = StoredValue::new(b.form.clone());
-                            view! {
-                                <section class="card">
-                                    <h2>"Price book"</h2>
-                                    <p class="muted">"Prices are before the zone multiplier; costs are what you pay, for the margin figures. "
-                                        {b.custom_markup.clone().map(|m| format!("Your overall markup × {m} replaces the zone multipliers (Settings → Company)."))}</p>
-                                    <Notice text=saved/>
-                                    <ActionForm action=save attr:class="stack">
-                                        <FormError errors/>
-                                        {groups.into_iter().map(|g| view! {
+            <div class="page-head">
+                <h1>"Settings"</h1>
+            </div>
+            <SettingsTabs />
+            {loaded(
+                book,
+                move |b| {
+                    let mut groups: Vec<&'static str> = Vec::new();
+                    for f in CATALOGUE_FIELDS {
+                        if !groups.contains(&f.group) {
+                            groups.push(f.group)
+                        }
+                    }
+                    let form = StoredValue::new(b.form.clone());
+                    view! {
+                        <section class="card">
+                            <h2>"Price book"</h2>
+                            <p class="muted">
+                                "Prices are before the zone multiplier; costs are what you pay, for the margin figures. "
+                                {b
+                                    .custom_markup
+                                    .clone()
+                                    .map(|m| {
+                                        format!(
+                                            "Your overall markup × {m} replaces the zone multipliers (Settings → Company).",
+                                        )
+                                    })}
+                            </p>
+                            <Notice text=saved />
+                            <ActionForm action=save attr:class="stack">
+                                <FormError errors />
+                                {groups
+                                    .into_iter()
+                                    .map(|g| {
+                                        view! {
                                             <fieldset>
                                                 <legend>{g}</legend>
                                                 <div class="grid-fields">
-                                                    {CATALOGUE_FIELDS.iter().filter(|f| f.group == g).map(|f| {
-                                                        let id = format!("pb-{}", f.key);
-                                                        view! {
-                                                            <div class="field" class:invalid=move || msg(errors, f.key)().is_some()>
-                                                                <label for=id.clone()>{format!("{} ({})", f.label, f.unit)}</label>
-                                                                <input id=id name=format!("form[{}]", f.key) inputmode="decimal"
-                                                                    value=form.with_value(|m| m.get(f.key).cloned().unwrap_or_default())/>
-                                                                <p class="error" role="alert">{msg(errors, f.key)}</p>
-                                                            </div>
-                                                        }
-                                                    }).collect_view()}
+                                                    {CATALOGUE_FIELDS
+                                                        .iter()
+                                                        .filter(|f| f.group == g)
+                                                        .map(|f| {
+                                                            let id = format!("pb-{}", f.key);
+                                                            view! {
+                                                                <div
+                                                                    class="field"
+                                                                    class:invalid=move || msg(errors, f.key)().is_some()
+                                                                >
+                                                                    <label for=id
+                                                                        .clone()>{format!("{} ({})", f.label, f.unit)}</label>
+                                                                    <input
+                                                                        id=id
+                                                                        name=format!("form[{}]", f.key)
+                                                                        inputmode="decimal"
+                                                                        value=form
+                                                                            .with_value(|m| m.get(f.key).cloned().unwrap_or_default())
+                                                                    />
+                                                                    <p class="error" role="alert">
+                                                                        {msg(errors, f.key)}
+                                                                    </p>
+                                                                </div>
+                                                            }
+                                                        })
+                                                        .collect_view()}
                                                 </div>
                                             </fieldset>
-                                        }).collect_view()}
-                                        <fieldset>
-                                            <legend>"Depot (for travel cost)"</legend>
-                                            <div class="grid-fields">
-                                                <div class="field" class:invalid=move || msg(errors, "depot_lat")().is_some()>
-                                                    <label for="pb-depot_lat">"Latitude"</label>
-                                                    <input id="pb-depot_lat" name="form[depot_lat]" inputmode="decimal" value=form.with_value(|m| m.get("depot_lat").cloned().unwrap_or_default())/>
-                                                    <p class="error" role="alert">{msg(errors, "depot_lat")}</p>
-                                                </div>
-                                                <div class="field" class:invalid=move || msg(errors, "depot_lon")().is_some()>
-                                                    <label for="pb-depot_lon">"Longitude"</label>
-                                                    <input id="pb-depot_lon" name="form[depot_lon]" inputmode="decimal" value=form.with_value(|m| m.get("depot_lon").cloned().unwrap_or_default())/>
-                                                    <p class="error" role="alert">{msg(errors, "depot_lon")}</p>
-                                                </div>
-                                            </div>
-                                        </fieldset>
-                                        <div class="actions"><button type="submit" disabled=move || save.pending().get()>"Save price book"</button></div>
-                                    </ActionForm>
-                                </section>
-                                <section class="card">
-                                    <h2>"Zone multipliers"</h2>
-                                    <p class="muted">"The platform's zones follow each state's price level (BEA regional price parities, 2024). Enter your own multiplier for a zone to override it; leave blank for the default."</p>
-                                    <Notice text=zones_saved/>
-                                    <ActionForm action=zones attr:class="stack">
-                                        <FormError errors=zone_errors/>
-                                        <div class="zones">
-                                            {b.zones.iter().map(|(code, name, base, over)| {
-                                                let key = format!("zone_{code}");
-                                                view! {
-                                                    <div class="field zone" class:invalid=move || msg(zone_errors, &key)().is_some()>
-                                                        <label for=key.clone()>{format!("{name} (× {base})")}</label>
-                                                        <input id=key.clone() name=format!("zones[{code}]") inputmode="decimal" placeholder=base.to_string()
-                                                            value=over.map(|o| o.to_string()).unwrap_or_default()/>
-                                                        <p class="error" role="alert">{msg(zone_errors, &key)}</p>
-                                                    </div>
-                                                }
-                                            }).collect_view()}
+                                        }
+                                    })
+                                    .collect_view()}
+                                <fieldset>
+                                    <legend>"Depot (for travel cost)"</legend>
+                                    <div class="grid-fields">
+                                        <div
+                                            class="field"
+                                            class:invalid=move || msg(errors, "depot_lat")().is_some()
+                                        >
+                                            <label for="pb-depot_lat">"Latitude"</label>
+                                            <input
+                                                id="pb-depot_lat"
+                                                name="form[depot_lat]"
+                                                inputmode="decimal"
+                                                value=form
+                                                    .with_value(|m| {
+                                                        m.get("depot_lat").cloned().unwrap_or_default()
+                                                    })
+                                            />
+                                            <p class="error" role="alert">
+                                                {msg(errors, "depot_lat")}
+                                            </p>
                                         </div>
-                                        <div class="actions"><button type="submit" disabled=move || zones.pending().get()>"Save zone multipliers"</button></div>
-                                    </ActionForm>
-                                </section>
-                            }.into_any()
-            })}
+                                        <div
+                                            class="field"
+                                            class:invalid=move || msg(errors, "depot_lon")().is_some()
+                                        >
+                                            <label for="pb-depot_lon">"Longitude"</label>
+                                            <input
+                                                id="pb-depot_lon"
+                                                name="form[depot_lon]"
+                                                inputmode="decimal"
+                                                value=form
+                                                    .with_value(|m| {
+                                                        m.get("depot_lon").cloned().unwrap_or_default()
+                                                    })
+                                            />
+                                            <p class="error" role="alert">
+                                                {msg(errors, "depot_lon")}
+                                            </p>
+                                        </div>
+                                    </div>
+                                </fieldset>
+                                <div class="actions">
+                                    <button type="submit" disabled=move || save.pending().get()>
+                                        "Save price book"
+                                    </button>
+                                </div>
+                            </ActionForm>
+                        </section>
+                        <section class="card">
+                            <h2>"Zone multipliers"</h2>
+                            <p class="muted">
+                                "The platform's zones follow each state's price level (BEA regional price parities, 2024). Enter your own multiplier for a zone to override it; leave blank for the default."
+                            </p>
+                            <Notice text=zones_saved />
+                            <ActionForm action=zones attr:class="stack">
+                                <FormError errors=zone_errors />
+                                <div class="zones">
+                                    {b
+                                        .zones
+                                        .iter()
+                                        .map(|(code, name, base, over)| {
+                                            let key = format!("zone_{code}");
+                                            view! {
+                                                <div
+                                                    class="field zone"
+                                                    class:invalid=move || msg(zone_errors, &key)().is_some()
+                                                >
+                                                    <label for=key
+                                                        .clone()>{format!("{name} (× {base})")}</label>
+                                                    <input
+                                                        id=key.clone()
+                                                        name=format!("zones[{code}]")
+                                                        inputmode="decimal"
+                                                        placeholder=base.to_string()
+                                                        value=over.map(|o| o.to_string()).unwrap_or_default()
+                                                    />
+                                                    <p class="error" role="alert">
+                                                        {msg(zone_errors, &key)}
+                                                    </p>
+                                                </div>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </div>
+                                <div class="actions">
+                                    <button type="submit" disabled=move || zones.pending().get()>
+                                        "Save zone multipliers"
+                                    </button>
+                                </div>
+                            </ActionForm>
+                        </section>
+                    }
+                        .into_any()
+                },
+            )}
         </SiteGate>
     }
 }

@@ -19,7 +19,7 @@ fn saved<T: 'static>(
 }
 
 fn wizard_input(wizard: bool) -> impl IntoView {
-    wizard.then(|| view! { <input type="hidden" name="wizard" value="1"/> })
+    wizard.then(|| view! { <input type="hidden" name="wizard" value="1" /> })
 }
 
 #[component]
@@ -35,17 +35,41 @@ pub fn CompanySection(settings: OrgSettings, wizard: bool) -> impl IntoView {
         <section class="card">
             <h2>"Company details"</h2>
             <ActionForm action=action attr:class="stack">
-                <FormError errors/>
-                <Notice text=saved(move || action.value().get())/>
+                <FormError errors />
+                <Notice text=saved(move || action.value().get()) />
                 {wizard_input(wizard)}
-                <Field label="Company name" name="form[company_name]" key="company_name" value=settings.company_name errors required=true
-                    check=|v| crate::model::required_text(v, "Company name", 120).err()/>
-                <Field label="Support email" name="form[support_email]" key="support_email" kind="email"
-                    value=settings.support_email.unwrap_or_default() errors hint="Shown to customers on quotes and emails."
-                    check=|v| crate::model::optional_email(v).err()/>
-                <Field label="Phone" name="form[phone]" key="phone" kind="tel" value=settings.phone.unwrap_or_default() errors
-                    placeholder="(555) 123-4567" check=|v| crate::model::optional_phone(v).err()/>
-                <button type="submit">{if wizard { "Save and continue" } else { "Save company details" }}</button>
+                <Field
+                    label="Company name"
+                    name="form[company_name]"
+                    key="company_name"
+                    value=settings.company_name
+                    errors
+                    required=true
+                    check=|v| crate::model::required_text(v, "Company name", 120).err()
+                />
+                <Field
+                    label="Support email"
+                    name="form[support_email]"
+                    key="support_email"
+                    kind="email"
+                    value=settings.support_email.unwrap_or_default()
+                    errors
+                    hint="Shown to customers on quotes and emails."
+                    check=|v| crate::model::optional_email(v).err()
+                />
+                <Field
+                    label="Phone"
+                    name="form[phone]"
+                    key="phone"
+                    kind="tel"
+                    value=settings.phone.unwrap_or_default()
+                    errors
+                    placeholder="(555) 123-4567"
+                    check=|v| crate::model::optional_phone(v).err()
+                />
+                <button type="submit">
+                    {if wizard { "Save and continue" } else { "Save company details" }}
+                </button>
             </ActionForm>
         </section>
     }
@@ -72,35 +96,74 @@ pub fn BrandingSection(settings: OrgSettings, wizard: bool) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Branding"</h2>
-            <p class="muted">"Your colour and logo appear on every page your team and customers see."</p>
+            <p class="muted">
+                "Your colour and logo appear on every page your team and customers see."
+            </p>
             <ActionForm action=action attr:class="stack">
-                <FormError errors/>
-                <Notice text=saved(move || action.value().get())/>
+                <FormError errors />
+                <Notice text=saved(move || action.value().get()) />
                 {wizard_input(wizard)}
                 <div class="field" class:invalid=move || color_err.get().is_some()>
                     <label for="f-brand_color">"Brand colour"</label>
                     <div class="color-row">
-                        <input id="f-brand_color" type="color" name="brand_color" value=color.get_untracked()
-                            on:input=move |ev| color.set(event_target_value(&ev))/>
+                        <input
+                            id="f-brand_color"
+                            type="color"
+                            name="brand_color"
+                            value=color.get_untracked()
+                            on:input=move |ev| color.set(event_target_value(&ev))
+                        />
                         <code>{move || color.get()}</code>
-                        <span class="swatch-preview" style=move || format!("background:{}", color.get())>"Preview"</span>
+                        <span
+                            class="swatch-preview"
+                            style=move || format!("background:{}", color.get())
+                        >
+                            "Preview"
+                        </span>
                     </div>
-                    <p class="error" role="alert">{move || color_err.get()}</p>
+                    <p class="error" role="alert">
+                        {move || color_err.get()}
+                    </p>
                 </div>
-                <button type="submit">{if wizard { "Save colour and continue" } else { "Save colour" }}</button>
+                <button type="submit">
+                    {if wizard { "Save colour and continue" } else { "Save colour" }}
+                </button>
             </ActionForm>
-            <form method="post" action="/settings/logo" enctype="multipart/form-data" class="stack logo-form">
-                <input type="hidden" name="next" value=next/>
+            <form
+                method="post"
+                action="/settings/logo"
+                enctype="multipart/form-data"
+                class="stack logo-form"
+            >
+                <input type="hidden" name="next" value=next />
                 <div class="field" class:invalid=move || logo_error().is_some()>
                     <label for="f-logo">"Logo"</label>
-                    {(settings.logo_version > 0).then(|| view! {
-                        <img class="logo-preview" src=format!("/brand/logo?v={}", settings.logo_version) alt="Current logo"/>
-                    })}
-                    <input id="f-logo" type="file" name="logo" accept="image/png,image/jpeg,image/webp"/>
-                    <p class="hint">"PNG, JPEG or WebP, up to 512 KB. A square or wide image works best."</p>
-                    <p class="error" role="alert">{logo_error}</p>
+                    {(settings.logo_version > 0)
+                        .then(|| {
+                            view! {
+                                <img
+                                    class="logo-preview"
+                                    src=format!("/brand/logo?v={}", settings.logo_version)
+                                    alt="Current logo"
+                                />
+                            }
+                        })}
+                    <input
+                        id="f-logo"
+                        type="file"
+                        name="logo"
+                        accept="image/png,image/jpeg,image/webp"
+                    />
+                    <p class="hint">
+                        "PNG, JPEG or WebP, up to 512 KB. A square or wide image works best."
+                    </p>
+                    <p class="error" role="alert">
+                        {logo_error}
+                    </p>
                 </div>
-                <button type="submit" class="secondary">"Upload logo"</button>
+                <button type="submit" class="secondary">
+                    "Upload logo"
+                </button>
             </form>
         </section>
     }
@@ -122,18 +185,34 @@ pub fn PricingSection(settings: OrgSettings, wizard: bool) -> impl IntoView {
                 "A custom markup replaces the zone multiplier."
             </p>
             <ActionForm action=action attr:class="stack">
-                <FormError errors/>
-                <Notice text=saved(move || action.value().get())/>
+                <FormError errors />
+                <Notice text=saved(move || action.value().get()) />
                 {wizard_input(wizard)}
-                <SelectField label="Home state" name="home_state" key="home_state" errors required=true
-                    value=settings.home_state.unwrap_or_default() options=state_options() placeholder="Choose your state…"
-                    hint="The default zone for new properties."/>
+                <SelectField
+                    label="Home state"
+                    name="home_state"
+                    key="home_state"
+                    errors
+                    required=true
+                    value=settings.home_state.unwrap_or_default()
+                    options=state_options()
+                    placeholder="Choose your state…"
+                    hint="The default zone for new properties."
+                />
                 {zone.map(|z| view! { <p class="hint">{z}</p> })}
-                <Field label="Custom markup (optional)" name="custom_markup" key="custom_markup"
-                    value=settings.custom_markup.unwrap_or_default() errors placeholder="e.g. 1.15"
+                <Field
+                    label="Custom markup (optional)"
+                    name="custom_markup"
+                    key="custom_markup"
+                    value=settings.custom_markup.unwrap_or_default()
+                    errors
+                    placeholder="e.g. 1.15"
                     hint="A multiplier between 0.5 and 3. Leave empty to use each state's zone multiplier."
-                    check=|v| crate::model::optional_markup(v).err()/>
-                <button type="submit">{if wizard { "Save and continue" } else { "Save pricing" }}</button>
+                    check=|v| crate::model::optional_markup(v).err()
+                />
+                <button type="submit">
+                    {if wizard { "Save and continue" } else { "Save pricing" }}
+                </button>
             </ActionForm>
         </section>
     }

@@ -30,15 +30,32 @@ pub fn InviteForm(action: ServerAction<InviteMember>, wizard: bool) -> impl Into
     let sent = Signal::derive(move || action.value().get().and_then(|r| r.ok()));
     view! {
         <ActionForm action=action attr:class="stack invite-form">
-            <FormError errors/>
-            <Notice text=sent/>
-            {wizard.then(|| view! { <input type="hidden" name="wizard" value="1"/> })}
+            <FormError errors />
+            <Notice text=sent />
+            {wizard.then(|| view! { <input type="hidden" name="wizard" value="1" /> })}
             <div class="row2">
-                <Field label="Email" name="email" key="email" kind="email" errors required=true
-                    check=|v| crate::model::email(v).err()/>
-                <SelectField label="Role" name="role" key="role" errors required=true value="crew" options=role_options()/>
+                <Field
+                    label="Email"
+                    name="email"
+                    key="email"
+                    kind="email"
+                    errors
+                    required=true
+                    check=|v| crate::model::email(v).err()
+                />
+                <SelectField
+                    label="Role"
+                    name="role"
+                    key="role"
+                    errors
+                    required=true
+                    value="crew"
+                    options=role_options()
+                />
             </div>
-            <button type="submit" disabled=move || action.pending().get()>"Send invitation"</button>
+            <button type="submit" disabled=move || action.pending().get()>
+                "Send invitation"
+            </button>
         </ActionForm>
     }
 }
@@ -75,88 +92,149 @@ pub fn TeamPage() -> impl IntoView {
     });
     let resent = Signal::derive(move || resend.value().get().and_then(|r| r.ok()));
     view! {
-        <Title text="Team"/>
+        <Title text="Team" />
         <SiteGate on=On::Tenant>
-            <div class="page-head"><h1>"Settings"</h1></div>
-            <SettingsTabs/>
-            <FormError errors/>
-            <Notice text=resent/>
-            {loaded_keeping(team, move |t| {
-                            let used = t.members.len() + t.invitations.iter().filter(|i| !i.expired).count();
-                            let seats = match t.seats {
-                                Some(s) => format!("{used} of {s} seats used on the {} plan.", t.plan_name),
-                                None => format!("{used} seats used; the {} plan has unlimited users.", t.plan_name),
-                            };
-                            view! {
-                                <section class="card">
-                                    <h2>"Members"</h2>
-                                    <p class="muted">{seats}</p>
-                                    <ul class="rows members">
-                                        {t.members.into_iter().map(|m| {
-                                            let is_owner = m.role == Role::Owner;
-                                            view! {
-                                                <li>
-                                                    <div>
-                                                        <strong>{m.name.clone()}</strong><br/>
-                                                        <span class="muted">{m.email.clone()}</span>
-                                                    </div>
-                                                    {if is_owner {
-                                                        view! { <span class="pill">"Owner"</span> }.into_any()
-                                                    } else {
-                                                        view! {
-                                                            <div class="member-actions">
-                                                                <ActionForm action=role attr:class="inline">
-                                                                    <input type="hidden" name="user_id" value=m.id.to_string()/>
-                                                                    <label class="sr-only" for=format!("role-{}", m.id)>{format!("Role of {}", m.name)}</label>
-                                                                    <select id=format!("role-{}", m.id) name="role">
-                                                                        {Role::INVITABLE.iter().map(|r| view! {
-                                                                            <option value=r.as_str() selected=*r == m.role>{r.label()}</option>
-                                                                        }).collect_view()}
-                                                                    </select>
-                                                                    <button type="submit" class="small secondary">"Change role"</button>
-                                                                </ActionForm>
-                                                                <ActionForm action=remove attr:class="inline">
-                                                                    <input type="hidden" name="user_id" value=m.id.to_string()/>
-                                                                    <button type="submit" class="small danger">"Remove"</button>
-                                                                </ActionForm>
-                                                            </div>
-                                                        }.into_any()
-                                                    }}
-                                                </li>
-                                            }
-                                        }).collect_view()}
-                                    </ul>
-                                </section>
-                                {(!t.invitations.is_empty()).then(|| view! {
+            <div class="page-head">
+                <h1>"Settings"</h1>
+            </div>
+            <SettingsTabs />
+            <FormError errors />
+            <Notice text=resent />
+            {loaded_keeping(
+                team,
+                move |t| {
+                    let used = t.members.len()
+                        + t.invitations.iter().filter(|i| !i.expired).count();
+                    let seats = match t.seats {
+                        Some(s) => format!("{used} of {s} seats used on the {} plan.", t.plan_name),
+                        None => {
+                            format!(
+                                "{used} seats used; the {} plan has unlimited users.",
+                                t.plan_name,
+                            )
+                        }
+                    };
+                    view! {
+                        <section class="card">
+                            <h2>"Members"</h2>
+                            <p class="muted">{seats}</p>
+                            <ul class="rows members">
+                                {t
+                                    .members
+                                    .into_iter()
+                                    .map(|m| {
+                                        let is_owner = m.role == Role::Owner;
+                                        view! {
+                                            <li>
+                                                <div>
+                                                    <strong>{m.name.clone()}</strong>
+                                                    <br />
+                                                    <span class="muted">{m.email.clone()}</span>
+                                                </div>
+                                                {if is_owner {
+                                                    view! { <span class="pill">"Owner"</span> }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <div class="member-actions">
+                                                            <ActionForm action=role attr:class="inline">
+                                                                <input
+                                                                    type="hidden"
+                                                                    name="user_id"
+                                                                    value=m.id.to_string()
+                                                                />
+                                                                <label class="sr-only" for=format!("role-{}", m.id)>
+                                                                    {format!("Role of {}", m.name)}
+                                                                </label>
+                                                                <select id=format!("role-{}", m.id) name="role">
+                                                                    {Role::INVITABLE
+                                                                        .iter()
+                                                                        .map(|r| {
+                                                                            view! {
+                                                                                <option value=r.as_str() selected=*r == m.role>
+                                                                                    {r.label()}
+                                                                                </option>
+                                                                            }
+                                                                        })
+                                                                        .collect_view()}
+                                                                </select>
+                                                                <button type="submit" class="small secondary">
+                                                                    "Change role"
+                                                                </button>
+                                                            </ActionForm>
+                                                            <ActionForm action=remove attr:class="inline">
+                                                                <input
+                                                                    type="hidden"
+                                                                    name="user_id"
+                                                                    value=m.id.to_string()
+                                                                />
+                                                                <button type="submit" class="small danger">
+                                                                    "Remove"
+                                                                </button>
+                                                            </ActionForm>
+                                                        </div>
+                                                    }
+                                                        .into_any()
+                                                }}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </section>
+                        {(!t.invitations.is_empty())
+                            .then(|| {
+                                view! {
                                     <section class="card">
                                         <h2>"Invitations"</h2>
                                         <ul class="rows">
-                                            {t.invitations.into_iter().map(|i| view! {
-                                                <li>
-                                                    <div>
-                                                        <strong>{i.email.clone()}</strong>" · "{i.role.label()}<br/>
-                                                        <span class="muted">{if i.expired { "Expired".to_string() } else { format!("Expires {}", i.expires_at.format("%b %-d")) }}</span>
-                                                    </div>
-                                                    <div class="member-actions">
-                                                        <ActionForm action=resend attr:class="inline">
-                                                            <input type="hidden" name="id" value=i.id.to_string()/>
-                                                            <button type="submit" class="small secondary">"Resend"</button>
-                                                        </ActionForm>
-                                                        <ActionForm action=revoke attr:class="inline">
-                                                            <input type="hidden" name="id" value=i.id.to_string()/>
-                                                            <button type="submit" class="small danger">"Withdraw"</button>
-                                                        </ActionForm>
-                                                    </div>
-                                                </li>
-                                            }).collect_view()}
+                                            {t
+                                                .invitations
+                                                .into_iter()
+                                                .map(|i| {
+                                                    view! {
+                                                        <li>
+                                                            <div>
+                                                                <strong>{i.email.clone()}</strong>
+                                                                " · "
+                                                                {i.role.label()}
+                                                                <br />
+                                                                <span class="muted">
+                                                                    {if i.expired {
+                                                                        "Expired".to_string()
+                                                                    } else {
+                                                                        format!("Expires {}", i.expires_at.format("%b %-d"))
+                                                                    }}
+                                                                </span>
+                                                            </div>
+                                                            <div class="member-actions">
+                                                                <ActionForm action=resend attr:class="inline">
+                                                                    <input type="hidden" name="id" value=i.id.to_string() />
+                                                                    <button type="submit" class="small secondary">
+                                                                        "Resend"
+                                                                    </button>
+                                                                </ActionForm>
+                                                                <ActionForm action=revoke attr:class="inline">
+                                                                    <input type="hidden" name="id" value=i.id.to_string() />
+                                                                    <button type="submit" class="small danger">
+                                                                        "Withdraw"
+                                                                    </button>
+                                                                </ActionForm>
+                                                            </div>
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
                                         </ul>
                                     </section>
-                                })}
-                            }.into_any()
-            })}
+                                }
+                            })}
+                    }
+                        .into_any()
+                },
+            )}
             <section class="card">
                 <h2>"Invite someone"</h2>
-                <InviteForm action=invite wizard=false/>
+                <InviteForm action=invite wizard=false />
             </section>
         </SiteGate>
     }

@@ -168,27 +168,48 @@ pub fn QuoteEditor(
     let (property_href, property_title) =
         (format!("/properties/{}", q.property.id), q.property.title());
     view! {
-        <Title text=format!("Quote Q-{}", q.number)/>
-        <nav class="crumbs"><A href="/quotes">"Quotes"</A>" / "<A href=property_href>{property_title}</A>" / "</nav>
+        <Title text=format!("Quote Q-{}", q.number) />
+        <nav class="crumbs">
+            <A href="/quotes">"Quotes"</A>
+            " / "
+            <A href=property_href>{property_title}</A>
+            " / "
+        </nav>
         <div class="page-head">
-            <h1>{format!("Quote Q-{} ", q.number)}<span class=format!("pill {}", q.status.code()) data-testid="quote-status">{q.status.label()}</span></h1>
-            <Actions q=q.clone() ed actions save saved_msg/>
+            <h1>
+                {format!("Quote Q-{} ", q.number)}
+                <span class=format!("pill {}", q.status.code()) data-testid="quote-status">
+                    {q.status.label()}
+                </span>
+            </h1>
+            <Actions q=q.clone() ed actions save saved_msg />
         </div>
-        <Banners q=q.clone() ed actions saved_msg/>
+        <Banners q=q.clone() ed actions saved_msg />
         <div class="quote-grid">
             <section class="card">
                 <h2>"Boundary"</h2>
-                <Designer drawing editable=ed.editable map=map/>
+                <Designer drawing editable=ed.editable map=map />
             </section>
             <div class="stack">
-                <PriceCard q=q.clone() ed/>
-                <RoiPanel priced=ed.priced() costs_visible=q.costs_visible/>
+                <PriceCard q=q.clone() ed />
+                <RoiPanel priced=ed.priced() costs_visible=q.costs_visible />
                 <section class="card">
                     <h2>"Versions"</h2>
                     <ul class="plain-list">
-                        {versions.into_iter().map(|(v, total, at)| view! {
-                            <li>{format!("v{v} · {} · {}", money(total), at.format("%b %-d, %Y %H:%M"))}</li>
-                        }).collect_view()}
+                        {versions
+                            .into_iter()
+                            .map(|(v, total, at)| {
+                                view! {
+                                    <li>
+                                        {format!(
+                                            "v{v} · {} · {}",
+                                            money(total),
+                                            at.format("%b %-d, %Y %H:%M"),
+                                        )}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
                 </section>
             </div>

@@ -34,26 +34,84 @@ pub fn use_id(key: &'static str) -> Memo<Option<Uuid>> {
 #[component]
 fn PropertyFields(form: PropertyForm, errors: Signal<Option<AppError>>) -> impl IntoView {
     view! {
-        <Field label="Label" name="form[label]" key="label" value=form.label errors placeholder="e.g. Lake house"
-            hint="Optional: tells several properties of one customer apart."/>
-        <Field label="Street address" name="form[street]" key="street" value=form.street errors required=true
-            check=|v| crate::model::required_text(v, "Street address", 200).err()/>
+        <Field
+            label="Label"
+            name="form[label]"
+            key="label"
+            value=form.label
+            errors
+            placeholder="e.g. Lake house"
+            hint="Optional: tells several properties of one customer apart."
+        />
+        <Field
+            label="Street address"
+            name="form[street]"
+            key="street"
+            value=form.street
+            errors
+            required=true
+            check=|v| crate::model::required_text(v, "Street address", 200).err()
+        />
         <div class="row3">
-            <Field label="City" name="form[city]" key="city" value=form.city errors required=true
-                check=|v| crate::model::required_text(v, "City", 100).err()/>
-            <SelectField label="State" name="form[state]" key="state" value=form.state errors required=true
-                options=state_options() placeholder="Choose…" hint="Sets the pricing zone."/>
-            <Field label="ZIP code" name="form[zip]" key="zip" value=form.zip errors required=true
-                check=|v| crate::model::zip(v).err()/>
+            <Field
+                label="City"
+                name="form[city]"
+                key="city"
+                value=form.city
+                errors
+                required=true
+                check=|v| crate::model::required_text(v, "City", 100).err()
+            />
+            <SelectField
+                label="State"
+                name="form[state]"
+                key="state"
+                value=form.state
+                errors
+                required=true
+                options=state_options()
+                placeholder="Choose…"
+                hint="Sets the pricing zone."
+            />
+            <Field
+                label="ZIP code"
+                name="form[zip]"
+                key="zip"
+                value=form.zip
+                errors
+                required=true
+                check=|v| crate::model::zip(v).err()
+            />
         </div>
         <div class="row3">
-            <Field label="Latitude" name="form[lat]" key="lat" value=form.lat errors placeholder="from the ZIP code"
-                hint="Leave blank to use the ZIP code's centre."/>
-            <Field label="Longitude" name="form[lon]" key="lon" value=form.lon errors placeholder="from the ZIP code"/>
-            <Field label="Lot size (sq ft)" name="form[lot_sqft]" key="lot_sqft" value=form.lot_sqft errors
-                placeholder="e.g. 21780" hint="Half an acre is 21,780 sq ft."/>
+            <Field
+                label="Latitude"
+                name="form[lat]"
+                key="lat"
+                value=form.lat
+                errors
+                placeholder="from the ZIP code"
+                hint="Leave blank to use the ZIP code's centre."
+            />
+            <Field
+                label="Longitude"
+                name="form[lon]"
+                key="lon"
+                value=form.lon
+                errors
+                placeholder="from the ZIP code"
+            />
+            <Field
+                label="Lot size (sq ft)"
+                name="form[lot_sqft]"
+                key="lot_sqft"
+                value=form.lot_sqft
+                errors
+                placeholder="e.g. 21780"
+                hint="Half an acre is 21,780 sq ft."
+            />
         </div>
-        <TextArea label="Notes" name="form[notes]" key="notes" value=form.notes errors/>
+        <TextArea label="Notes" name="form[notes]" key="notes" value=form.notes errors />
     }
 }
 
@@ -65,22 +123,56 @@ pub fn CustomerProperties(customer_id: Uuid) -> impl IntoView {
         <section class="card">
             <div class="section-head">
                 <h2>"Properties"</h2>
-                <A href=format!("/customers/{customer_id}/properties/new") attr:class="button small">"Add property"</A>
+                <A
+                    href=format!("/customers/{customer_id}/properties/new")
+                    attr:class="button small"
+                >
+                    "Add property"
+                </A>
             </div>
-            {loaded(rows, move |v| match v {
-                        r if r.is_empty() => view! {
-                            <p class="muted">"No property yet. Add the address where the fence goes to draw its boundary and quote it."</p>
-                        }.into_any(),
-                        r => view! {
+            {loaded(
+                rows,
+                move |v| match v {
+                    r if r.is_empty() => {
+                        view! {
+                            <p class="muted">
+                                "No property yet. Add the address where the fence goes to draw its boundary and quote it."
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    r => {
+                        view! {
                             <ul class="plain-list">
-                                {r.into_iter().map(|p| view! {
-                                    <li><A href=format!("/properties/{}", p.id)>{p.street.clone()}</A>
-                                        {(!p.label.is_empty()).then(|| format!(" ({})", p.label))}
-                                        <span class="muted">{format!(" · {}, {} · {} pet{}", p.city, p.state, p.pets, if p.pets == 1 { "" } else { "s" })}</span></li>
-                                }).collect_view()}
+                                {r
+                                    .into_iter()
+                                    .map(|p| {
+                                        view! {
+                                            <li>
+                                                <A href=format!(
+                                                    "/properties/{}",
+                                                    p.id,
+                                                )>{p.street.clone()}</A>
+                                                {(!p.label.is_empty()).then(|| format!(" ({})", p.label))}
+                                                <span class="muted">
+                                                    {format!(
+                                                        " · {}, {} · {} pet{}",
+                                                        p.city,
+                                                        p.state,
+                                                        p.pets,
+                                                        if p.pets == 1 { "" } else { "s" },
+                                                    )}
+                                                </span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
                             </ul>
-                        }.into_any(),
-            })}
+                        }
+                            .into_any()
+                    }
+                },
+            )}
         </section>
     }
 }
@@ -91,24 +183,34 @@ pub fn NewPropertyPage() -> impl IntoView {
     let action = ServerAction::<CreateProperty>::new();
     let errors = action_error(move || action.value().get());
     view! {
-        <Title text="Add property"/>
+        <Title text="Add property" />
         <SiteGate on=On::Tenant>
             {move || match customer.get() {
-                None => view! { <NotFound/> }.into_any(),
-                Some(cid) => view! {
-                    <section class="card form-card">
-                        <h1>"Add property"</h1>
-                        <ActionForm action=action attr:class="stack">
-                            <FormError errors/>
-                            <input type="hidden" name="customer_id" value=cid.to_string()/>
-                            <PropertyFields form=PropertyForm::default() errors/>
-                            <div class="actions">
-                                <button type="submit" disabled=move || action.pending().get()>"Add property"</button>
-                                <A href=format!("/customers/{cid}") attr:class="button secondary">"Cancel"</A>
-                            </div>
-                        </ActionForm>
-                    </section>
-                }.into_any(),
+                None => view! { <NotFound /> }.into_any(),
+                Some(cid) => {
+                    view! {
+                        <section class="card form-card">
+                            <h1>"Add property"</h1>
+                            <ActionForm action=action attr:class="stack">
+                                <FormError errors />
+                                <input type="hidden" name="customer_id" value=cid.to_string() />
+                                <PropertyFields form=PropertyForm::default() errors />
+                                <div class="actions">
+                                    <button type="submit" disabled=move || action.pending().get()>
+                                        "Add property"
+                                    </button>
+                                    <A
+                                        href=format!("/customers/{cid}")
+                                        attr:class="button secondary"
+                                    >
+                                        "Cancel"
+                                    </A>
+                                </div>
+                            </ActionForm>
+                        </section>
+                    }
+                        .into_any()
+                }
             }}
         </SiteGate>
     }
@@ -129,24 +231,35 @@ pub fn EditPropertyPage() -> impl IntoView {
     let action = ServerAction::<UpdateProperty>::new();
     let errors = action_error(move || action.value().get());
     view! {
-        <Title text="Edit property"/>
+        <Title text="Edit property" />
         <SiteGate on=On::Tenant>
-            {loaded(page, move |p| {
-                        view! {
-                            <section class="card form-card">
-                                <h1>{format!("Edit {}", p.property.street)}</h1>
-                                <ActionForm action=action attr:class="stack">
-                                    <FormError errors/>
-                                    <input type="hidden" name="id" value=p.property.id.to_string()/>
-                                    <PropertyFields form=p.property.to_form() errors/>
-                                    <div class="actions">
-                                        <button type="submit" disabled=move || action.pending().get()>"Save changes"</button>
-                                        <A href=format!("/properties/{}", p.property.id) attr:class="button secondary">"Cancel"</A>
-                                    </div>
-                                </ActionForm>
-                            </section>
-                        }.into_any()
-            })}
+            {loaded(
+                page,
+                move |p| {
+                    view! {
+                        <section class="card form-card">
+                            <h1>{format!("Edit {}", p.property.street)}</h1>
+                            <ActionForm action=action attr:class="stack">
+                                <FormError errors />
+                                <input type="hidden" name="id" value=p.property.id.to_string() />
+                                <PropertyFields form=p.property.to_form() errors />
+                                <div class="actions">
+                                    <button type="submit" disabled=move || action.pending().get()>
+                                        "Save changes"
+                                    </button>
+                                    <A
+                                        href=format!("/properties/{}", p.property.id)
+                                        attr:class="button secondary"
+                                    >
+                                        "Cancel"
+                                    </A>
+                                </div>
+                            </ActionForm>
+                        </section>
+                    }
+                        .into_any()
+                },
+            )}
         </SiteGate>
     }
 }
@@ -189,163 +302,382 @@ pub fn PropertyPage() -> impl IntoView {
     );
     view! {
         <SiteGate on=On::Tenant>
-            {loaded(page, move |pg| {
-                            let p = pg.property.clone();
-                            let title = p.title();
-                            let customer_name = p.customer_name.clone();
-                            let pet_list = p.pets.clone();
-                            let drawing = RwSignal::new(p.drawing.clone());
-                            let saved = RwSignal::new(None::<Result<(), AppError>>);
-                            let saving = RwSignal::new(false);
-                            let pid = p.id;
-                            // The pin, moved with the designer's "Move pin" tool.
-                            let pin = RwSignal::new(p.location());
-                            let saved_location = p.location();
-                            let on_pin = Callback::new(move |(east, south): (f64, f64)| {
-                                pin.update(|l| {
-                                    if let Some((lat, lon)) = l {
-                                        *l = Some(crate::model::takeoff::offset_location((*lat, *lon), east, south));
-                                    }
-                                })
-                            });
-                            let save = move |_| {
-                                saving.set(true);
-                                let json = serde_json::to_string(&drawing.get_untracked()).unwrap_or_default();
-                                let moved = pin.get_untracked().filter(|_| pin.get_untracked() != saved_location);
-                                leptos::task::spawn_local(async move {
-                                    let r = save_drawing(pid, json, moved.map(|l| l.0), moved.map(|l| l.1)).await;
-                                    saving.set(false);
-                                    saved.set(Some(r));
-                                });
-                            };
-                            let catalogue = StoredValue::new(pg.catalogue.clone());
-                            let pets = p.pets.len() as u32;
-                            let multiplier = pg.multiplier;
-                            let source = pg.multiplier_source;
-                            let location = p.location();
-                            let lot = p.lot_sqft;
-                            let estimate = move || {
-                                crate::model::pricing::price_drawing(&catalogue.get_value(), (multiplier, source),
-                                    &drawing.get(), lot, pets, &Default::default(), location)
-                            };
-                            let map = pg.map_tiles.clone().zip(location).map(|(t, (a, b))| (t, a, b));
-                            view! {
-                                <Title text=title.clone()/>
-                                <nav class="crumbs"><A href="/customers">"Customers"</A>" / "<A href=format!("/customers/{}", p.customer_id)>{customer_name}</A>" / "</nav>
-                                <div class="page-head">
-                                    <h1>{title}</h1>
-                                    <div class="actions">
-                                        {pg.can_edit.then(|| view! {
-                                            <A href=format!("/properties/{}/edit", p.id) attr:class="button secondary">"Edit property"</A>
+            {loaded(
+                page,
+                move |pg| {
+                    let p = pg.property.clone();
+                    let title = p.title();
+                    let customer_name = p.customer_name.clone();
+                    let pet_list = p.pets.clone();
+                    let drawing = RwSignal::new(p.drawing.clone());
+                    let saved = RwSignal::new(None::<Result<(), AppError>>);
+                    let saving = RwSignal::new(false);
+                    let pid = p.id;
+                    let pin = RwSignal::new(p.location());
+                    let saved_location = p.location();
+                    let on_pin = Callback::new(move |(east, south): (f64, f64)| {
+                        pin.update(|l| {
+                            if let Some((lat, lon)) = l {
+                                *l = Some(
+                                    crate::model::takeoff::offset_location(
+                                        (*lat, *lon),
+                                        east,
+                                        south,
+                                    ),
+                                );
+                            }
+                        })
+                    });
+                    let save = move |_| {
+                        saving.set(true);
+                        let json = serde_json::to_string(&drawing.get_untracked())
+                            .unwrap_or_default();
+                        let moved = pin
+                            .get_untracked()
+                            .filter(|_| pin.get_untracked() != saved_location);
+                        leptos::task::spawn_local(async move {
+                            let r = save_drawing(pid, json, moved.map(|l| l.0), moved.map(|l| l.1))
+                                .await;
+                            saving.set(false);
+                            saved.set(Some(r));
+                        });
+                    };
+                    let catalogue = StoredValue::new(pg.catalogue.clone());
+                    let pets = p.pets.len() as u32;
+                    let multiplier = pg.multiplier;
+                    let source = pg.multiplier_source;
+                    let location = p.location();
+                    let lot = p.lot_sqft;
+                    let estimate = move || {
+                        crate::model::pricing::price_drawing(
+                            &catalogue.get_value(),
+                            (multiplier, source),
+                            &drawing.get(),
+                            lot,
+                            pets,
+                            &Default::default(),
+                            location,
+                        )
+                    };
+                    let map = pg.map_tiles.clone().zip(location).map(|(t, (a, b))| (t, a, b));
+                    // The pin, moved with the designer's "Move pin" tool.
+                    view! {
+                        <Title text=title.clone() />
+                        <nav class="crumbs">
+                            <A href="/customers">"Customers"</A>
+                            " / "
+                            <A href=format!("/customers/{}", p.customer_id)>{customer_name}</A>
+                            " / "
+                        </nav>
+                        <div class="page-head">
+                            <h1>{title}</h1>
+                            <div class="actions">
+                                {pg
+                                    .can_edit
+                                    .then(|| {
+                                        view! {
+                                            <A
+                                                href=format!("/properties/{}/edit", p.id)
+                                                attr:class="button secondary"
+                                            >
+                                                "Edit property"
+                                            </A>
                                             <ActionForm action=new_quote attr:class="inline">
-                                                <input type="hidden" name="property_id" value=p.id.to_string()/>
+                                                <input
+                                                    type="hidden"
+                                                    name="property_id"
+                                                    value=p.id.to_string()
+                                                />
                                                 <button type="submit">"New quote"</button>
                                             </ActionForm>
-                                        })}
-                                    </div>
-                                </div>
-                                <FormError errors=quote_errors/>
-                                <div class="grid2">
-                                    <section class="card details">
-                                        <dl>
-                                            <dt>"Address"</dt><dd>{p.street.clone()}<br/>{format!("{}, {} {}", p.city, p.state, p.zip)}</dd>
-                                            <dt>"Pricing zone"</dt><dd>{format!("{} · × {} ({})", pg.zone_name.clone().unwrap_or_else(|| "none".into()), pg.multiplier, pg.multiplier_source.describe())}</dd>
-                                            <dt>"Location"</dt><dd data-testid="location">{move || pin.get().map(|(a, b)| format!("{a:.5}, {b:.5}")).unwrap_or_else(|| "—".into())}</dd>
-                                            <dt>"Lot size"</dt><dd>{p.lot_sqft.map(|l| format!("{l} sq ft")).unwrap_or_else(|| "—".into())}</dd>
-                                            <dt>"Notes"</dt><dd class="pre">{if p.notes.is_empty() { "—".to_string() } else { p.notes.clone() }}</dd>
-                                        </dl>
-                                    </section>
-                                    <section class="card">
-                                        <h2>"Pets"</h2>
-                                        {if p.pets.is_empty() {
-                                            view! { <p class="muted">"No pets yet. Each pet needs a receiver collar."</p> }.into_any()
-                                        } else {
-                                            view! {
-                                                <ul class="plain-list pets">
-                                                    {pet_list.into_iter().map(|pet| {
-                                                        let due = pet.battery_due();
-                                                        view! {
-                                                            <li>
-                                                                <strong>{pet.name.clone()}</strong>" "
-                                                                <span class="muted">{[pet.breed.clone(), pet.weight_lb.map(|w| format!("{w} lb")).unwrap_or_default(), pet.collar_model.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</span>
-                                                                {due.map(|d| view! { <span class="muted">{format!(" · battery due {}", d.format("%b %-d, %Y"))}</span> })}
-                                                                {pg.can_edit.then(|| view! {
-                                                                    <ActionForm action=remove_pet attr:class="inline">
-                                                                        <input type="hidden" name="id" value=pet.id.to_string()/>
-                                                                        <button type="submit" class="link">"Remove"</button>
-                                                                    </ActionForm>
-                                                                })}
-                                                            </li>
-                                                        }
-                                                    }).collect_view()}
-                                                </ul>
-                                            }.into_any()
+                                        }
+                                    })}
+                            </div>
+                        </div>
+                        <FormError errors=quote_errors />
+                        <div class="grid2">
+                            <section class="card details">
+                                <dl>
+                                    <dt>"Address"</dt>
+                                    <dd>
+                                        {p.street.clone()}<br />
+                                        {format!("{}, {} {}", p.city, p.state, p.zip)}
+                                    </dd>
+                                    <dt>"Pricing zone"</dt>
+                                    <dd>
+                                        {format!(
+                                            "{} · × {} ({})",
+                                            pg.zone_name.clone().unwrap_or_else(|| "none".into()),
+                                            pg.multiplier,
+                                            pg.multiplier_source.describe(),
+                                        )}
+                                    </dd>
+                                    <dt>"Location"</dt>
+                                    <dd data-testid="location">
+                                        {move || {
+                                            pin.get()
+                                                .map(|(a, b)| format!("{a:.5}, {b:.5}"))
+                                                .unwrap_or_else(|| "—".into())
                                         }}
-                                        {pg.can_edit.then(|| view! {
+                                    </dd>
+                                    <dt>"Lot size"</dt>
+                                    <dd>
+                                        {p
+                                            .lot_sqft
+                                            .map(|l| format!("{l} sq ft"))
+                                            .unwrap_or_else(|| "—".into())}
+                                    </dd>
+                                    <dt>"Notes"</dt>
+                                    <dd class="pre">
+                                        {if p.notes.is_empty() {
+                                            "—".to_string()
+                                        } else {
+                                            p.notes.clone()
+                                        }}
+                                    </dd>
+                                </dl>
+                            </section>
+                            <section class="card">
+                                <h2>"Pets"</h2>
+                                {if p.pets.is_empty() {
+                                    view! {
+                                        <p class="muted">
+                                            "No pets yet. Each pet needs a receiver collar."
+                                        </p>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! {
+                                        <ul class="plain-list pets">
+                                            {pet_list
+                                                .into_iter()
+                                                .map(|pet| {
+                                                    let due = pet.battery_due();
+                                                    view! {
+                                                        <li>
+                                                            <strong>{pet.name.clone()}</strong>
+                                                            " "
+                                                            <span class="muted">
+                                                                {[
+                                                                    pet.breed.clone(),
+                                                                    pet
+                                                                        .weight_lb
+                                                                        .map(|w| format!("{w} lb"))
+                                                                        .unwrap_or_default(),
+                                                                    pet.collar_model.clone(),
+                                                                ]
+                                                                    .into_iter()
+                                                                    .filter(|s| !s.is_empty())
+                                                                    .collect::<Vec<_>>()
+                                                                    .join(" · ")}
+                                                            </span>
+                                                            {due
+                                                                .map(|d| {
+                                                                    view! {
+                                                                        <span class="muted">
+                                                                            {format!(" · battery due {}", d.format("%b %-d, %Y"))}
+                                                                        </span>
+                                                                    }
+                                                                })}
+                                                            {pg
+                                                                .can_edit
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <ActionForm action=remove_pet attr:class="inline">
+                                                                            <input type="hidden" name="id" value=pet.id.to_string() />
+                                                                            <button type="submit" class="link">
+                                                                                "Remove"
+                                                                            </button>
+                                                                        </ActionForm>
+                                                                    }
+                                                                })}
+                                                        </li>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                        .into_any()
+                                }}
+                                {pg
+                                    .can_edit
+                                    .then(|| {
+                                        view! {
                                             <details class="add-pet">
                                                 <summary>"Add a pet"</summary>
-                                                <ActionForm action=add_pet node_ref=pet_form attr:class="stack">
-                                                    <FormError errors=pet_errors/>
-                                                    <input type="hidden" name="property_id" value=p.id.to_string()/>
+                                                <ActionForm
+                                                    action=add_pet
+                                                    node_ref=pet_form
+                                                    attr:class="stack"
+                                                >
+                                                    <FormError errors=pet_errors />
+                                                    <input
+                                                        type="hidden"
+                                                        name="property_id"
+                                                        value=p.id.to_string()
+                                                    />
                                                     <div class="row2">
-                                                        <Field label="Name" name="pet[name]" key="pet_name" errors=pet_errors required=true value=PetForm::default().name/>
-                                                        <Field label="Breed" name="pet[breed]" key="breed" errors=pet_errors/>
+                                                        <Field
+                                                            label="Name"
+                                                            name="pet[name]"
+                                                            key="pet_name"
+                                                            errors=pet_errors
+                                                            required=true
+                                                            value=PetForm::default().name
+                                                        />
+                                                        <Field
+                                                            label="Breed"
+                                                            name="pet[breed]"
+                                                            key="breed"
+                                                            errors=pet_errors
+                                                        />
                                                     </div>
                                                     <div class="row3">
-                                                        <Field label="Weight (lb)" name="pet[weight_lb]" key="weight_lb" errors=pet_errors/>
-                                                        <Field label="Collar model" name="pet[collar_model]" key="collar_model" errors=pet_errors/>
-                                                        <Field label="Battery installed" name="pet[battery_installed]" key="battery_installed" kind="date" errors=pet_errors/>
+                                                        <Field
+                                                            label="Weight (lb)"
+                                                            name="pet[weight_lb]"
+                                                            key="weight_lb"
+                                                            errors=pet_errors
+                                                        />
+                                                        <Field
+                                                            label="Collar model"
+                                                            name="pet[collar_model]"
+                                                            key="collar_model"
+                                                            errors=pet_errors
+                                                        />
+                                                        <Field
+                                                            label="Battery installed"
+                                                            name="pet[battery_installed]"
+                                                            key="battery_installed"
+                                                            kind="date"
+                                                            errors=pet_errors
+                                                        />
                                                     </div>
                                                     <button type="submit">"Add pet"</button>
                                                 </ActionForm>
                                             </details>
-                                        })}
-                                    </section>
-                                </div>
-                                <section class="card">
-                                    <div class="section-head">
-                                        <h2>"Boundary"</h2>
-                                        {pg.can_edit.then(|| view! {
-                                            <button type="button" on:click=save disabled=move || saving.get()>"Save boundary"</button>
-                                        })}
-                                    </div>
-                                    {move || saved.get().map(|r| match r {
-                                        Ok(()) => view! { <div class="banner banner-ok" role="status">"Boundary saved."</div> }.into_any(),
-                                        Err(e) => view! { <div class="banner banner-error" role="alert">{e.fields().and_then(|f| f.get("drawing").map(str::to_string)).unwrap_or_else(|| e.to_string())}</div> }.into_any(),
+                                        }
                                     })}
-                                    <Designer drawing editable=pg.can_edit map=map on_pin=(pg.can_edit && p.location().is_some()).then_some(on_pin)/>
-                                    <div class="takeoff-line" data-testid="estimate">
-                                        {move || {
-                                            let (t, pr) = estimate();
-                                            format!("Wire {} ft ({} spool{}) · {} flags · {} h labour · estimate {} before discounts and tax",
-                                                t.wire_ft, t.spools, if t.spools == 1 { "" } else { "s" }, t.flags, t.labour_hours, money(pr.total))
-                                        }}
-                                    </div>
-                                </section>
-                                <section class="card">
-                                    <h2>"Quotes"</h2>
-                                    {if pg.quotes.is_empty() {
-                                        view! { <Empty title="No quotes yet"><p>"Draw the boundary, then create a quote."</p></Empty> }.into_any()
-                                    } else {
+                            </section>
+                        </div>
+                        <section class="card">
+                            <div class="section-head">
+                                <h2>"Boundary"</h2>
+                                {pg
+                                    .can_edit
+                                    .then(|| {
                                         view! {
-                                            <table class="list">
-                                                <thead><tr><th>"Quote"</th><th>"Status"</th><th class="num">"Total"</th><th>"Updated"</th></tr></thead>
-                                                <tbody>
-                                                    {pg.quotes.iter().map(|q| view! {
+                                            <button
+                                                type="button"
+                                                on:click=save
+                                                disabled=move || saving.get()
+                                            >
+                                                "Save boundary"
+                                            </button>
+                                        }
+                                    })}
+                            </div>
+                            {move || {
+                                saved
+                                    .get()
+                                    .map(|r| match r {
+                                        Ok(()) => {
+                                            view! {
+                                                <div class="banner banner-ok" role="status">
+                                                    "Boundary saved."
+                                                </div>
+                                            }
+                                                .into_any()
+                                        }
+                                        Err(e) => {
+                                            view! {
+                                                <div class="banner banner-error" role="alert">
+                                                    {e
+                                                        .fields()
+                                                        .and_then(|f| f.get("drawing").map(str::to_string))
+                                                        .unwrap_or_else(|| e.to_string())}
+                                                </div>
+                                            }
+                                                .into_any()
+                                        }
+                                    })
+                            }}
+                            <Designer
+                                drawing
+                                editable=pg.can_edit
+                                map=map
+                                on_pin=(pg.can_edit && p.location().is_some()).then_some(on_pin)
+                            />
+                            <div class="takeoff-line" data-testid="estimate">
+                                {move || {
+                                    let (t, pr) = estimate();
+                                    format!(
+                                        "Wire {} ft ({} spool{}) · {} flags · {} h labour · estimate {} before discounts and tax",
+                                        t.wire_ft,
+                                        t.spools,
+                                        if t.spools == 1 { "" } else { "s" },
+                                        t.flags,
+                                        t.labour_hours,
+                                        money(pr.total),
+                                    )
+                                }}
+                            </div>
+                        </section>
+                        <section class="card">
+                            <h2>"Quotes"</h2>
+                            {if pg.quotes.is_empty() {
+                                view! {
+                                    <Empty title="No quotes yet">
+                                        <p>"Draw the boundary, then create a quote."</p>
+                                    </Empty>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <table class="list">
+                                        <thead>
+                                            <tr>
+                                                <th>"Quote"</th>
+                                                <th>"Status"</th>
+                                                <th class="num">"Total"</th>
+                                                <th>"Updated"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {pg
+                                                .quotes
+                                                .iter()
+                                                .map(|q| {
+                                                    view! {
                                                         <tr>
-                                                            <td><A href=format!("/quotes/{}", q.id)>{format!("Q-{} v{}", q.number, q.version)}</A></td>
-                                                            <td><span class=format!("pill {}", q.status.code())>{q.status.label()}</span></td>
+                                                            <td>
+                                                                <A href=format!(
+                                                                    "/quotes/{}",
+                                                                    q.id,
+                                                                )>{format!("Q-{} v{}", q.number, q.version)}</A>
+                                                            </td>
+                                                            <td>
+                                                                <span class=format!(
+                                                                    "pill {}",
+                                                                    q.status.code(),
+                                                                )>{q.status.label()}</span>
+                                                            </td>
                                                             <td class="num">{money(q.total)}</td>
                                                             <td>{q.updated_at.format("%b %-d, %Y").to_string()}</td>
                                                         </tr>
-                                                    }).collect_view()}
-                                                </tbody>
-                                            </table>
-                                        }.into_any()
-                                    }}
-                                </section>
-                            }.into_any()
-            })}
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                }
+                                    .into_any()
+                            }}
+                        </section>
+                    }
+                        .into_any()
+                },
+            )}
         </SiteGate>
     }
 }

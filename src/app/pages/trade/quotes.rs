@@ -25,38 +25,79 @@ pub fn QuotesPage() -> impl IntoView {
     let status = move || query.read().get("status").unwrap_or_default();
     let list = Resource::new(status, |s| list_quotes(Some(s)));
     view! {
-        <Title text="Quotes"/>
+        <Title text="Quotes" />
         <SiteGate on=On::Tenant>
-            <div class="page-head"><h1>"Quotes"</h1></div>
-            <StatusTabs base="/quotes" label="Quote status" current=Signal::derive(status) tabs=vec![
-                ("", "All"),
-                ("draft", "Drafts"),
-                ("pending_approval", "Awaiting manager"),
-                ("sent", "Sent"),
-                ("approved", "Approved"),
-                ("declined", "Declined"),
-            ]/>
-            {loaded(list, move |v| match v {
-                        rows if rows.is_empty() => view! {
-                            <Empty title="No quotes here"><p>"Open a customer's property and choose New quote."</p></Empty>
-                        }.into_any(),
-                        rows => view! {
+            <div class="page-head">
+                <h1>"Quotes"</h1>
+            </div>
+            <StatusTabs
+                base="/quotes"
+                label="Quote status"
+                current=Signal::derive(status)
+                tabs=vec![
+                    ("", "All"),
+                    ("draft", "Drafts"),
+                    ("pending_approval", "Awaiting manager"),
+                    ("sent", "Sent"),
+                    ("approved", "Approved"),
+                    ("declined", "Declined"),
+                ]
+            />
+            {loaded(
+                list,
+                move |v| match v {
+                    rows if rows.is_empty() => {
+                        view! {
+                            <Empty title="No quotes here">
+                                <p>"Open a customer's property and choose New quote."</p>
+                            </Empty>
+                        }
+                            .into_any()
+                    }
+                    rows => {
+                        view! {
                             <table class="list">
-                                <thead><tr><th>"Quote"</th><th>"Customer"</th><th class="hide-phone">"Property"</th><th>"Status"</th><th class="num">"Total"</th></tr></thead>
+                                <thead>
+                                    <tr>
+                                        <th>"Quote"</th>
+                                        <th>"Customer"</th>
+                                        <th class="hide-phone">"Property"</th>
+                                        <th>"Status"</th>
+                                        <th class="num">"Total"</th>
+                                    </tr>
+                                </thead>
                                 <tbody>
-                                    {rows.into_iter().map(|q| view! {
-                                        <tr>
-                                            <td><A href=format!("/quotes/{}", q.id)>{format!("Q-{}", q.number)}</A></td>
-                                            <td>{q.customer_name}</td>
-                                            <td class="hide-phone">{q.street}</td>
-                                            <td><span class=format!("pill {}", q.status.code())>{q.status.label()}</span></td>
-                                            <td class="num">{money(q.total)}</td>
-                                        </tr>
-                                    }).collect_view()}
+                                    {rows
+                                        .into_iter()
+                                        .map(|q| {
+                                            view! {
+                                                <tr>
+                                                    <td>
+                                                        <A href=format!(
+                                                            "/quotes/{}",
+                                                            q.id,
+                                                        )>{format!("Q-{}", q.number)}</A>
+                                                    </td>
+                                                    <td>{q.customer_name}</td>
+                                                    <td class="hide-phone">{q.street}</td>
+                                                    <td>
+                                                        <span class=format!(
+                                                            "pill {}",
+                                                            q.status.code(),
+                                                        )>{q.status.label()}</span>
+                                                    </td>
+                                                    <td class="num">{money(q.total)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </tbody>
                             </table>
-                        }.into_any(),
-            })}
+                        }
+                            .into_any()
+                    }
+                },
+            )}
         </SiteGate>
     }
 }
@@ -67,32 +108,94 @@ pub fn QuoteDocument(price: CustomerPrice, boundary_ft: rust_decimal::Decimal) -
     let has_discount = price.discount != rust_decimal::Decimal::ZERO;
     view! {
         <table class="list lines">
-            <thead><tr><th>"Item"</th><th class="num">"Qty"</th><th class="num">"Unit price"</th><th class="num">"Amount"</th></tr></thead>
+            <thead>
+                <tr>
+                    <th>"Item"</th>
+                    <th class="num">"Qty"</th>
+                    <th class="num">"Unit price"</th>
+                    <th class="num">"Amount"</th>
+                </tr>
+            </thead>
             <tbody>
-                {price.lines.iter().map(|l| view! {
-                    <tr><td>{l.description.clone()}</td><td class="num">{format!("{} {}", l.qty.normalize(), l.unit)}</td>
-                        <td class="num">{money(l.unit_price)}</td><td class="num">{money(l.total)}</td></tr>
-                }).collect_view()}
+                {price
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        view! {
+                            <tr>
+                                <td>{l.description.clone()}</td>
+                                <td class="num">{format!("{} {}", l.qty.normalize(), l.unit)}</td>
+                                <td class="num">{money(l.unit_price)}</td>
+                                <td class="num">{money(l.total)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
             </tbody>
             <tfoot>
-                <tr><th colspan="3">"Subtotal"</th><td class="num">{money(price.subtotal)}</td></tr>
-                {has_discount.then(|| view! { <tr><th colspan="3">"Discount"</th><td class="num">{money(-price.discount)}</td></tr> })}
-                <tr><th colspan="3">"Tax"</th><td class="num">{money(price.tax)}</td></tr>
-                <tr class="grand"><th colspan="3">"Total"</th><td class="num" data-testid="doc-total">{money(price.total)}</td></tr>
+                <tr>
+                    <th colspan="3">"Subtotal"</th>
+                    <td class="num">{money(price.subtotal)}</td>
+                </tr>
+                {has_discount
+                    .then(|| {
+                        view! {
+                            <tr>
+                                <th colspan="3">"Discount"</th>
+                                <td class="num">{money(-price.discount)}</td>
+                            </tr>
+                        }
+                    })}
+                <tr>
+                    <th colspan="3">"Tax"</th>
+                    <td class="num">{money(price.tax)}</td>
+                </tr>
+                <tr class="grand">
+                    <th colspan="3">"Total"</th>
+                    <td class="num" data-testid="doc-total">
+                        {money(price.total)}
+                    </td>
+                </tr>
             </tfoot>
         </table>
-        {(!price.fences.is_empty()).then(|| view! {
-            <h3>{format!("Compared with a physical fence along the same {} ft", boundary_ft.normalize())}</h3>
-            <table class="list compare">
-                <thead><tr><th>"Fence"</th><th class="num">"Installed"</th><th class="num">"You save"</th></tr></thead>
-                <tbody>
-                    {price.fences.iter().map(|f| view! {
-                        <tr><td>{f.name.clone()}</td><td class="num">{money(f.cost)}</td><td class="num">{money(f.savings)}</td></tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <p class="muted">{format!("About {} a year over the system's life.", money(price.per_year))}</p>
-        })}
+        {(!price.fences.is_empty())
+            .then(|| {
+                view! {
+                    <h3>
+                        {format!(
+                            "Compared with a physical fence along the same {} ft",
+                            boundary_ft.normalize(),
+                        )}
+                    </h3>
+                    <table class="list compare">
+                        <thead>
+                            <tr>
+                                <th>"Fence"</th>
+                                <th class="num">"Installed"</th>
+                                <th class="num">"You save"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {price
+                                .fences
+                                .iter()
+                                .map(|f| {
+                                    view! {
+                                        <tr>
+                                            <td>{f.name.clone()}</td>
+                                            <td class="num">{money(f.cost)}</td>
+                                            <td class="num">{money(f.savings)}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                    <p class="muted">
+                        {format!("About {} a year over the system's life.", money(price.per_year))}
+                    </p>
+                }
+            })}
     }
 }
 
@@ -123,11 +226,12 @@ pub fn QuotePage() -> impl IntoView {
         },
     );
     view! {
-        <Title text="Quote"/>
+        <Title text="Quote" />
         <SiteGate on=On::Tenant>
-            {loaded(quote, move |q| {
-                        view! { <QuoteEditor q bump saved_msg actions/> }.into_any()
-            })}
+            {loaded(
+                quote,
+                move |q| { view! { <QuoteEditor q bump saved_msg actions /> }.into_any() },
+            )}
         </SiteGate>
     }
 }
@@ -149,28 +253,93 @@ pub fn QuotePrintPage() -> impl IntoView {
         <SiteGate on=On::Tenant>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
-                    let brand = shell.await.ok().and_then(|s| match s.site { crate::model::SiteKind::Tenant(b) => Some(b), _ => None });
+                    let brand = shell
+                        .await
+                        .ok()
+                        .and_then(|s| match s.site {
+                            crate::model::SiteKind::Tenant(b) => Some(b),
+                            _ => None,
+                        });
                     match quote.await {
-                        Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                        Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                        Err(e) => view! { <ErrorBox error=e /> }.into_any(),
                         Ok(q) => {
-                            let company = brand.as_ref().map(|b| b.company_name.clone()).unwrap_or_default();
-                            let logo = brand.as_ref().filter(|b| b.logo_version > 0).map(|b| format!("/brand/logo?v={}", b.logo_version));
+                            let company = brand
+                                .as_ref()
+                                .map(|b| b.company_name.clone())
+                                .unwrap_or_default();
+                            let logo = brand
+                                .as_ref()
+                                .filter(|b| b.logo_version > 0)
+                                .map(|b| format!("/brand/logo?v={}", b.logo_version));
                             view! {
-                                <Title text=format!("Quote Q-{} · {}", q.number, company)/>
+                                <Title text=format!("Quote Q-{} · {}", q.number, company) />
                                 <article class="print-doc">
                                     <header class="doc-head">
-                                        {logo.map(|l| view! { <img src=l alt="" class="doc-logo"/> })}
-                                        <div><h1>{company.clone()}</h1><p class="muted">{format!("Quote Q-{} · version {} · {}", q.number, q.version, q.versions.first().map(|v| v.2.format("%b %-d, %Y").to_string()).unwrap_or_default())}</p></div>
-                                        <button type="button" class="secondary no-print" on:click=move |_| { if let Some(w) = web_sys::window() { let _ = w.print(); } }>"Print"</button>
+                                        {logo
+                                            .map(|l| view! { <img src=l alt="" class="doc-logo" /> })}
+                                        <div>
+                                            <h1>{company.clone()}</h1>
+                                            <p class="muted">
+                                                {format!(
+                                                    "Quote Q-{} · version {} · {}",
+                                                    q.number,
+                                                    q.version,
+                                                    q
+                                                        .versions
+                                                        .first()
+                                                        .map(|v| v.2.format("%b %-d, %Y").to_string())
+                                                        .unwrap_or_default(),
+                                                )}
+                                            </p>
+                                        </div>
+                                        <button
+                                            type="button"
+                                            class="secondary no-print"
+                                            on:click=move |_| {
+                                                if let Some(w) = web_sys::window() {
+                                                    let _ = w.print();
+                                                }
+                                            }
+                                        >
+                                            "Print"
+                                        </button>
                                     </header>
-                                    <p><strong>{q.property.customer_name.clone()}</strong><br/>{q.property.street.clone()}<br/>{format!("{}, {} {}", q.property.city, q.property.state, q.property.zip)}</p>
-                                    <p>{format!("Invisible pet fence: {} layout, {} ft of boundary, {} pet{}.", q.drawing.layout.label().to_lowercase(), q.takeoff.boundary_ft.normalize(), q.property.pets.len(), if q.property.pets.len() == 1 { "" } else { "s" })}</p>
-                                    <QuoteDocument price=CustomerPrice::from(&q.priced) boundary_ft=q.takeoff.boundary_ft/>
-                                    {(!q.terms.notes.is_empty()).then(|| view! { <p class="pre">{q.terms.notes.clone()}</p> })}
-                                    <p class="muted small">"Call 811 before digging: utility lines are marked free of charge before installation."</p>
+                                    <p>
+                                        <strong>{q.property.customer_name.clone()}</strong>
+                                        <br />
+                                        {q.property.street.clone()}
+                                        <br />
+                                        {format!(
+                                            "{}, {} {}",
+                                            q.property.city,
+                                            q.property.state,
+                                            q.property.zip,
+                                        )}
+                                    </p>
+                                    <p>
+                                        {format!(
+                                            "Invisible pet fence: {} layout, {} ft of boundary, {} pet{}.",
+                                            q.drawing.layout.label().to_lowercase(),
+                                            q.takeoff.boundary_ft.normalize(),
+                                            q.property.pets.len(),
+                                            if q.property.pets.len() == 1 { "" } else { "s" },
+                                        )}
+                                    </p>
+                                    <QuoteDocument
+                                        price=CustomerPrice::from(&q.priced)
+                                        boundary_ft=q.takeoff.boundary_ft
+                                    />
+                                    {(!q.terms.notes.is_empty())
+                                        .then(|| {
+                                            view! { <p class="pre">{q.terms.notes.clone()}</p> }
+                                        })}
+                                    <p class="muted small">
+                                        "Call 811 before digging: utility lines are marked free of charge before installation."
+                                    </p>
                                 </article>
-                            }.into_any()
+                            }
+                                .into_any()
                         }
                     }
                 })}
@@ -191,18 +360,23 @@ pub fn QuoteLinkPage() -> impl IntoView {
         |(t, _)| open_quote_link(t),
     );
     view! {
-        <Title text="Your quote"/>
+        <Title text="Your quote" />
         <SiteGate on=On::Tenant>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match quote.await {
-                        Err(AppError::NotFound) => view! {
-                            <section class="narrow card" data-testid="link-invalid">
-                                <h1>"This link no longer works"</h1>
-                                <p>"It may have expired, been replaced by a newer version of the quote, or already been answered. Ask the installer to send it again."</p>
-                            </section>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                        Err(AppError::NotFound) => {
+                            view! {
+                                <section class="narrow card" data-testid="link-invalid">
+                                    <h1>"This link no longer works"</h1>
+                                    <p>
+                                        "It may have expired, been replaced by a newer version of the quote, or already been answered. Ask the installer to send it again."
+                                    </p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <ErrorBox error=e /> }.into_any(),
                         Ok(q) => {
                             let tok = token();
                             let tok2 = tok.clone();
@@ -210,50 +384,136 @@ pub fn QuoteLinkPage() -> impl IntoView {
                             view! {
                                 <article class="print-doc public-quote">
                                     <header class="doc-head">
-                                        <div><h1>{q.company_name.clone()}</h1>
-                                        <p class="muted">{format!("Quote Q-{} for {} · {}", q.number, q.customer_name, q.address)}</p></div>
+                                        <div>
+                                            <h1>{q.company_name.clone()}</h1>
+                                            <p class="muted">
+                                                {format!(
+                                                    "Quote Q-{} for {} · {}",
+                                                    q.number,
+                                                    q.customer_name,
+                                                    q.address,
+                                                )}
+                                            </p>
+                                        </div>
                                     </header>
-                                    <p>{format!("Invisible pet fence with {} ft of boundary for {} pet{}.", q.boundary_ft.normalize(), q.pets, if q.pets == 1 { "" } else { "s" })}</p>
-                                    <QuoteDocument price=q.price.clone() boundary_ft=q.boundary_ft/>
-                                    {(!q.notes.is_empty()).then(|| view! { <p class="pre">{q.notes.clone()}</p> })}
-                                    <p class="muted small">{format!("This link works until {}.{}{}", q.expires_at.format("%b %-d, %Y"),
-                                        q.phone.clone().map(|p| format!(" Questions? Call {p}.")).unwrap_or_default(),
-                                        q.support_email.clone().map(|e| format!(" Email {e}.")).unwrap_or_default())}</p>
-                                    {(!open).then(|| view! {
-                                        <div class="banner banner-info" role="status" data-testid="decision">{match q.status {
-                                            QuoteStatus::Approved => format!("Approved by {} — thank you! {} will be in touch to schedule the installation.", q.decided_name.clone().unwrap_or_default(), q.company_name),
-                                            QuoteStatus::Declined => format!("You declined this quote: “{}”", q.decline_reason.clone().unwrap_or_default()),
-                                            _ => "This quote is not open for approval.".to_string(),
-                                        }}</div>
-                                    })}
-                                    {open.then(|| view! {
-                                        <section class="card decide">
-                                            <FormError errors/>
-                                            <ActionForm action=respond attr:class="stack">
-                                                <input type="hidden" name="token" value=tok.clone()/>
-                                                <input type="hidden" name="approve" value="true"/>
-                                                <input type="hidden" name="reason" value=""/>
-                                                <div class="field"><label for="sig">"Type your full name to approve"</label>
-                                                    <input id="sig" name="name" autocomplete="name" required/>
-                                                    <p class="error" role="alert">{move || errors.get().and_then(|e| e.fields().and_then(|f| f.get("name").map(str::to_string)))}</p></div>
-                                                <button type="submit" class="primary">{format!("Approve {}", money(q.price.total))}</button>
-                                            </ActionForm>
-                                            <details class="decline">
-                                                <summary>"Decline this quote"</summary>
-                                                <ActionForm action=respond attr:class="stack">
-                                                    <input type="hidden" name="token" value=tok2.clone()/>
-                                                    <input type="hidden" name="approve" value="false"/>
-                                                    <input type="hidden" name="name" value=""/>
-                                                    <div class="field"><label for="reason">"Why are you declining?"</label>
-                                                        <textarea id="reason" name="reason" rows="3" required></textarea>
-                                                        <p class="error" role="alert">{move || errors.get().and_then(|e| e.fields().and_then(|f| f.get("reason").map(str::to_string)))}</p></div>
-                                                    <button type="submit" class="danger">"Decline quote"</button>
-                                                </ActionForm>
-                                            </details>
-                                        </section>
-                                    })}
+                                    <p>
+                                        {format!(
+                                            "Invisible pet fence with {} ft of boundary for {} pet{}.",
+                                            q.boundary_ft.normalize(),
+                                            q.pets,
+                                            if q.pets == 1 { "" } else { "s" },
+                                        )}
+                                    </p>
+                                    <QuoteDocument
+                                        price=q.price.clone()
+                                        boundary_ft=q.boundary_ft
+                                    />
+                                    {(!q.notes.is_empty())
+                                        .then(|| view! { <p class="pre">{q.notes.clone()}</p> })}
+                                    <p class="muted small">
+                                        {format!(
+                                            "This link works until {}.{}{}",
+                                            q.expires_at.format("%b %-d, %Y"),
+                                            q
+                                                .phone
+                                                .clone()
+                                                .map(|p| format!(" Questions? Call {p}."))
+                                                .unwrap_or_default(),
+                                            q
+                                                .support_email
+                                                .clone()
+                                                .map(|e| format!(" Email {e}."))
+                                                .unwrap_or_default(),
+                                        )}
+                                    </p>
+                                    {(!open)
+                                        .then(|| {
+                                            view! {
+                                                <div
+                                                    class="banner banner-info"
+                                                    role="status"
+                                                    data-testid="decision"
+                                                >
+                                                    {match q.status {
+                                                        QuoteStatus::Approved => {
+                                                            format!(
+                                                                "Approved by {} — thank you! {} will be in touch to schedule the installation.",
+                                                                q.decided_name.clone().unwrap_or_default(),
+                                                                q.company_name,
+                                                            )
+                                                        }
+                                                        QuoteStatus::Declined => {
+                                                            format!(
+                                                                "You declined this quote: “{}”",
+                                                                q.decline_reason.clone().unwrap_or_default(),
+                                                            )
+                                                        }
+                                                        _ => "This quote is not open for approval.".to_string(),
+                                                    }}
+                                                </div>
+                                            }
+                                        })}
+                                    {open
+                                        .then(|| {
+                                            view! {
+                                                <section class="card decide">
+                                                    <FormError errors />
+                                                    <ActionForm action=respond attr:class="stack">
+                                                        <input type="hidden" name="token" value=tok.clone() />
+                                                        <input type="hidden" name="approve" value="true" />
+                                                        <input type="hidden" name="reason" value="" />
+                                                        <div class="field">
+                                                            <label for="sig">"Type your full name to approve"</label>
+                                                            <input id="sig" name="name" autocomplete="name" required />
+                                                            <p class="error" role="alert">
+                                                                {move || {
+                                                                    errors
+                                                                        .get()
+                                                                        .and_then(|e| {
+                                                                            e.fields().and_then(|f| f.get("name").map(str::to_string))
+                                                                        })
+                                                                }}
+                                                            </p>
+                                                        </div>
+                                                        <button type="submit" class="primary">
+                                                            {format!("Approve {}", money(q.price.total))}
+                                                        </button>
+                                                    </ActionForm>
+                                                    <details class="decline">
+                                                        <summary>"Decline this quote"</summary>
+                                                        <ActionForm action=respond attr:class="stack">
+                                                            <input type="hidden" name="token" value=tok2.clone() />
+                                                            <input type="hidden" name="approve" value="false" />
+                                                            <input type="hidden" name="name" value="" />
+                                                            <div class="field">
+                                                                <label for="reason">"Why are you declining?"</label>
+                                                                <textarea
+                                                                    id="reason"
+                                                                    name="reason"
+                                                                    rows="3"
+                                                                    required
+                                                                ></textarea>
+                                                                <p class="error" role="alert">
+                                                                    {move || {
+                                                                        errors
+                                                                            .get()
+                                                                            .and_then(|e| {
+                                                                                e.fields().and_then(|f| f.get("reason").map(str::to_string))
+                                                                            })
+                                                                    }}
+                                                                </p>
+                                                            </div>
+                                                            <button type="submit" class="danger">
+                                                                "Decline quote"
+                                                            </button>
+                                                        </ActionForm>
+                                                    </details>
+                                                </section>
+                                            }
+                                        })}
                                 </article>
-                            }.into_any()
+                            }
+                                .into_any()
                         }
                     }
                 })}

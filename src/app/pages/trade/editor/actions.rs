@@ -22,26 +22,76 @@ pub fn Actions(
     let QuoteActions { send, approve, job } = actions;
     view! {
         <div class="actions">
-            <a class="button secondary" href=format!("/quotes/{}/print", q.id) target="_blank">"Print"</a>
-            {ed.editable.then(|| view! {
-                <button type="button" on:click=move |_| save.run(()) disabled=move || saving.get() || !dirty.get()>{move || if saving.get() { "Saving…" } else { "Save" }}</button>
-            })}
-            {(q.can_edit && matches!(q.status, QuoteStatus::Draft | QuoteStatus::Sent)).then(|| view! {
-                <button type="button" class="primary" disabled=move || dirty.get() || send.pending().get()
-                    title=move || if dirty.get() { "Save your changes first" } else { "" }
-                    on:click=move |_| { saved_msg.set(None); send.dispatch(SendQuote { id: qid }); }>
-                    {if q.status == QuoteStatus::Sent { "Send a new link" } else { "Send to customer" }}</button>
-            })}
-            {(q.can_approve && q.status == QuoteStatus::PendingApproval).then(|| view! {
-                <button type="button" on:click=move |_| { approve.dispatch(ManagerApprove { id: qid }); }>"Approve discount"</button>
-            })}
-            {(q.status == QuoteStatus::Approved && q.job_id.is_none() && q.can_edit).then(|| view! {
-                <ActionForm action=job attr:class="inline">
-                    <input type="hidden" name="quote_id" value=qid.to_string()/>
-                    <button type="submit" class="primary">"Create job"</button>
-                </ActionForm>
-            })}
-            {q.job_id.map(|j| view! { <A href=format!("/jobs/{j}") attr:class="button">"Open job"</A> })}
+            <a class="button secondary" href=format!("/quotes/{}/print", q.id) target="_blank">
+                "Print"
+            </a>
+            {ed
+                .editable
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            on:click=move |_| save.run(())
+                            disabled=move || saving.get() || !dirty.get()
+                        >
+                            {move || if saving.get() { "Saving…" } else { "Save" }}
+                        </button>
+                    }
+                })}
+            {(q.can_edit && matches!(q.status, QuoteStatus::Draft | QuoteStatus::Sent))
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="primary"
+                            disabled=move || dirty.get() || send.pending().get()
+                            title=move || if dirty.get() { "Save your changes first" } else { "" }
+                            on:click=move |_| {
+                                saved_msg.set(None);
+                                send.dispatch(SendQuote { id: qid });
+                            }
+                        >
+                            {if q.status == QuoteStatus::Sent {
+                                "Send a new link"
+                            } else {
+                                "Send to customer"
+                            }}
+                        </button>
+                    }
+                })}
+            {(q.can_approve && q.status == QuoteStatus::PendingApproval)
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            on:click=move |_| {
+                                approve.dispatch(ManagerApprove { id: qid });
+                            }
+                        >
+                            "Approve discount"
+                        </button>
+                    }
+                })}
+            {(q.status == QuoteStatus::Approved && q.job_id.is_none() && q.can_edit)
+                .then(|| {
+                    view! {
+                        <ActionForm action=job attr:class="inline">
+                            <input type="hidden" name="quote_id" value=qid.to_string() />
+                            <button type="submit" class="primary">
+                                "Create job"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+            {q
+                .job_id
+                .map(|j| {
+                    view! {
+                        <A href=format!("/jobs/{j}") attr:class="button">
+                            "Open job"
+                        </A>
+                    }
+                })}
         </div>
     }
 }
@@ -101,24 +151,82 @@ pub fn Banners(
     let job_errors = action_error(move || job.value().get());
     let approve_errors = action_error(move || approve.value().get());
     let errors = ed.errors;
+    let sent = move || send.value().get();
     view! {
-        {status_line(&q).map(|b| view! { <div class="banner banner-info" role="status">{b}</div> })}
+        {status_line(&q)
+            .map(|b| {
+                view! {
+                    <div class="banner banner-info" role="status">
+                        {b}
+                    </div>
+                }
+            })}
         {workflow_note(&q).map(|b| view! { <p class="hint">{b}</p> })}
-        <FormError errors=job_errors/>
-        <FormError errors=approve_errors/>
-        {move || send.value().get().map(|r| match r {
-            Ok(o) if o.pending_approval => view! { <div class="banner banner-info" role="status">"The discount passes your approval threshold: the quote is waiting for a manager."</div> }.into_any(),
-            Ok(o) => view! {
-                <div class="banner banner-ok" role="status">
-                    {if o.emailed { "Sent. The customer was emailed this approval link:" } else { "The customer has no email address; share this approval link:" }}
-                    <input class="link-box" readonly data-testid="approval-link" value=o.link.clone().unwrap_or_default()/>
-                </div>
-            }.into_any(),
-            Err(e) => view! { <div class="banner banner-error" role="alert">{e.to_string()}</div> }.into_any(),
-        })}
-        {move || saved_msg.get().map(|m| view! { <div class="banner banner-ok" role="status">{m}</div> })}
-        {move || errors.get().map(|e| view! { <div class="banner banner-error" role="alert">{
-            e.fields().and_then(|f| f.get("drawing").map(str::to_string)).unwrap_or_else(|| e.to_string())
-        }</div> })}
+        <FormError errors=job_errors />
+        <FormError errors=approve_errors />
+        {move || {
+            sent()
+                .map(|r| match r {
+                    Ok(o) if o.pending_approval => {
+                        view! {
+                            <div class="banner banner-info" role="status">
+                                "The discount passes your approval threshold: the quote is waiting for a manager."
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Ok(o) => {
+                        view! {
+                            <div class="banner banner-ok" role="status">
+                                {if o.emailed {
+                                    "Sent. The customer was emailed this approval link:"
+                                } else {
+                                    "The customer has no email address; share this approval link:"
+                                }}
+                                <input
+                                    class="link-box"
+                                    readonly
+                                    data-testid="approval-link"
+                                    value=o.link.clone().unwrap_or_default()
+                                />
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => {
+                        view! {
+                            <div class="banner banner-error" role="alert">
+                                {e.to_string()}
+                            </div>
+                        }
+                            .into_any()
+                    }
+                })
+        }}
+        {move || {
+            saved_msg
+                .get()
+                .map(|m| {
+                    view! {
+                        <div class="banner banner-ok" role="status">
+                            {m}
+                        </div>
+                    }
+                })
+        }}
+        {move || {
+            errors
+                .get()
+                .map(|e| {
+                    view! {
+                        <div class="banner banner-error" role="alert">
+                            {e
+                                .fields()
+                                .and_then(|f| f.get("drawing").map(str::to_string))
+                                .unwrap_or_else(|| e.to_string())}
+                        </div>
+                    }
+                })
+        }}
     }
 }

@@ -14,48 +14,164 @@ use crate::model::QuoteDetail;
 pub fn PriceCard(q: QuoteDetail, ed: Editor) -> impl IntoView {
     let pets = q.property.pets.len();
     let priced = ed.priced();
+    let (live, live_errors) = (ed.live, ed.live_errors);
     view! {
-                <section class="card">
-                    <h2>"Price"</h2>
-                    <p class="muted">{format!("{} · × {} ({}) · {} pet{}", q.zone_name.clone().unwrap_or_else(|| "No zone".into()), q.multiplier, q.multiplier_source.describe(), pets, if pets == 1 { "" } else { "s" })}</p>
-                    {move || ed.live.get().map(|(t, p)| view! {
-                        {(!t.warnings.is_empty()).then(|| view! { <ul class="warnings">{t.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul> })}
-                        <table class="list lines">
-                            <thead><tr><th>"Item"</th><th class="num">"Qty"</th><th class="num">"Price"</th><th class="num">"Amount"</th></tr></thead>
-                            <tbody>
-                                {p.lines.iter().filter(|l| !l.manual).map(|l| view! {
-                                    <tr><td>{l.description.clone()}</td><td class="num">{format!("{} {}", l.qty.normalize(), l.unit)}</td>
-                                        <td class="num">{money(l.unit_price)}</td><td class="num">{money(l.total)}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        <p class="muted">{format!("Wire {} ft with slack: {} ft boundary × {} + 2 × ({} ft lead + {} ft crossings)",
-                            t.wire_ft, t.boundary_ft, ed.drawing.with(|d| d.layout.boundary_factor()), t.lead_ft, t.crossings_ft)}</p>
-                    })}
-                    <h3>"Extra items"</h3>
-                    <ExtraItems ed/>
-                    <div class="row3">
-                        <TermInput label="Discount (%)" key="discount_pct" value=ed.discount errors=ed.errors disabled=!ed.editable/>
-                        <TermInput label="Tax rate (%)" key="tax_pct" value=ed.tax errors=ed.errors disabled=!ed.editable/>
-                        <TermInput label="Price override ($)" key="price_override" value=ed.over errors=ed.errors disabled=!ed.editable hint="Pre-tax price; blank to use the items."/>
-                    </div>
-                    {move || ed.live_errors.get().map(|f| view! {
-                        <ul class="warnings">{f.0.iter().filter(|(k, _)| !k.starts_with("item")).map(|(_, m)| view! { <li>{m.clone()}</li> }).collect_view()}</ul>
-                    })}
-                    <div class="field">
-                        <label for="t-notes">"Notes for the customer"</label>
-                        <textarea id="t-notes" rows="2" disabled=!ed.editable on:input=move |ev| ed.notes.set(event_target_value(&ev))>{ed.notes.get_untracked()}</textarea>
-                    </div>
-                    {move || priced.get().map(|p| view! {
-                        <dl class="totals">
-                            <dt>"Subtotal"</dt><dd data-testid="subtotal">{money(p.subtotal)}</dd>
-                            <dt>"Discount"</dt><dd>{money(p.net - p.subtotal)}{format!(" ({}%)", p.effective_discount_pct)}</dd>
-                            <dt>"Tax"</dt><dd>{money(p.tax)}</dd>
-                            <dt class="grand">"Total"</dt><dd class="grand" data-testid="total">{money(p.total)}</dd>
-                        </dl>
-                    })}
-                    <p class="muted small">{move || if ed.dirty.get() { "Unsaved changes: the server recomputes every number when you save." } else { "Saved." }}</p>
-                </section>
+        <section class="card">
+            <h2>"Price"</h2>
+            <p class="muted">
+                {format!(
+                    "{} · × {} ({}) · {} pet{}",
+                    q.zone_name.clone().unwrap_or_else(|| "No zone".into()),
+                    q.multiplier,
+                    q.multiplier_source.describe(),
+                    pets,
+                    if pets == 1 { "" } else { "s" },
+                )}
+            </p>
+            {move || {
+                live.get()
+                    .map(|(t, p)| {
+                        view! {
+                            {(!t.warnings.is_empty())
+                                .then(|| {
+                                    view! {
+                                        <ul class="warnings">
+                                            {t
+                                                .warnings
+                                                .iter()
+                                                .map(|w| view! { <li>{w.clone()}</li> })
+                                                .collect_view()}
+                                        </ul>
+                                    }
+                                })}
+                            <table class="list lines">
+                                <thead>
+                                    <tr>
+                                        <th>"Item"</th>
+                                        <th class="num">"Qty"</th>
+                                        <th class="num">"Price"</th>
+                                        <th class="num">"Amount"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {p
+                                        .lines
+                                        .iter()
+                                        .filter(|l| !l.manual)
+                                        .map(|l| {
+                                            view! {
+                                                <tr>
+                                                    <td>{l.description.clone()}</td>
+                                                    <td class="num">
+                                                        {format!("{} {}", l.qty.normalize(), l.unit)}
+                                                    </td>
+                                                    <td class="num">{money(l.unit_price)}</td>
+                                                    <td class="num">{money(l.total)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                            <p class="muted">
+                                {format!(
+                                    "Wire {} ft with slack: {} ft boundary × {} + 2 × ({} ft lead + {} ft crossings)",
+                                    t.wire_ft,
+                                    t.boundary_ft,
+                                    ed.drawing.with(|d| d.layout.boundary_factor()),
+                                    t.lead_ft,
+                                    t.crossings_ft,
+                                )}
+                            </p>
+                        }
+                    })
+            }}
+            <h3>"Extra items"</h3>
+            <ExtraItems ed />
+            <div class="row3">
+                <TermInput
+                    label="Discount (%)"
+                    key="discount_pct"
+                    value=ed.discount
+                    errors=ed.errors
+                    disabled=!ed.editable
+                />
+                <TermInput
+                    label="Tax rate (%)"
+                    key="tax_pct"
+                    value=ed.tax
+                    errors=ed.errors
+                    disabled=!ed.editable
+                />
+                <TermInput
+                    label="Price override ($)"
+                    key="price_override"
+                    value=ed.over
+                    errors=ed.errors
+                    disabled=!ed.editable
+                    hint="Pre-tax price; blank to use the items."
+                />
+            </div>
+            {move || {
+                live_errors
+                    .get()
+                    .map(|f| {
+                        view! {
+                            <ul class="warnings">
+                                {f
+                                    .0
+                                    .iter()
+                                    .filter(|(k, _)| !k.starts_with("item"))
+                                    .map(|(_, m)| view! { <li>{m.clone()}</li> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })
+            }}
+            <div class="field">
+                <label for="t-notes">"Notes for the customer"</label>
+                <textarea
+                    id="t-notes"
+                    rows="2"
+                    disabled=!ed.editable
+                    on:input=move |ev| ed.notes.set(event_target_value(&ev))
+                >
+                    {ed.notes.get_untracked()}
+                </textarea>
+            </div>
+            {move || {
+                priced
+                    .get()
+                    .map(|p| {
+                        view! {
+                            <dl class="totals">
+                                <dt>"Subtotal"</dt>
+                                <dd data-testid="subtotal">{money(p.subtotal)}</dd>
+                                <dt>"Discount"</dt>
+                                <dd>
+                                    {money(p.net - p.subtotal)}
+                                    {format!(" ({}%)", p.effective_discount_pct)}
+                                </dd>
+                                <dt>"Tax"</dt>
+                                <dd>{money(p.tax)}</dd>
+                                <dt class="grand">"Total"</dt>
+                                <dd class="grand" data-testid="total">
+                                    {money(p.total)}
+                                </dd>
+                            </dl>
+                        }
+                    })
+            }}
+            <p class="muted small">
+                {move || {
+                    if ed.dirty.get() {
+                        "Unsaved changes: the server recomputes every number when you save."
+                    } else {
+                        "Saved."
+                    }
+                }}
+            </p>
+        </section>
     }
 }
 
@@ -77,10 +193,18 @@ fn TermInput(
     view! {
         <div class="field" class:invalid=move || msg().is_some()>
             <label for=id.clone()>{label}</label>
-            <input id=id type="text" inputmode="decimal" value=value.get_untracked() disabled=disabled
-                on:input=move |ev| value.set(event_target_value(&ev))/>
+            <input
+                id=id
+                type="text"
+                inputmode="decimal"
+                value=value.get_untracked()
+                disabled=disabled
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
-            <p class="error" role="alert">{msg}</p>
+            <p class="error" role="alert">
+                {msg}
+            </p>
         </div>
     }
 }
