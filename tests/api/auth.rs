@@ -1,8 +1,20 @@
 //! Login, sessions and their cookies, throttling, password reset, roles.
 
+use fence::api::auth::{Login, Logout, RequestPasswordReset, ResetPassword};
+use fence::api::customers::{CreateCustomer, ListCustomers};
+use fence::api::settings::UpdateBrandColor;
+use fence::api::team::InviteMember;
 use fence::error::AppError;
 
-use crate::helpers::{app_error, customer_form, link_in, signup_form, TestApp, PASSWORD};
+use crate::helpers::{customer_input, link_in, signup_form, TestApp, PASSWORD};
+
+fn login(email: &str, password: &str) -> Login {
+    Login {
+        email: email.into(),
+        password: password.into(),
+        next: None,
+    }
+}
 
 fn session_cookie(r: &reqwest::Response) -> Option<String> {
     r.headers()
@@ -85,31 +97,22 @@ async fn a_wrong_password_is_refused_with_a_field_message() {
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "starter").await;
     let c = app.client();
-    let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/login",
-            &[("email", &a.email), ("password", "wrong password")],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let e = app_error(r).await;
+    let e = app
+        .call_fn(&c, Some("alpha"), login(&a.email, "wrong password"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Validation(_)), "{e:?}");
     assert!(e
         .fields()
         .unwrap()
         .get("password")
         .unwrap()
         .contains("don't match"));
-    let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/login",
-            &[("email", "not an email"), ("password", "x")],
-        )
-        .await;
-    assert!(app_error(r).await.fields().unwrap().get("email").is_some());
+    let e = app
+        .call_fn(&c, Some("alpha"), login("not an email", "x"))
+        .await
+        .unwrap_err();
+    assert!(e.fields().unwrap().get("email").is_some(), "{e:?}");
     app.cleanup().await;
 }
 
@@ -120,27 +123,17 @@ async fn failed_logins_are_throttled_per_account() {
     let c = app.client();
     for _ in 0..3 {
         let r = app
-            .post(
-                &c,
-                Some("alpha"),
-                "/api/auth/login",
-                &[("email", &a.email), ("password", "wrong password")],
-            )
+            .call_fn(&c, Some("alpha"), login(&a.email, "wrong password"))
             .await;
-        assert_eq!(r.status(), 422);
+        assert!(matches!(r, Err(AppError::Validation(_))), "{r:?}");
     }
     // Now even the right password is refused for a while.
     let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/login",
-            &[("email", &a.email), ("password", PASSWORD)],
-        )
+        .call_fn(&c, Some("alpha"), login(&a.email, PASSWORD))
         .await;
-    assert_eq!(r.status(), 429);
     assert!(
-        matches!(app_error(r).await, AppError::Throttled(m) if m.contains("Too many login attempts"))
+        matches!(&r, Err(AppError::Throttled(m)) if m.contains("Too many login attempts")),
+        "{r:?}"
     );
     app.cleanup().await;
 }
@@ -153,24 +146,17 @@ async fn failed_logins_are_throttled_per_client() {
     for i in 0..4 {
         let email = format!("guess{i}@alpha.example");
         let r = app
-            .post(
-                &c,
-                Some("alpha"),
-                "/api/auth/login",
-                &[("email", &email), ("password", "wrong password")],
-            )
+            .call_fn(&c, Some("alpha"), login(&email, "wrong password"))
             .await;
-        assert_eq!(r.status(), 422);
+        assert!(matches!(r, Err(AppError::Validation(_))), "{r:?}");
     }
     let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/login",
-            &[("email", &a.email), ("password", PASSWORD)],
-        )
+        .call_fn(&c, Some("alpha"), login(&a.email, PASSWORD))
         .await;
-    assert_eq!(r.status(), 429, "this client has guessed too much");
+    assert!(
+        matches!(r, Err(AppError::Throttled(_))),
+        "this client has guessed too much: {r:?}"
+    );
     app.cleanup().await;
 }
 
@@ -184,8 +170,7 @@ async fn logout_ends_the_session() {
             .status(),
         200
     );
-    let r = app.call(&a, "/api/auth/logout", &[]).await;
-    assert_eq!(r.status(), 200);
+    app.as_owner(&a, Logout {}).await.unwrap();
     assert_eq!(
         app.get(&a.client, Some("alpha"), "/customers")
             .await
@@ -200,15 +185,15 @@ async fn a_password_reset_works_once_and_changes_the_password() {
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "starter").await;
     let c = app.client();
-    let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/forgot",
-            &[("email", &a.email)],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    app.call_fn(
+        &c,
+        Some("alpha"),
+        RequestPasswordReset {
+            email: a.email.clone(),
+        },
+    )
+    .await
+    .unwrap();
     let body = app.last_email(&a.email).await.unwrap();
     let link = link_in(&body, "http://");
     assert!(
@@ -217,58 +202,35 @@ async fn a_password_reset_works_once_and_changes_the_password() {
     );
     let token = link.split("token=").nth(1).unwrap();
     let new = "a brand new password";
-    let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/reset",
-            &[
-                ("token", token),
-                ("password", new),
-                ("confirm", "different"),
-            ],
-        )
-        .await;
+    let reset = |confirm: &str| ResetPassword {
+        token: token.into(),
+        password: new.into(),
+        confirm: confirm.into(),
+    };
+    let e = app
+        .call_fn(&c, Some("alpha"), reset("different"))
+        .await
+        .unwrap_err();
     assert_eq!(
-        app_error(r).await.fields().unwrap().get("confirm").unwrap(),
+        e.fields().unwrap().get("confirm").unwrap(),
         "The two passwords don't match."
     );
+    app.call_fn(&c, Some("alpha"), reset(new)).await.unwrap();
+    let r = app.call_fn(&c, Some("alpha"), reset(new)).await;
+    assert!(
+        matches!(r, Err(AppError::Validation(_))),
+        "used once: {r:?}"
+    );
     let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/reset",
-            &[("token", token), ("password", new), ("confirm", new)],
-        )
+        .call_fn(&c, Some("alpha"), login(&a.email, PASSWORD))
         .await;
-    assert_eq!(r.status(), 200);
-    let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/reset",
-            &[("token", token), ("password", new), ("confirm", new)],
-        )
-        .await;
-    assert_eq!(r.status(), 422, "used once");
-    let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/login",
-            &[("email", &a.email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(r.status(), 422, "old password gone");
-    let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/login",
-            &[("email", &a.email), ("password", new)],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    assert!(
+        matches!(r, Err(AppError::Validation(_))),
+        "old password gone: {r:?}"
+    );
+    app.call_fn(&c, Some("alpha"), login(&a.email, new))
+        .await
+        .unwrap();
     app.cleanup().await;
 }
 
@@ -285,42 +247,63 @@ async fn roles_gate_what_members_can_do_on_the_server() {
     }
     for (role, c) in &clients {
         let r = app
-            .post(
+            .call_fn(
                 c,
                 Some("alpha"),
-                "/api/customers/create",
-                &customer_form(&format!("By {role}"), ""),
+                CreateCustomer {
+                    form: customer_input(&format!("By {role}"), ""),
+                    wizard: None,
+                },
             )
             .await;
-        let expect = if *role == "dispatcher" { 200 } else { 403 };
-        assert_eq!(r.status(), expect, "{role} creating a customer");
+        if *role == "dispatcher" {
+            assert!(r.is_ok(), "{role} creating a customer: {r:?}");
+        } else {
+            assert!(
+                matches!(r, Err(AppError::Forbidden(_))),
+                "{role} creating a customer: {r:?}"
+            );
+        }
+        app.call_fn(
+            c,
+            Some("alpha"),
+            ListCustomers {
+                q: String::new(),
+                page: 1,
+                archived: false,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{role} may read customers: {e:?}"));
         let r = app
-            .post(
+            .call_fn(
                 c,
                 Some("alpha"),
-                "/api/customers/list",
-                &[("q", ""), ("page", "1"), ("archived", "false")],
+                InviteMember {
+                    email: "x@alpha.example".into(),
+                    role: "admin".into(),
+                    wizard: None,
+                },
             )
             .await;
-        assert_eq!(r.status(), 200, "{role} may read customers");
+        assert!(
+            matches!(r, Err(AppError::Forbidden(_))),
+            "{role} inviting: {r:?}"
+        );
         let r = app
-            .post(
+            .call_fn(
                 c,
                 Some("alpha"),
-                "/api/team/invite",
-                &[("email", "x@alpha.example"), ("role", "admin")],
+                UpdateBrandColor {
+                    brand_color: "#000000".into(),
+                    wizard: None,
+                },
             )
             .await;
-        assert_eq!(r.status(), 403, "{role} inviting");
-        let r = app
-            .post(
-                c,
-                Some("alpha"),
-                "/api/settings/brand",
-                &[("brand_color", "#000000")],
-            )
-            .await;
-        assert_eq!(r.status(), 403, "{role} rebranding");
+        assert!(
+            matches!(r, Err(AppError::Forbidden(_))),
+            "{role} rebranding: {r:?}"
+        );
     }
     app.cleanup().await;
 }

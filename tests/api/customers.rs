@@ -1,30 +1,45 @@
 //! Customers end to end through the API: validation shared with the
 //! browser, duplicates, search and paging, archive and restore.
 
-use crate::helpers::{app_error, customer_form, TestApp};
+use fence::api::customers::{
+    CreateCustomer, GetCustomer, ListCustomers, SetCustomerArchived, UpdateCustomer,
+};
+use fence::error::AppError;
+use fence::model::{CustomerForm, CustomerPage};
+
+use crate::helpers::{customer_input, Tenant, TestApp};
+
+fn create(form: CustomerForm) -> CreateCustomer {
+    CreateCustomer { form, wizard: None }
+}
+
+async fn list(app: &TestApp, t: &Tenant, q: &str, page: u32) -> CustomerPage {
+    app.as_owner(
+        t,
+        ListCustomers {
+            q: q.into(),
+            page,
+            archived: false,
+        },
+    )
+    .await
+    .unwrap()
+}
 
 #[tokio::test]
 async fn a_customer_is_created_normalised_and_shown() {
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "starter").await;
-    let mut form = customer_form("  Dana Reyes ", "Dana@Example.COM");
-    form[5].1 = "tx";
-    let id = app
-        .call(&a, "/api/customers/create", &form)
-        .await
-        .json::<uuid::Uuid>()
-        .await
-        .unwrap();
-    let c: serde_json::Value = app
-        .call(&a, "/api/customers/get", &[("id", &id.to_string())])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(c["name"], "Dana Reyes");
-    assert_eq!(c["email"], "dana@example.com");
-    assert_eq!(c["phone"], "(512) 555-0100");
-    assert_eq!(c["state"], "TX");
+    let form = CustomerForm {
+        state: "tx".into(),
+        ..customer_input("  Dana Reyes ", "Dana@Example.COM")
+    };
+    let id = app.as_owner(&a, create(form)).await.unwrap();
+    let c = app.as_owner(&a, GetCustomer { id }).await.unwrap();
+    assert_eq!(c.name, "Dana Reyes");
+    assert_eq!(c.email.as_deref(), Some("dana@example.com"));
+    assert_eq!(c.phone.as_deref(), Some("(512) 555-0100"));
+    assert_eq!(c.state, "TX");
     let page = app
         .get(&a.client, Some("alpha"), &format!("/customers/{id}"))
         .await
@@ -39,21 +54,22 @@ async fn a_customer_is_created_normalised_and_shown() {
 async fn bad_customer_input_gets_field_messages_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "starter").await;
-    let form = [
-        ("form[name]", ""),
-        ("form[email]", "dana@"),
-        ("form[phone]", "12"),
-        ("form[street]", ""),
-        ("form[city]", ""),
-        ("form[state]", "ZZ"),
-        ("form[zip]", "1234"),
-        ("form[notes]", ""),
-    ];
-    let r = app.call(&a, "/api/customers/create", &form).await;
-    assert_eq!(r.status(), 422);
-    let e = app_error(r).await;
-    for f in ["name", "email", "phone", "street", "city", "state", "zip"] {
-        assert!(e.fields().unwrap().get(f).is_some(), "{f}");
+    let form = CustomerForm {
+        name: String::new(),
+        email: "dana@".into(),
+        phone: "12".into(),
+        street: String::new(),
+        city: String::new(),
+        state: "ZZ".into(),
+        zip: "1234".into(),
+        notes: String::new(),
+    };
+    let e = app.as_owner(&a, create(form)).await.unwrap_err();
+    let AppError::Validation(f) = &e else {
+        panic!("not a validation error: {e:?}")
+    };
+    for k in ["name", "email", "phone", "street", "city", "state", "zip"] {
+        assert!(f.get(k).is_some(), "{k}");
     }
     let n: i64 = sqlx::query_scalar("select count(*) from customers")
         .fetch_one(&app.owner)
@@ -73,49 +89,53 @@ async fn a_duplicate_email_is_caught_on_create_and_edit_but_archived_ones_free_i
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "starter").await;
     let first = app.customer(&a, "Dana", "dana@example.com").await;
-    let r = app
-        .call(
-            &a,
-            "/api/customers/create",
-            &customer_form("Dana Two", "DANA@example.com"),
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    assert!(app_error(r)
+    let e = app
+        .as_owner(&a, create(customer_input("Dana Two", "DANA@example.com")))
         .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Validation(_)), "{e:?}");
+    assert!(e
         .fields()
         .unwrap()
         .get("email")
         .unwrap()
         .contains("Dana already has this email"));
     let other = app.customer(&a, "Eli", "eli@example.com").await;
-    let mut form = customer_form("Eli", "dana@example.com");
-    let id = other.to_string();
-    form.push(("id", &id));
-    let r = app.call(&a, "/api/customers/update", &form).await;
-    assert_eq!(r.status(), 422);
-    app.call(
+    let r = app
+        .as_owner(
+            &a,
+            UpdateCustomer {
+                id: other,
+                form: customer_input("Eli", "dana@example.com"),
+            },
+        )
+        .await;
+    assert!(matches!(r, Err(AppError::Validation(_))), "{r:?}");
+    app.as_owner(
         &a,
-        "/api/customers/archive",
-        &[("id", &first.to_string()), ("archived", "true")],
+        SetCustomerArchived {
+            id: first,
+            archived: true,
+        },
     )
-    .await;
+    .await
+    .unwrap();
+    app.as_owner(&a, create(customer_input("Dana Two", "dana@example.com")))
+        .await
+        .unwrap();
     let r = app
-        .call(
+        .as_owner(
             &a,
-            "/api/customers/create",
-            &customer_form("Dana Two", "dana@example.com"),
+            SetCustomerArchived {
+                id: first,
+                archived: false,
+            },
         )
         .await;
-    assert_eq!(r.status(), 200);
-    let r = app
-        .call(
-            &a,
-            "/api/customers/archive",
-            &[("id", &first.to_string()), ("archived", "false")],
-        )
-        .await;
-    assert_eq!(r.status(), 409, "restoring would duplicate the email");
+    assert!(
+        matches!(r, Err(AppError::Conflict(_))),
+        "restoring would duplicate the email: {r:?}"
+    );
     app.cleanup().await;
 }
 
@@ -127,51 +147,15 @@ async fn the_list_searches_and_pages() {
         app.customer(&a, &format!("Customer {i:02}"), "").await;
     }
     app.customer(&a, "Zed O'Neil", "zed@example.com").await;
-    let p1: serde_json::Value = app
-        .call(
-            &a,
-            "/api/customers/list",
-            &[("q", ""), ("page", "1"), ("archived", "false")],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(p1["total"], 26);
-    assert_eq!(p1["rows"].as_array().unwrap().len(), 20);
-    let p2: serde_json::Value = app
-        .call(
-            &a,
-            "/api/customers/list",
-            &[("q", ""), ("page", "2"), ("archived", "false")],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(p2["rows"].as_array().unwrap().len(), 6);
-    let s: serde_json::Value = app
-        .call(
-            &a,
-            "/api/customers/list",
-            &[("q", "o'neil"), ("page", "1"), ("archived", "false")],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(s["total"], 1);
-    let s: serde_json::Value = app
-        .call(
-            &a,
-            "/api/customers/list",
-            &[("q", "%"), ("page", "1"), ("archived", "false")],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(s["total"], 0, "wildcards are literal");
+    let p1 = list(&app, &a, "", 1).await;
+    assert_eq!(p1.total, 26);
+    assert_eq!(p1.rows.len(), 20);
+    let p2 = list(&app, &a, "", 2).await;
+    assert_eq!(p2.rows.len(), 6);
+    let s = list(&app, &a, "o'neil", 1).await;
+    assert_eq!(s.total, 1);
+    let s = list(&app, &a, "%", 1).await;
+    assert_eq!(s.total, 0, "wildcards are literal");
     let html = app
         .get(&a.client, Some("alpha"), "/customers?page=2")
         .await

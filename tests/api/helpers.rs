@@ -4,7 +4,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use fence::api::auth::AcceptInvitation;
+use fence::api::customers::CreateCustomer;
+use fence::api::signup::Signup;
+use fence::api::team::InviteMember;
 use fence::error::AppError;
+use fence::model::{CustomerForm, SignupForm};
 use fence::server::config::Config;
 use fence::server::storage::StorageSettings;
 use fence::server::{db, router, AppState};
@@ -240,21 +245,16 @@ impl TestApp {
         let c = self.client();
         let email = format!("owner@{sub}.example");
         let company = format!("{} Fence Co", sub.to_uppercase());
-        let r = self
-            .post(
+        let handoff = self
+            .call_fn(
                 &c,
                 None,
-                "/api/signup",
-                &signup_form(&company, sub, &email, plan),
+                Signup {
+                    form: signup_input(&company, sub, &email, plan),
+                },
             )
-            .await;
-        assert_eq!(
-            r.status(),
-            200,
-            "signup of {sub}: {}",
-            r.text().await.unwrap_or_default()
-        );
-        let handoff: String = r.json().await.unwrap();
+            .await
+            .unwrap_or_else(|e| panic!("signup of {sub}: {e:?}"));
         let r = c.get(&handoff).send().await.unwrap();
         assert_eq!(r.status(), 303, "hand-off");
         assert_eq!(r.headers()["location"], "/onboarding");
@@ -281,16 +281,15 @@ impl TestApp {
 
     /// Creates a customer as the tenant's owner and returns its id.
     pub async fn customer(&self, t: &Tenant, name: &str, email: &str) -> Uuid {
-        let r = self
-            .call(t, "/api/customers/create", &customer_form(name, email))
-            .await;
-        assert_eq!(
-            r.status(),
-            200,
-            "create customer: {}",
-            r.text().await.unwrap_or_default()
-        );
-        r.json().await.unwrap()
+        self.as_owner(
+            t,
+            CreateCustomer {
+                form: customer_input(name, email),
+                wizard: None,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("create customer: {e:?}"))
     }
 
     /// The newest email to an address, read as the owner (tests only).
@@ -349,25 +348,43 @@ impl TestApp {
         F: ServerFn + serde::Serialize,
         F::Output: serde::de::DeserializeOwned,
     {
+        let r = self.send_fn(c, sub, args).await;
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        if status == reqwest::StatusCode::OK {
+            Ok(serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} answered {status} {text}: {e}", F::PATH)))
+        } else {
+            let e: AppError = serde_json::from_str(&text).unwrap_or_else(|_| {
+                panic!("{} answered {status} with no AppError: {text}", F::PATH)
+            });
+            // The status is part of the answer: a typed check of the error
+            // must not let a wrong one through.
+            assert_eq!(
+                status.as_u16(),
+                e.status(),
+                "{} answered {e:?} with the wrong status",
+                F::PATH
+            );
+            Err(e)
+        }
+    }
+
+    /// A server-function call through its type (path and form from the
+    /// function) whose raw answer is wanted: for tests about the HTTP
+    /// response itself rather than the function's result.
+    pub async fn send_fn<F>(&self, c: &Client, sub: Option<&str>, args: F) -> Response
+    where
+        F: ServerFn + serde::Serialize,
+    {
         let body = serde_qs::to_string(&args).expect("encodable arguments");
-        let r = c
-            .post(self.url(sub, F::PATH))
+        c.post(self.url(sub, F::PATH))
             .header(ORIGIN, self.origin(sub))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body)
             .send()
             .await
-            .unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        if status.is_success() {
-            Ok(serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{} answered {status} {text}: {e}", F::PATH)))
-        } else {
-            Err(serde_json::from_str(&text).unwrap_or_else(|_| {
-                panic!("{} answered {status} with no AppError: {text}", F::PATH)
-            }))
-        }
+            .unwrap()
     }
 
     /// [`TestApp::call_fn`] as a tenant's owner on the tenant's own host.
@@ -410,6 +427,32 @@ pub fn customer_form<'a>(name: &'a str, email: &'a str) -> Vec<(&'a str, &'a str
     ]
 }
 
+/// The signup form as its type (owner "Olive Owner", password [`PASSWORD`]).
+pub fn signup_input(company: &str, sub: &str, email: &str, plan: &str) -> SignupForm {
+    SignupForm {
+        company: company.into(),
+        subdomain: sub.into(),
+        owner_name: "Olive Owner".into(),
+        email: email.into(),
+        password: PASSWORD.into(),
+        plan: plan.into(),
+    }
+}
+
+/// The customer form as its type, with the same values as [`customer_form`].
+pub fn customer_input(name: &str, email: &str) -> CustomerForm {
+    CustomerForm {
+        name: name.into(),
+        email: email.into(),
+        phone: "512-555-0100".into(),
+        street: "1 Main St".into(),
+        city: "Austin".into(),
+        state: "TX".into(),
+        zip: "78701".into(),
+        notes: String::new(),
+    }
+}
+
 /// The link in an email body that starts with `prefix`.
 pub fn link_in(body: &str, prefix: &str) -> String {
     body.split_whitespace()
@@ -418,47 +461,35 @@ pub fn link_in(body: &str, prefix: &str) -> String {
         .to_string()
 }
 
-/// The error a server function returned.
-pub async fn app_error(r: Response) -> fence::error::AppError {
-    let text = r.text().await.unwrap();
-    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not an AppError: {text}"))
-}
-
 impl TestApp {
     /// Invites `email` with `role` as the tenant's owner and accepts the
     /// invitation in a fresh client, which is returned logged in.
     pub async fn join(&self, t: &Tenant, email: &str, role: &str) -> Client {
-        let r = self
-            .call(t, "/api/team/invite", &[("email", email), ("role", role)])
-            .await;
-        assert_eq!(
-            r.status(),
-            200,
-            "invite {email}: {}",
-            r.text().await.unwrap_or_default()
-        );
+        self.as_owner(
+            t,
+            InviteMember {
+                email: email.into(),
+                role: role.into(),
+                wizard: None,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("invite {email}: {e:?}"));
         let link = link_in(&self.last_email(email).await.unwrap(), "http://");
         let token = link.rsplit('/').next().unwrap().to_string();
         let c = self.client();
-        let r = self
-            .post(
-                &c,
-                Some(&t.sub),
-                "/api/auth/accept",
-                &[
-                    ("token", &token),
-                    ("name", role),
-                    ("password", PASSWORD),
-                    ("confirm", PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(
-            r.status(),
-            200,
-            "accept {email}: {}",
-            r.text().await.unwrap_or_default()
-        );
+        self.call_fn(
+            &c,
+            Some(&t.sub),
+            AcceptInvitation {
+                token,
+                name: role.into(),
+                password: PASSWORD.into(),
+                confirm: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("accept {email}: {e:?}"));
         c
     }
 }

@@ -2,10 +2,44 @@
 //! and tenant A's session carried to tenant B's host. Each attack is paired
 //! with the same call on A's own data, which must succeed.
 
+use fence::api::admin::{AdminListTenants, AdminSetSuspended};
+use fence::api::auth::{
+    AcceptInvitation, GetInvitation, Login, RequestPasswordReset, ResetPassword, ResetTokenValid,
+};
+use fence::api::customers::{
+    CreateCustomer, GetCustomer, ListCustomers, SetCustomerArchived, UpdateCustomer,
+};
+use fence::api::settings::{
+    GetSettings, SkipOnboardingStep, UpdateBrandColor, UpdateCompany, UpdatePricing,
+};
+use fence::api::shell::GetDashboard;
+use fence::api::signup::Signup;
+use fence::api::team::{
+    ChangeRole, GetTeam, InviteMember, RemoveMember, ResendInvitation, RevokeInvitation,
+};
 use fence::error::AppError;
+use fence::model::CompanyForm;
 use uuid::Uuid;
 
-use crate::helpers::{app_error, customer_form, link_in, signup_form, Tenant, TestApp, PASSWORD};
+use crate::helpers::{
+    customer_form, customer_input, link_in, signup_input, Tenant, TestApp, PASSWORD,
+};
+
+fn login(t: &Tenant) -> Login {
+    Login {
+        email: t.email.clone(),
+        password: PASSWORD.into(),
+        next: None,
+    }
+}
+
+fn list(q: &str, archived: bool) -> ListCustomers {
+    ListCustomers {
+        q: q.into(),
+        page: 1,
+        archived,
+    }
+}
 
 struct World {
     app: TestApp,
@@ -31,14 +65,16 @@ async fn member(app: &TestApp, t: &Tenant, email: &str) -> Uuid {
 }
 
 async fn invitation(app: &TestApp, t: &Tenant, email: &str) -> Uuid {
-    let r = app
-        .call(
-            t,
-            "/api/team/invite",
-            &[("email", email), ("role", "viewer")],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    app.as_owner(
+        t,
+        InviteMember {
+            email: email.into(),
+            role: "viewer".into(),
+            wizard: None,
+        },
+    )
+    .await
+    .unwrap();
     sqlx::query_scalar("select id from invitations where org_id = $1 and email = $2")
         .bind(t.org_id)
         .bind(email)
@@ -81,69 +117,60 @@ async fn b_customer_name(w: &World) -> (String, bool) {
 #[tokio::test]
 async fn reading_a_foreign_customer_is_not_found() {
     let w = world().await;
-    let r = w
+    let r = w.app.as_owner(&w.a, GetCustomer { id: w.b_customer }).await;
+    assert_eq!(r, Err(AppError::NotFound));
+    let c = w
         .app
-        .call(
-            &w.a,
-            "/api/customers/get",
-            &[("id", &w.b_customer.to_string())],
-        )
-        .await;
-    assert_eq!(r.status(), 404);
-    assert_eq!(app_error(r).await, AppError::NotFound);
-    let r = w
-        .app
-        .call(
-            &w.a,
-            "/api/customers/get",
-            &[("id", &w.a_customer.to_string())],
-        )
-        .await;
-    assert_eq!(r.status(), 200, "control");
-    assert!(r.text().await.unwrap().contains("Alice Alpha"));
+        .as_owner(&w.a, GetCustomer { id: w.a_customer })
+        .await
+        .expect("control");
+    assert_eq!(c.name, "Alice Alpha");
     w.app.cleanup().await;
 }
 
 #[tokio::test]
 async fn updating_a_foreign_customer_changes_nothing() {
     let w = world().await;
-    let mut form = customer_form("Hijacked", "");
-    form.push(("id", ""));
-    let b = w.b_customer.to_string();
-    form.last_mut().unwrap().1 = &b;
-    let r = w.app.call(&w.a, "/api/customers/update", &form).await;
-    assert_eq!(r.status(), 404);
+    let update = |id: Uuid| UpdateCustomer {
+        id,
+        form: customer_input("Hijacked", ""),
+    };
+    let r = w.app.as_owner(&w.a, update(w.b_customer)).await;
+    assert_eq!(r, Err(AppError::NotFound));
     assert_eq!(b_customer_name(&w).await.0, "Bob Bravo");
-    let a = w.a_customer.to_string();
-    form.last_mut().unwrap().1 = &a;
-    let r = w.app.call(&w.a, "/api/customers/update", &form).await;
-    assert_eq!(r.status(), 200, "control");
+    w.app
+        .as_owner(&w.a, update(w.a_customer))
+        .await
+        .expect("control");
     w.app.cleanup().await;
 }
 
 #[tokio::test]
 async fn archiving_or_restoring_a_foreign_customer_changes_nothing() {
     let w = world().await;
-    for archived in ["true", "false"] {
+    for archived in [true, false] {
         let r = w
             .app
-            .call(
+            .as_owner(
                 &w.a,
-                "/api/customers/archive",
-                &[("id", &w.b_customer.to_string()), ("archived", archived)],
+                SetCustomerArchived {
+                    id: w.b_customer,
+                    archived,
+                },
             )
             .await;
-        assert_eq!(r.status(), 404, "archived={archived}");
+        assert_eq!(r, Err(AppError::NotFound), "archived={archived}");
         assert!(!b_customer_name(&w).await.1);
-        let r = w
-            .app
-            .call(
+        w.app
+            .as_owner(
                 &w.a,
-                "/api/customers/archive",
-                &[("id", &w.a_customer.to_string()), ("archived", archived)],
+                SetCustomerArchived {
+                    id: w.a_customer,
+                    archived,
+                },
             )
-            .await;
-        assert_eq!(r.status(), 200, "control archived={archived}");
+            .await
+            .unwrap_or_else(|e| panic!("control archived={archived}: {e:?}"));
     }
     w.app.cleanup().await;
 }
@@ -152,58 +179,40 @@ async fn archiving_or_restoring_a_foreign_customer_changes_nothing() {
 async fn the_customer_list_and_search_never_show_foreign_rows() {
     let w = world().await;
     for q in ["", "Bob", "bravo", "bob@home.example", "%", "_"] {
-        for archived in ["false", "true"] {
-            let r = w
-                .app
-                .call(
-                    &w.a,
-                    "/api/customers/list",
-                    &[("q", q), ("page", "1"), ("archived", archived)],
-                )
-                .await;
-            let body = r.text().await.unwrap();
+        for archived in [false, true] {
+            let page = w.app.as_owner(&w.a, list(q, archived)).await.unwrap();
             assert!(
-                !body.contains("Bob Bravo") && !body.contains(&w.b_customer.to_string()),
-                "q={q}: {body}"
+                page.rows
+                    .iter()
+                    .all(|c| c.id != w.b_customer && c.name != "Bob Bravo"),
+                "q={q}: {page:?}"
             );
         }
     }
-    let r = w
-        .app
-        .call(
-            &w.a,
-            "/api/customers/list",
-            &[("q", "Alice"), ("page", "1"), ("archived", "false")],
-        )
-        .await;
-    assert!(r.text().await.unwrap().contains("Alice Alpha"), "control");
+    let page = w.app.as_owner(&w.a, list("Alice", false)).await.unwrap();
+    assert!(page.rows.iter().any(|c| c.name == "Alice Alpha"), "control");
     w.app.cleanup().await;
 }
 
 #[tokio::test]
 async fn duplicate_detection_does_not_reveal_other_tenants_customers() {
     let w = world().await;
+    let create = |name: &str, email: &str| CreateCustomer {
+        form: customer_input(name, email),
+        wizard: None,
+    };
     // B already has bob@home.example; A may use it, and learns nothing.
-    let r = w
-        .app
-        .call(
-            &w.a,
-            "/api/customers/create",
-            &customer_form("Another Bob", "bob@home.example"),
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    w.app
+        .as_owner(&w.a, create("Another Bob", "bob@home.example"))
+        .await
+        .unwrap();
     // Control: within A the same address is a duplicate.
-    let r = w
+    let e = w
         .app
-        .call(
-            &w.a,
-            "/api/customers/create",
-            &customer_form("Alice Again", "alice@home.example"),
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let e = app_error(r).await;
+        .as_owner(&w.a, create("Alice Again", "alice@home.example"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Validation(_)), "{e:?}");
     assert!(e
         .fields()
         .unwrap()
@@ -244,28 +253,31 @@ async fn changing_the_role_of_a_foreign_user_is_not_found() {
     let w = world().await;
     let r = w
         .app
-        .call(
+        .as_owner(
             &w.a,
-            "/api/team/role",
-            &[("user_id", &w.b_member.to_string()), ("role", "admin")],
+            ChangeRole {
+                user_id: w.b_member,
+                role: "admin".into(),
+            },
         )
         .await;
-    assert_eq!(r.status(), 404);
+    assert_eq!(r, Err(AppError::NotFound));
     let role: String = sqlx::query_scalar("select role from users where id = $1")
         .bind(w.b_member)
         .fetch_one(&w.app.owner)
         .await
         .unwrap();
     assert_eq!(role, "crew");
-    let r = w
-        .app
-        .call(
+    w.app
+        .as_owner(
             &w.a,
-            "/api/team/role",
-            &[("user_id", &w.a_member.to_string()), ("role", "dispatcher")],
+            ChangeRole {
+                user_id: w.a_member,
+                role: "dispatcher".into(),
+            },
         )
-        .await;
-    assert_eq!(r.status(), 200, "control");
+        .await
+        .expect("control");
     w.app.cleanup().await;
 }
 
@@ -274,50 +286,55 @@ async fn removing_a_foreign_user_is_not_found() {
     let w = world().await;
     let r = w
         .app
-        .call(
+        .as_owner(
             &w.a,
-            "/api/team/remove",
-            &[("user_id", &w.b_member.to_string())],
+            RemoveMember {
+                user_id: w.b_member,
+            },
         )
         .await;
-    assert_eq!(r.status(), 404);
+    assert_eq!(r, Err(AppError::NotFound));
     let r = w
         .app
-        .call(
+        .as_owner(
             &w.a,
-            "/api/team/remove",
-            &[("user_id", &w.b.owner_id.to_string())],
+            RemoveMember {
+                user_id: w.b.owner_id,
+            },
         )
         .await;
-    assert_eq!(r.status(), 404, "B's owner");
+    assert_eq!(r, Err(AppError::NotFound), "B's owner");
     let n: i64 = sqlx::query_scalar("select count(*) from users where org_id = $1")
         .bind(w.b.org_id)
         .fetch_one(&w.app.owner)
         .await
         .unwrap();
     assert_eq!(n, 2);
-    let r = w
-        .app
-        .call(
+    w.app
+        .as_owner(
             &w.a,
-            "/api/team/remove",
-            &[("user_id", &w.a_member.to_string())],
+            RemoveMember {
+                user_id: w.a_member,
+            },
         )
-        .await;
-    assert_eq!(r.status(), 200, "control");
+        .await
+        .expect("control");
     w.app.cleanup().await;
 }
 
 #[tokio::test]
 async fn resending_or_withdrawing_a_foreign_invitation_is_not_found() {
     let w = world().await;
-    for path in ["/api/team/resend", "/api/team/revoke"] {
-        let r = w
-            .app
-            .call(&w.a, path, &[("id", &w.b_invite.to_string())])
-            .await;
-        assert_eq!(r.status(), 404, "{path}");
-    }
+    let r = w
+        .app
+        .as_owner(&w.a, ResendInvitation { id: w.b_invite })
+        .await;
+    assert_eq!(r, Err(AppError::NotFound), "resend");
+    let r = w
+        .app
+        .as_owner(&w.a, RevokeInvitation { id: w.b_invite })
+        .await;
+    assert_eq!(r, Err(AppError::NotFound), "revoke");
     let open: i64 = sqlx::query_scalar(
         "select count(*) from invitations where id = $1 and accepted_at is null",
     )
@@ -326,56 +343,56 @@ async fn resending_or_withdrawing_a_foreign_invitation_is_not_found() {
     .await
     .unwrap();
     assert_eq!(open, 1);
-    let r = w
-        .app
-        .call(&w.a, "/api/team/resend", &[("id", &w.a_invite.to_string())])
-        .await;
-    assert_eq!(r.status(), 200, "control resend");
+    w.app
+        .as_owner(&w.a, ResendInvitation { id: w.a_invite })
+        .await
+        .expect("control resend");
     w.app.cleanup().await;
 }
 
 #[tokio::test]
 async fn the_team_page_lists_only_the_tenants_own_people() {
     let w = world().await;
-    let body = w
-        .app
-        .call(&w.a, "/api/team/get", &[])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let team = w.app.as_owner(&w.a, GetTeam {}).await.unwrap();
+    let emails: Vec<&str> = team
+        .members
+        .iter()
+        .map(|m| m.email.as_str())
+        .chain(team.invitations.iter().map(|i| i.email.as_str()))
+        .collect();
     assert!(
-        body.contains("crew@alpha.example") && body.contains("later@alpha.example"),
-        "control"
+        emails.contains(&"crew@alpha.example") && emails.contains(&"later@alpha.example"),
+        "control: {emails:?}"
     );
-    assert!(!body.contains("bravo"), "{body}");
+    assert!(
+        team.members
+            .iter()
+            .all(|m| m.id != w.b_member && m.id != w.b.owner_id)
+            && team.invitations.iter().all(|i| i.id != w.b_invite)
+            && emails.iter().all(|e| !e.contains("bravo")),
+        "{team:?}"
+    );
     w.app.cleanup().await;
 }
 
 #[tokio::test]
 async fn an_invitation_token_works_only_on_its_own_tenants_host() {
     let w = world().await;
-    let r = w
-        .app
-        .call(&w.b, "/api/team/resend", &[("id", &w.b_invite.to_string())])
-        .await;
-    assert_eq!(r.status(), 200);
+    w.app
+        .as_owner(&w.b, ResendInvitation { id: w.b_invite })
+        .await
+        .unwrap();
     let link = link_in(
         &w.app.last_email("later@bravo.example").await.unwrap(),
         "http://",
     );
     let token = link.rsplit('/').next().unwrap().to_string();
     let c = w.app.client();
-    let r = w
-        .app
-        .post(
-            &c,
-            Some(&w.a.sub),
-            "/api/auth/invitation",
-            &[("token", &token)],
-        )
-        .await;
-    assert_eq!(r.status(), 404, "B's token on A's host");
+    let invitation = || GetInvitation {
+        token: token.clone(),
+    };
+    let r = w.app.call_fn(&c, Some(&w.a.sub), invitation()).await;
+    assert_eq!(r, Err(AppError::NotFound), "B's token on A's host");
     let r = w
         .app
         .get(&c, Some(&w.a.sub), &format!("/invite/{token}"))
@@ -386,35 +403,30 @@ async fn an_invitation_token_works_only_on_its_own_tenants_host() {
     );
     let r = w
         .app
-        .post(
+        .call_fn(
             &c,
             Some(&w.a.sub),
-            "/api/auth/accept",
-            &[
-                ("token", &token),
-                ("name", "Mallory"),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
+            AcceptInvitation {
+                token: token.clone(),
+                name: "Mallory".into(),
+                password: PASSWORD.into(),
+                confirm: PASSWORD.into(),
+            },
         )
         .await;
-    assert_eq!(r.status(), 422);
+    assert!(matches!(r, Err(AppError::Validation(_))), "{r:?}");
     let n: i64 =
         sqlx::query_scalar("select count(*) from users where email = 'later@bravo.example'")
             .fetch_one(&w.app.owner)
             .await
             .unwrap();
     assert_eq!(n, 0, "no user created anywhere");
-    let r = w
+    let info = w
         .app
-        .post(
-            &c,
-            Some(&w.b.sub),
-            "/api/auth/invitation",
-            &[("token", &token)],
-        )
-        .await;
-    assert_eq!(r.status(), 200, "control: on B's host");
+        .call_fn(&c, Some(&w.b.sub), invitation())
+        .await
+        .expect("control: on B's host");
+    assert_eq!(info.email, "later@bravo.example");
     w.app.cleanup().await;
 }
 
@@ -422,56 +434,38 @@ async fn an_invitation_token_works_only_on_its_own_tenants_host() {
 async fn a_password_reset_token_works_only_on_its_own_tenants_host() {
     let w = world().await;
     let c = w.app.client();
-    let r = w
-        .app
-        .post(
+    w.app
+        .call_fn(
             &c,
             Some(&w.b.sub),
-            "/api/auth/forgot",
-            &[("email", &w.b.email)],
+            RequestPasswordReset {
+                email: w.b.email.clone(),
+            },
         )
-        .await;
-    assert_eq!(r.status(), 200);
+        .await
+        .unwrap();
     let link = link_in(&w.app.last_email(&w.b.email).await.unwrap(), "http://");
     let token = link.split("token=").nth(1).unwrap().to_string();
+    let valid = || ResetTokenValid {
+        token: token.clone(),
+    };
+    let r = w.app.call_fn(&c, Some(&w.a.sub), valid()).await;
+    assert_eq!(r, Ok(false));
     let r = w
         .app
-        .post(
+        .call_fn(
             &c,
             Some(&w.a.sub),
-            "/api/auth/reset_valid",
-            &[("token", &token)],
+            ResetPassword {
+                token: token.clone(),
+                password: "hijacked password!".into(),
+                confirm: "hijacked password!".into(),
+            },
         )
         .await;
-    assert_eq!(r.text().await.unwrap(), "false");
-    let r = w
-        .app
-        .post(
-            &c,
-            Some(&w.a.sub),
-            "/api/auth/reset",
-            &[
-                ("token", &token),
-                ("password", "hijacked password!"),
-                ("confirm", "hijacked password!"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let r = w
-        .app
-        .post(
-            &c,
-            Some(&w.b.sub),
-            "/api/auth/reset_valid",
-            &[("token", &token)],
-        )
-        .await;
-    assert_eq!(
-        r.text().await.unwrap(),
-        "true",
-        "control: still live on B's host"
-    );
+    assert!(matches!(r, Err(AppError::Validation(_))), "{r:?}");
+    let r = w.app.call_fn(&c, Some(&w.b.sub), valid()).await;
+    assert_eq!(r, Ok(true), "control: still live on B's host");
     w.app.cleanup().await;
 }
 
@@ -479,16 +473,17 @@ async fn a_password_reset_token_works_only_on_its_own_tenants_host() {
 async fn a_signup_hand_off_token_works_only_on_its_own_host() {
     let w = world().await;
     let c = w.app.client();
-    let r = w
+    let handoff = w
         .app
-        .post(
+        .call_fn(
             &c,
             None,
-            "/api/signup",
-            &signup_form("Charlie", "charlie", "c@charlie.example", "starter"),
+            Signup {
+                form: signup_input("Charlie", "charlie", "c@charlie.example", "starter"),
+            },
         )
-        .await;
-    let handoff: String = r.json().await.unwrap();
+        .await
+        .unwrap();
     let stolen = handoff.replace("charlie.", "alpha.");
     let r = c.get(&stolen).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/login?expired=1");
@@ -503,26 +498,12 @@ async fn a_signup_hand_off_token_works_only_on_its_own_host() {
 async fn tenant_bs_credentials_do_not_log_in_on_tenant_as_host() {
     let w = world().await;
     let c = w.app.client();
-    let r = w
-        .app
-        .post(
-            &c,
-            Some(&w.a.sub),
-            "/api/auth/login",
-            &[("email", &w.b.email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let r = w
-        .app
-        .post(
-            &c,
-            Some(&w.b.sub),
-            "/api/auth/login",
-            &[("email", &w.b.email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(r.status(), 200, "control");
+    let r = w.app.call_fn(&c, Some(&w.a.sub), login(&w.b)).await;
+    assert!(matches!(r, Err(AppError::Validation(_))), "{r:?}");
+    w.app
+        .call_fn(&c, Some(&w.b.sub), login(&w.b))
+        .await
+        .expect("control");
     w.app.cleanup().await;
 }
 
@@ -534,16 +515,16 @@ async fn a_reset_request_for_a_foreign_email_sends_nothing() {
         .fetch_one(&w.app.owner)
         .await
         .unwrap();
-    let r = w
-        .app
-        .post(
+    w.app
+        .call_fn(
             &c,
             Some(&w.a.sub),
-            "/api/auth/forgot",
-            &[("email", &w.b.email)],
+            RequestPasswordReset {
+                email: w.b.email.clone(),
+            },
         )
-        .await;
-    assert_eq!(r.status(), 200, "same answer as for a member");
+        .await
+        .expect("same answer as for a member");
     let after: i64 = sqlx::query_scalar("select count(*) from outbox")
         .fetch_one(&w.app.owner)
         .await
@@ -555,44 +536,47 @@ async fn a_reset_request_for_a_foreign_email_sends_nothing() {
 #[tokio::test]
 async fn settings_reads_and_writes_stay_in_the_tenant() {
     let w = world().await;
-    let body = w
-        .app
-        .call(&w.a, "/api/settings/get", &[])
-        .await
-        .text()
+    let s = w.app.as_owner(&w.a, GetSettings {}).await.unwrap();
+    assert_eq!(
+        (s.company_name.as_str(), s.subdomain.as_str()),
+        ("ALPHA Fence Co", "alpha")
+    );
+    assert!(!s.workspace_url.contains("bravo"), "{s:?}");
+    w.app
+        .as_owner(
+            &w.a,
+            UpdateCompany {
+                form: CompanyForm {
+                    company_name: "Alpha Renamed".into(),
+                    support_email: String::new(),
+                    phone: String::new(),
+                },
+                wizard: None,
+            },
+        )
         .await
         .unwrap();
-    assert!(
-        body.contains("ALPHA Fence Co") && !body.contains("BRAVO"),
-        "{body}"
-    );
-    let r = w
-        .app
-        .call(
+    w.app
+        .as_owner(
             &w.a,
-            "/api/settings/company",
-            &[
-                ("form[company_name]", "Alpha Renamed"),
-                ("form[support_email]", ""),
-                ("form[phone]", ""),
-            ],
+            UpdateBrandColor {
+                brand_color: "#aa0000".into(),
+                wizard: None,
+            },
         )
-        .await;
-    assert_eq!(r.status(), 200);
-    let r = w
-        .app
-        .call(&w.a, "/api/settings/brand", &[("brand_color", "#aa0000")])
-        .await;
-    assert_eq!(r.status(), 200);
-    let r = w
-        .app
-        .call(
+        .await
+        .unwrap();
+    w.app
+        .as_owner(
             &w.a,
-            "/api/settings/pricing",
-            &[("home_state", "CA"), ("custom_markup", "1.2")],
+            UpdatePricing {
+                home_state: "CA".into(),
+                custom_markup: "1.2".into(),
+                wizard: None,
+            },
         )
-        .await;
-    assert_eq!(r.status(), 200);
+        .await
+        .unwrap();
     let (name, color, state): (String, String, Option<String>) = sqlx::query_as(
         "select company_name, brand_color, home_state::text from organizations where id = $1",
     )
@@ -636,33 +620,31 @@ async fn a_logo_is_served_only_on_its_own_tenants_host() {
 #[tokio::test]
 async fn the_dashboard_and_onboarding_are_per_tenant() {
     let w = world().await;
-    let r = w
-        .app
-        .call(&w.a, "/api/onboarding/skip", &[("step", "branding")])
-        .await;
-    assert_eq!(r.status(), 200);
-    let a: serde_json::Value = w
-        .app
-        .call(&w.a, "/api/dashboard", &[])
-        .await
-        .json()
+    w.app
+        .as_owner(
+            &w.a,
+            SkipOnboardingStep {
+                step: "branding".into(),
+            },
+        )
         .await
         .unwrap();
-    let b: serde_json::Value = w
-        .app
-        .call(&w.b, "/api/dashboard", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(a["customers"], 1);
-    assert_eq!(b["customers"], 1);
-    assert!(a["onboarding"].to_string().contains("skipped"));
+    let a = w.app.as_owner(&w.a, GetDashboard {}).await.unwrap();
+    let b = w.app.as_owner(&w.b, GetDashboard {}).await.unwrap();
+    assert_eq!(a.customers, 1);
+    assert_eq!(b.customers, 1);
+    assert_eq!(a.onboarding.state("branding"), "skipped");
     assert!(
-        !b["onboarding"].to_string().contains("skipped"),
-        "B's wizard untouched"
+        b.onboarding.steps.iter().all(|(_, st)| st != "skipped"),
+        "B's wizard untouched: {:?}",
+        b.onboarding
     );
-    assert!(!a.to_string().contains("Bob Bravo"));
+    assert!(
+        a.recent
+            .iter()
+            .all(|c| c.id != w.b_customer && c.name != "Bob Bravo"),
+        "{a:?}"
+    );
     w.app.cleanup().await;
 }
 
@@ -746,16 +728,10 @@ async fn cookie_of(w: &World) -> String {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let r = w
-        .app
-        .post(
-            &c,
-            Some(&w.a.sub),
-            "/api/auth/login",
-            &[("email", &w.a.email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
+    w.app
+        .call_fn(&c, Some(&w.a.sub), login(&w.a))
+        .await
+        .unwrap();
     let url = reqwest::Url::parse(&w.app.url(Some(&w.a.sub), "/")).unwrap();
     jar.cookies(&url).unwrap().to_str().unwrap().to_string()
 }
@@ -765,18 +741,26 @@ async fn platform_admin_functions_refuse_tenant_users() {
     let w = world().await;
     let r = w
         .app
-        .call(&w.a, "/api/admin/tenants", &[("q", ""), ("page", "1")])
-        .await;
-    assert_eq!(r.status(), 404, "not on a tenant host");
-    let r = w
-        .app
-        .call(
+        .as_owner(
             &w.a,
-            "/api/admin/suspend",
-            &[("id", &w.b.org_id.to_string()), ("suspended", "true")],
+            AdminListTenants {
+                q: String::new(),
+                page: 1,
+            },
         )
         .await;
-    assert_eq!(r.status(), 404);
+    assert_eq!(r, Err(AppError::NotFound), "not on a tenant host");
+    let r = w
+        .app
+        .as_owner(
+            &w.a,
+            AdminSetSuspended {
+                id: w.b.org_id,
+                suspended: true,
+            },
+        )
+        .await;
+    assert_eq!(r, Err(AppError::NotFound));
     let status: String = sqlx::query_scalar("select status from organizations where id = $1")
         .bind(w.b.org_id)
         .fetch_one(&w.app.owner)

@@ -1,10 +1,15 @@
 //! Self-service signup: provisioning in one transaction, the trial, the
 //! live subdomain check, and bad input that writes nothing.
 
+use fence::api::admin::{AdminListTenants, AdminSetSuspended};
+use fence::api::auth::{AdminLogin, RequestPasswordReset};
+use fence::api::customers::ListCustomers;
+use fence::api::shell::GetShell;
+use fence::api::signup::{CheckSubdomain, Signup};
 use fence::error::AppError;
-use fence::model::SubdomainStatus;
+use fence::model::{OrgStatus, Role, SignupForm, SiteKind, SubdomainStatus};
 
-use crate::helpers::{app_error, signup_form, TestApp, PASSWORD};
+use crate::helpers::{signup_input, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn signup_provisions_a_trialing_tenant_and_logs_the_owner_in() {
@@ -30,10 +35,13 @@ async fn signup_provisions_a_trialing_tenant_and_logs_the_owner_in() {
         .unwrap();
     assert_eq!(role, "owner");
     // Logged in on the tenant's host, and the shell shows the brand.
-    let shell: serde_json::Value = app.call(&a, "/api/shell", &[]).await.json().await.unwrap();
-    assert_eq!(shell["site"]["Tenant"]["company_name"], "ALPHA Fence Co");
-    assert_eq!(shell["viewer"]["role"], "owner");
-    assert_eq!(shell["site"]["Tenant"]["trial_days_left"], 14);
+    let shell = app.as_owner(&a, GetShell {}).await.unwrap();
+    let SiteKind::Tenant(brand) = &shell.site else {
+        panic!("not a tenant site: {shell:?}")
+    };
+    assert_eq!(brand.company_name, "ALPHA Fence Co");
+    assert_eq!(shell.viewer.as_ref().unwrap().role, Some(Role::Owner));
+    assert_eq!(brand.trial_days_left, 14);
     app.cleanup().await;
 }
 
@@ -42,17 +50,18 @@ async fn a_taken_subdomain_is_reported_and_nothing_is_written() {
     let app = TestApp::spawn().await;
     app.signup("alpha", "starter").await;
     let c = app.client();
-    let r = app
-        .post(
+    let e = app
+        .call_fn(
             &c,
             None,
-            "/api/signup",
-            &signup_form("Other", "Alpha", "o@o.example", "starter"),
+            Signup {
+                form: signup_input("Other", "Alpha", "o@o.example", "starter"),
+            },
         )
-        .await;
-    assert_eq!(r.status(), 422);
-    assert!(app_error(r)
         .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Validation(_)), "{e:?}");
+    assert!(e
         .fields()
         .unwrap()
         .get("subdomain")
@@ -75,24 +84,18 @@ async fn a_taken_subdomain_is_reported_and_nothing_is_written() {
 async fn bad_signup_input_gets_a_message_per_field_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let c = app.client();
-    let r = app
-        .post(
-            &c,
-            None,
-            "/api/signup",
-            &[
-                ("form[company]", " "),
-                ("form[subdomain]", "-x"),
-                ("form[owner_name]", ""),
-                ("form[email]", "nope"),
-                ("form[password]", "short"),
-                ("form[plan]", "free"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let e = app_error(r).await;
-    let f = e.fields().unwrap();
+    let form = SignupForm {
+        company: " ".into(),
+        subdomain: "-x".into(),
+        owner_name: String::new(),
+        email: "nope".into(),
+        password: "short".into(),
+        plan: "free".into(),
+    };
+    let e = app.call_fn(&c, None, Signup { form }).await.unwrap_err();
+    let AppError::Validation(f) = &e else {
+        panic!("not a validation error: {e:?}")
+    };
     for field in [
         "company",
         "subdomain",
@@ -122,10 +125,16 @@ async fn the_live_subdomain_check_says_available_taken_or_why_not() {
         ("www", "Invalid"),
         ("a", "Invalid"),
     ] {
-        let r = app
-            .post(&c, None, "/api/signup/check", &[("subdomain", sub)])
-            .await;
-        let s: SubdomainStatus = r.json().await.unwrap();
+        let s = app
+            .call_fn(
+                &c,
+                None,
+                CheckSubdomain {
+                    subdomain: sub.into(),
+                },
+            )
+            .await
+            .unwrap();
         let got = match s {
             SubdomainStatus::Available(_) => "Available",
             SubdomainStatus::Taken(_) => "Taken",
@@ -141,14 +150,14 @@ async fn signup_is_only_offered_on_the_platform_domain() {
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "starter").await;
     let r = app
-        .call(
+        .as_owner(
             &a,
-            "/api/signup",
-            &signup_form("X", "xray", "x@x.example", "starter"),
+            Signup {
+                form: signup_input("X", "xray", "x@x.example", "starter"),
+            },
         )
         .await;
-    assert_eq!(r.status(), 404);
-    assert_eq!(app_error(r).await, AppError::NotFound);
+    assert_eq!(r, Err(AppError::NotFound));
     app.cleanup().await;
 }
 
@@ -165,70 +174,67 @@ async fn the_platform_admin_lists_searches_suspends_and_reactivates_tenants() {
         .await
         .unwrap();
     let c = app.client();
-    let r = app
-        .post(&c, None, "/api/admin/tenants", &[("q", ""), ("page", "1")])
-        .await;
-    assert_eq!(r.status(), 401, "not yet logged in");
-    let r = app
-        .post(
+    let tenants = |q: &str| AdminListTenants {
+        q: q.into(),
+        page: 1,
+    };
+    let r = app.call_fn(&c, None, tenants("")).await;
+    assert_eq!(r, Err(AppError::Unauthorized), "not yet logged in");
+    app.call_fn(
+        &c,
+        None,
+        AdminLogin {
+            email: "root@platform.example".into(),
+            password: PASSWORD.into(),
+        },
+    )
+    .await
+    .unwrap();
+    let list = app.call_fn(&c, None, tenants("")).await.unwrap();
+    assert_eq!(list.total, 2);
+    let list = app.call_fn(&c, None, tenants("alph")).await.unwrap();
+    assert_eq!(list.total, 1);
+    assert_eq!(list.rows[0].customers, 1);
+    assert_eq!(list.rows[0].users, 1);
+    let status = app
+        .call_fn(
             &c,
             None,
-            "/api/auth/admin_login",
-            &[("email", "root@platform.example"), ("password", PASSWORD)],
+            AdminSetSuspended {
+                id: a.org_id,
+                suspended: true,
+            },
         )
-        .await;
-    assert_eq!(r.status(), 200);
-    let list: serde_json::Value = app
-        .post(&c, None, "/api/admin/tenants", &[("q", ""), ("page", "1")])
-        .await
-        .json()
         .await
         .unwrap();
-    assert_eq!(list["total"], 2);
-    let list: serde_json::Value = app
-        .post(
-            &c,
-            None,
-            "/api/admin/tenants",
-            &[("q", "alph"), ("page", "1")],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["total"], 1);
-    assert_eq!(list["rows"][0]["customers"], 1);
-    assert_eq!(list["rows"][0]["users"], 1);
-    let r = app
-        .post(
-            &c,
-            None,
-            "/api/admin/suspend",
-            &[("id", &a.org_id.to_string()), ("suspended", "true")],
-        )
-        .await;
-    assert_eq!(r.json::<String>().await.unwrap(), "suspended");
+    assert_eq!(status, OrgStatus::Suspended);
     assert_eq!(app.get(&a.client, Some("alpha"), "/").await.status(), 403);
-    let r = app
-        .post(
+    let status = app
+        .call_fn(
             &c,
             None,
-            "/api/admin/suspend",
-            &[("id", &a.org_id.to_string()), ("suspended", "false")],
+            AdminSetSuspended {
+                id: a.org_id,
+                suspended: false,
+            },
         )
-        .await;
-    assert_eq!(r.json::<String>().await.unwrap(), "trialing");
+        .await
+        .unwrap();
+    assert_eq!(status, OrgStatus::Trialing);
     assert_eq!(app.get(&a.client, Some("alpha"), "/").await.status(), 200);
     // The admin session is worthless on a tenant host.
     let r = app
-        .post(
+        .call_fn(
             &c,
             Some("alpha"),
-            "/api/customers/list",
-            &[("q", ""), ("page", "1"), ("archived", "false")],
+            ListCustomers {
+                q: String::new(),
+                page: 1,
+                archived: false,
+            },
         )
         .await;
-    assert_eq!(r.status(), 401);
+    assert_eq!(r, Err(AppError::Unauthorized));
     app.cleanup().await;
 }
 
@@ -239,29 +245,35 @@ async fn signups_and_reset_emails_are_throttled_per_client() {
     app.signup("bravo", "starter").await;
     let c = app.client();
     let r = app
-        .post(
+        .call_fn(
             &c,
             None,
-            "/api/signup",
-            &signup_form("Third", "charlie", "c@c.example", "starter"),
+            Signup {
+                form: signup_input("Third", "charlie", "c@c.example", "starter"),
+            },
         )
         .await;
-    assert_eq!(r.status(), 429);
+    assert!(matches!(r, Err(AppError::Throttled(_))), "{r:?}");
     let n: i64 = sqlx::query_scalar("select count(*) from organizations")
         .fetch_one(&app.owner)
         .await
         .unwrap();
     assert_eq!(n, 2);
-    for expect in [200, 200, 429] {
+    for throttled in [false, false, true] {
         let r = app
-            .post(
+            .call_fn(
                 &c,
                 Some("alpha"),
-                "/api/auth/forgot",
-                &[("email", "owner@alpha.example")],
+                RequestPasswordReset {
+                    email: "owner@alpha.example".into(),
+                },
             )
             .await;
-        assert_eq!(r.status(), expect);
+        if throttled {
+            assert!(matches!(r, Err(AppError::Throttled(_))), "{r:?}");
+        } else {
+            assert!(r.is_ok(), "{r:?}");
+        }
     }
     app.cleanup().await;
 }

@@ -1,25 +1,30 @@
 //! Invitations within the plan's seats, accepting them, roles, removal.
 
+use fence::api::auth::AcceptInvitation;
+use fence::api::shell::GetShell;
+use fence::api::team::{ChangeRole, InviteMember, RemoveMember};
 use fence::error::AppError;
+use fence::model::Role;
 
-use crate::helpers::{app_error, link_in, TestApp, PASSWORD};
+use crate::helpers::{link_in, TestApp, PASSWORD};
+
+fn invite(email: &str, role: &str) -> InviteMember {
+    InviteMember {
+        email: email.into(),
+        role: role.into(),
+        wizard: None,
+    }
+}
 
 #[tokio::test]
 async fn an_invited_teammate_accepts_and_is_logged_in_with_their_role() {
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "growth").await;
-    let r = app
-        .call(
-            &a,
-            "/api/team/invite",
-            &[("email", "Dana@Alpha.example"), ("role", "dispatcher")],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.json::<String>().await.unwrap(),
-        "Invitation sent to dana@alpha.example as Dispatcher."
-    );
+    let sent = app
+        .as_owner(&a, invite("Dana@Alpha.example", "dispatcher"))
+        .await
+        .unwrap();
+    assert_eq!(sent, "Invitation sent to dana@alpha.example as Dispatcher.");
     let body = app.last_email("dana@alpha.example").await.unwrap();
     let link = link_in(&body, "http://");
     assert!(
@@ -35,42 +40,21 @@ async fn an_invited_teammate_accepts_and_is_logged_in_with_their_role() {
         .await;
     assert!(page.text().await.unwrap().contains("Join ALPHA Fence Co"));
     let token = link.rsplit('/').next().unwrap();
+    let accept = || AcceptInvitation {
+        token: token.into(),
+        name: "Dana".into(),
+        password: PASSWORD.into(),
+        confirm: PASSWORD.into(),
+    };
     let c = app.client();
-    let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/accept",
-            &[
-                ("token", token),
-                ("name", "Dana"),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    let shell: serde_json::Value = app
-        .post(&c, Some("alpha"), "/api/shell", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(shell["viewer"]["role"], "dispatcher");
-    let r = app
-        .post(
-            &c,
-            Some("alpha"),
-            "/api/auth/accept",
-            &[
-                ("token", token),
-                ("name", "Dana"),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 422, "an invitation works once");
+    app.call_fn(&c, Some("alpha"), accept()).await.unwrap();
+    let shell = app.call_fn(&c, Some("alpha"), GetShell {}).await.unwrap();
+    assert_eq!(shell.viewer.unwrap().role, Some(Role::Dispatcher));
+    let r = app.call_fn(&c, Some("alpha"), accept()).await;
+    assert!(
+        matches!(r, Err(AppError::Validation(_))),
+        "an invitation works once: {r:?}"
+    );
     app.cleanup().await;
 }
 
@@ -78,16 +62,8 @@ async fn an_invited_teammate_accepts_and_is_logged_in_with_their_role() {
 async fn the_plans_seat_limit_is_enforced_with_a_message_naming_the_upgrade() {
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "starter").await;
-    let r = app
-        .call(
-            &a,
-            "/api/team/invite",
-            &[("email", "x@alpha.example"), ("role", "crew")],
-        )
-        .await;
-    assert_eq!(r.status(), 402);
-    match app_error(r).await {
-        AppError::Limit(m) => assert!(
+    match app.as_owner(&a, invite("x@alpha.example", "crew")).await {
+        Err(AppError::Limit(m)) => assert!(
             m.contains("Starter plan includes 1 user") && m.contains("Growth"),
             "{m}"
         ),
@@ -101,23 +77,12 @@ async fn the_plans_seat_limit_is_enforced_with_a_message_naming_the_upgrade() {
     // Growth: 5 seats, pending invitations count.
     let b = app.signup("bravo", "growth").await;
     for i in 0..4 {
-        let r = app
-            .call(
-                &b,
-                "/api/team/invite",
-                &[("email", &format!("p{i}@bravo.example")), ("role", "crew")],
-            )
-            .await;
-        assert_eq!(r.status(), 200, "{i}");
+        app.as_owner(&b, invite(&format!("p{i}@bravo.example"), "crew"))
+            .await
+            .unwrap_or_else(|e| panic!("{i}: {e:?}"));
     }
-    let r = app
-        .call(
-            &b,
-            "/api/team/invite",
-            &[("email", "p5@bravo.example"), ("role", "crew")],
-        )
-        .await;
-    assert_eq!(r.status(), 402);
+    let r = app.as_owner(&b, invite("p5@bravo.example", "crew")).await;
+    assert!(matches!(r, Err(AppError::Limit(_))), "{r:?}");
     app.cleanup().await;
 }
 
@@ -125,51 +90,50 @@ async fn the_plans_seat_limit_is_enforced_with_a_message_naming_the_upgrade() {
 async fn invitations_are_validated_and_the_owner_role_cannot_be_given() {
     let app = TestApp::spawn().await;
     let a = app.signup("alpha", "enterprise").await;
-    let r = app
-        .call(
-            &a,
-            "/api/team/invite",
-            &[("email", "bad"), ("role", "owner")],
-        )
-        .await;
-    let e = app_error(r).await;
-    assert!(e.fields().unwrap().get("email").is_some());
+    let e = app.as_owner(&a, invite("bad", "owner")).await.unwrap_err();
+    assert!(e.fields().unwrap().get("email").is_some(), "{e:?}");
     assert!(e
         .fields()
         .unwrap()
         .get("role")
         .unwrap()
         .contains("one owner"));
-    let r = app
-        .call(
-            &a,
-            "/api/team/invite",
-            &[("email", &a.email), ("role", "admin")],
-        )
-        .await;
-    assert!(app_error(r)
+    let e = app
+        .as_owner(&a, invite(&a.email, "admin"))
         .await
+        .unwrap_err();
+    assert!(e
         .fields()
         .unwrap()
         .get("email")
         .unwrap()
         .contains("already on the team"));
     let r = app
-        .call(
+        .as_owner(
             &a,
-            "/api/team/role",
-            &[("user_id", &a.owner_id.to_string()), ("role", "viewer")],
+            ChangeRole {
+                user_id: a.owner_id,
+                role: "viewer".into(),
+            },
         )
         .await;
-    assert_eq!(r.status(), 404, "the owner's role does not change");
+    assert_eq!(
+        r,
+        Err(AppError::NotFound),
+        "the owner's role does not change"
+    );
     let r = app
-        .call(
+        .as_owner(
             &a,
-            "/api/team/remove",
-            &[("user_id", &a.owner_id.to_string())],
+            RemoveMember {
+                user_id: a.owner_id,
+            },
         )
         .await;
-    assert_eq!(r.status(), 403, "nobody removes themselves");
+    assert!(
+        matches!(r, Err(AppError::Forbidden(_))),
+        "nobody removes themselves: {r:?}"
+    );
     app.cleanup().await;
 }
 
@@ -183,10 +147,9 @@ async fn a_removed_member_is_signed_out_at_once() {
         .fetch_one(&app.owner)
         .await
         .unwrap();
-    let r = app
-        .call(&a, "/api/team/remove", &[("user_id", &id.to_string())])
-        .await;
-    assert_eq!(r.status(), 200);
+    app.as_owner(&a, RemoveMember { user_id: id })
+        .await
+        .unwrap();
     assert_eq!(app.get(&c, Some("alpha"), "/customers").await.status(), 303);
     app.cleanup().await;
 }

@@ -2,13 +2,23 @@
 //! server-side pricing, approval link, job lifecycle, photos, the monthly
 //! job limit and the Enterprise approval workflow.
 
+use fence::api::jobs::{GetJob, TransitionJob};
+use fence::api::pricebook::{GetPriceBook, SavePriceBook, SaveZoneOverrides};
+use fence::api::properties::{AddPet, CreateProperty, EstimatePrice, SaveDrawing};
+use fence::api::quotes::{
+    CreateJob, CreateQuote, GetQuote, ListQuotes, ManagerApprove, OpenQuoteLink, RespondToQuote,
+    SaveQuote, SendQuote,
+};
+use fence::api::settings::GetSettings;
 use fence::error::AppError;
+use fence::model::pricing::QuoteTerms;
+use fence::model::{PetForm, PropertyForm, QuoteStatus};
 use reqwest::multipart::{Form, Part};
 use reqwest::Client;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::helpers::{app_error, Tenant, TestApp};
+use crate::helpers::{Tenant, TestApp};
 
 /// A 100 ft square with a 25 ft lead.
 pub const SQUARE: &str = r#"{"boundary":[{"x":0,"y":0},{"x":100,"y":0},{"x":100,"y":100},{"x":0,"y":100}],
@@ -35,23 +45,22 @@ pub struct Flow {
 }
 
 pub async fn property(app: &TestApp, t: &Tenant, customer: Uuid, state: &str) -> Uuid {
-    let cid = customer.to_string();
-    let r = app
-        .call(
-            t,
-            "/api/properties/create",
-            &[
-                ("customer_id", &cid),
-                ("form[street]", "12 Oak St"),
-                ("form[city]", "Austin"),
-                ("form[state]", state),
-                ("form[zip]", "78701"),
-                ("form[lot_sqft]", "21780"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    r.json().await.unwrap()
+    app.as_owner(
+        t,
+        CreateProperty {
+            customer_id: customer,
+            form: PropertyForm {
+                street: "12 Oak St".into(),
+                city: "Austin".into(),
+                state: state.into(),
+                zip: "78701".into(),
+                lot_sqft: "21780".into(),
+                ..Default::default()
+            },
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("property: {e:?}"))
 }
 
 pub async fn upload(
@@ -77,60 +86,71 @@ pub async fn upload(
         .unwrap()
 }
 
-async fn ok(r: reqwest::Response, what: &str) -> reqwest::Response {
-    let status = r.status();
-    if status != 200 {
-        panic!("{what}: {status} {}", r.text().await.unwrap());
-    }
-    r
+/// The token at the end of an approval link.
+fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_string()
 }
 
 /// Sends a quote and returns its approval token.
 pub async fn send_link(app: &TestApp, t: &Tenant, quote: &str) -> String {
-    let r = app.call(t, "/api/quotes/send", &[("id", quote)]).await;
-    assert_eq!(r.status(), 200, "send: {}", r.text().await.unwrap());
-    let v: serde_json::Value = r.json().await.unwrap();
-    v["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string()
+    let id = quote.parse().expect("a quote id");
+    let sent = app
+        .as_owner(t, SendQuote { id })
+        .await
+        .unwrap_or_else(|e| panic!("send: {e:?}"));
+    token_of(&sent.link.expect("an approval link"))
+}
+
+/// The customer's answer through an approval link.
+pub fn respond(token: &str, approve: bool, name: &str, reason: &str) -> RespondToQuote {
+    RespondToQuote {
+        token: token.into(),
+        approve,
+        name: name.into(),
+        reason: reason.into(),
+    }
 }
 
 /// The customer approves through the link, from a client with no session.
 pub async fn approve(app: &TestApp, t: &Tenant, token: &str, name: &str) {
-    let r = app
-        .post(
-            &app.client(),
-            Some(&t.sub),
-            "/api/quotes/respond",
-            &[
-                ("token", token),
-                ("approve", "true"),
-                ("name", name),
-                ("reason", ""),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 200, "approve: {}", r.text().await.unwrap());
+    app.call_fn(&app.client(), Some(&t.sub), respond(token, true, name, ""))
+        .await
+        .unwrap_or_else(|e| panic!("approve: {e:?}"));
 }
 
+/// Moves a job as the tenant's owner; an empty `date` sends none.
 pub async fn transition(
     app: &TestApp,
     t: &Tenant,
     job: Uuid,
     to: &str,
     date: &str,
-) -> reqwest::Response {
-    let id = job.to_string();
-    app.call(
+) -> Result<(), AppError> {
+    app.as_owner(
         t,
-        "/api/jobs/transition",
-        &[("id", &id), ("to", to), ("date", date)],
+        TransitionJob {
+            id: job,
+            to: to.into(),
+            date: (!date.is_empty()).then(|| date.into()),
+            note: None,
+        },
     )
     .await
+}
+
+fn save(id: Uuid, terms: QuoteTerms) -> SaveQuote {
+    SaveQuote {
+        id,
+        drawing: SQUARE.into(),
+        terms,
+    }
+}
+
+fn discount(pct: &str) -> QuoteTerms {
+    QuoteTerms {
+        discount_pct: pct.into(),
+        ..Default::default()
+    }
 }
 
 /// Customer → property → pet → boundary → quote → link → approval → job →
@@ -145,100 +165,85 @@ pub async fn full_flow(app: &TestApp, t: &Tenant) -> Flow {
         )
         .await;
     let property = property(app, t, customer, "CA").await;
-    let pid = property.to_string();
-    let r = ok(
-        app.call(
+    let pet = app
+        .as_owner(
             t,
-            "/api/properties/add_pet",
-            &[
-                ("property_id", &pid),
-                ("pet[name]", "Rex"),
-                ("pet[weight_lb]", "60"),
-            ],
+            AddPet {
+                property_id: property,
+                pet: PetForm {
+                    name: "Rex".into(),
+                    weight_lb: "60".into(),
+                    ..Default::default()
+                },
+            },
         )
-        .await,
-        "add pet",
+        .await
+        .expect("add pet");
+    app.as_owner(
+        t,
+        SaveDrawing {
+            id: property,
+            drawing: SQUARE.into(),
+            lat: None,
+            lon: None,
+        },
     )
-    .await;
-    let pet: Uuid = r.json().await.unwrap();
-    ok(
-        app.call(
+    .await
+    .expect("drawing");
+    let quote = app
+        .as_owner(
             t,
-            "/api/properties/drawing",
-            &[("id", &pid), ("drawing", SQUARE)],
+            CreateQuote {
+                property_id: property,
+            },
         )
-        .await,
-        "drawing",
-    )
-    .await;
-    let r = ok(
-        app.call(t, "/api/quotes/create", &[("property_id", &pid)])
-            .await,
-        "quote",
-    )
-    .await;
-    let quote: Uuid = r.json().await.unwrap();
-    let qid = quote.to_string();
-    let r = ok(
-        app.call(
+        .await
+        .expect("quote");
+    let version = app
+        .as_owner(
             t,
-            "/api/quotes/save",
-            &[
-                ("id", &qid),
-                ("drawing", SQUARE),
-                ("terms[discount_pct]", "5"),
-                ("terms[tax_pct]", "7.25"),
-                ("terms[notes]", "Includes two training visits."),
-            ],
+            save(
+                quote,
+                QuoteTerms {
+                    discount_pct: "5".into(),
+                    tax_pct: "7.25".into(),
+                    notes: "Includes two training visits.".into(),
+                    ..Default::default()
+                },
+            ),
         )
-        .await,
-        "save",
-    )
-    .await;
-    assert_eq!(r.json::<i32>().await.unwrap(), 2);
-    let r = ok(
-        app.call(t, "/api/quotes/send", &[("id", &qid)]).await,
-        "send",
-    )
-    .await;
-    let sent: serde_json::Value = r.json().await.unwrap();
-    let link = sent["link"].as_str().unwrap().to_string();
+        .await
+        .expect("save");
+    assert_eq!(version, 2);
+    let sent = app
+        .as_owner(t, SendQuote { id: quote })
+        .await
+        .expect("send");
+    let link = sent.link.expect("an approval link");
     assert!(
         link.starts_with(&format!("http://{}.localhost:", t.sub)),
         "{link}"
     );
-    let token = link.rsplit('/').next().unwrap().to_string();
+    let token = token_of(&link);
     // The customer, with no session at all.
     let customer_client = app.client();
-    ok(
-        app.post(
-            &customer_client,
-            Some(&t.sub),
-            "/api/quotes/respond",
-            &[
-                ("token", &token),
-                ("approve", "true"),
-                ("name", "Hana Homeowner"),
-                ("reason", ""),
-            ],
-        )
-        .await,
-        "approve",
+    app.call_fn(
+        &customer_client,
+        Some(&t.sub),
+        respond(&token, true, "Hana Homeowner", ""),
     )
-    .await;
-    let r = ok(
-        app.call(t, "/api/quotes/create_job", &[("quote_id", &qid)])
-            .await,
-        "job",
-    )
-    .await;
-    let job: Uuid = r.json().await.unwrap();
-    ok(
-        transition(app, t, job, "scheduled", "2026-12-01").await,
-        "schedule",
-    )
-    .await;
-    ok(transition(app, t, job, "in_progress", "").await, "start").await;
+    .await
+    .expect("approve");
+    let job = app
+        .as_owner(t, CreateJob { quote_id: quote })
+        .await
+        .expect("job");
+    transition(app, t, job, "scheduled", "2026-12-01")
+        .await
+        .expect("schedule");
+    transition(app, t, job, "in_progress", "")
+        .await
+        .expect("start");
     for kind in ["before", "after"] {
         let r = upload(app, &t.client, &t.sub, job, kind, png(640, 480)).await;
         assert_eq!(r.status(), 303);
@@ -248,7 +253,9 @@ pub async fn full_flow(app: &TestApp, t: &Tenant) -> Flow {
             "{kind}"
         );
     }
-    ok(transition(app, t, job, "completed", "").await, "complete").await;
+    transition(app, t, job, "completed", "")
+        .await
+        .expect("complete");
     let photo: Uuid =
         sqlx::query_scalar("select id from photos where org_id = $1 and job_id = $2 limit 1")
             .bind(t.org_id)
@@ -290,31 +297,22 @@ async fn a_lead_becomes_a_completed_photo_verified_job() {
 
     // The server priced it: California (× 1.107), 5% off, 7.25% tax. The
     // numbers match the shared library's worked example (944.65 subtotal).
-    let r = ok(
-        app.call(&t, "/api/quotes/get", &[("id", &f.quote.to_string())])
-            .await,
-        "get",
-    )
-    .await;
-    let q: fence::model::QuoteDetail = r.json().await.unwrap();
+    let q = app
+        .as_owner(&t, GetQuote { id: f.quote })
+        .await
+        .expect("get");
     assert_eq!(q.priced.subtotal, "944.65".parse::<Decimal>().unwrap());
     assert_eq!(q.priced.discount, "47.23".parse::<Decimal>().unwrap()); // 47.2325
     assert_eq!(q.priced.net, "897.42".parse::<Decimal>().unwrap());
     assert_eq!(q.priced.tax, "65.06".parse::<Decimal>().unwrap()); // 65.06295
     assert_eq!(q.priced.total, "962.48".parse::<Decimal>().unwrap());
     assert_eq!(total_of(&app, f.quote).await, q.priced.total);
-    assert_eq!(q.status, fence::model::QuoteStatus::Approved);
+    assert_eq!(q.status, QuoteStatus::Approved);
     assert_eq!(q.decided_name.as_deref(), Some("Hana Homeowner"));
     assert_eq!(q.versions.len(), 2);
 
     // The job's history: created, scheduled, started, completed, each with who.
-    let r = ok(
-        app.call(&t, "/api/jobs/get", &[("id", &f.job.to_string())])
-            .await,
-        "job",
-    )
-    .await;
-    let j: fence::model::JobDetail = r.json().await.unwrap();
+    let j = app.as_owner(&t, GetJob { id: f.job }).await.expect("job");
     assert_eq!(j.status, fence::model::JobStatus::Completed);
     let steps: Vec<String> = j
         .events
@@ -338,21 +336,19 @@ async fn a_lead_becomes_a_completed_photo_verified_job() {
     assert_eq!((j.photos[0].width, j.photos[0].height), (640, 480));
 
     // The customer's link now shows the decision.
-    let r = ok(
-        app.post(
+    let p = app
+        .call_fn(
             &app.client(),
             Some(&t.sub),
-            "/api/quotes/public",
-            &[("token", f.token.as_str())],
+            OpenQuoteLink {
+                token: f.token.clone(),
+            },
         )
-        .await,
-        "link",
-    )
-    .await;
-    let p: serde_json::Value = r.json().await.unwrap();
+        .await
+        .expect("link");
     assert_eq!(
-        (p["status"].as_str(), p["decided_name"].as_str()),
-        (Some("approved"), Some("Hana Homeowner"))
+        (p.status, p.decided_name.as_deref()),
+        (QuoteStatus::Approved, Some("Hana Homeowner"))
     );
 
     // Photos and thumbnails come back to the tenant's own members.
@@ -393,69 +389,65 @@ async fn the_lifecycle_refuses_invalid_moves_and_completion_without_photos() {
     for to in ["cancelled", "in_progress", "scheduled", "nonsense"] {
         let r = transition(&app, &t, f.job, to, "2026-12-02").await;
         assert!(
-            matches!(r.status().as_u16(), 409 | 422),
-            "{to}: {}",
-            r.status()
+            matches!(r, Err(AppError::Conflict(_) | AppError::Validation(_))),
+            "{to}: {r:?}"
         );
     }
     // A second job (a second quote) cannot complete without its photos.
-    let pid = f.property.to_string();
-    let r = ok(
-        app.call(&t, "/api/quotes/create", &[("property_id", &pid)])
-            .await,
-        "quote",
-    )
-    .await;
-    let q2: Uuid = r.json().await.unwrap();
-    let qid = q2.to_string();
-    let token = send_link(&app, &t, &qid).await;
+    let q2 = app
+        .as_owner(
+            &t,
+            CreateQuote {
+                property_id: f.property,
+            },
+        )
+        .await
+        .expect("quote");
+    let token = send_link(&app, &t, &q2.to_string()).await;
     approve(&app, &t, &token, "Hana H").await;
-    let r = ok(
-        app.call(&t, "/api/quotes/create_job", &[("quote_id", &qid)])
-            .await,
-        "job",
-    )
-    .await;
-    let job: Uuid = r.json().await.unwrap();
+    let job = app
+        .as_owner(&t, CreateJob { quote_id: q2 })
+        .await
+        .expect("job");
     // Scheduling needs a day.
     let r = transition(&app, &t, job, "scheduled", "").await;
-    assert_eq!(r.status(), 422);
-    // No skipping straight to completed.
-    assert_eq!(
-        transition(&app, &t, job, "completed", "").await.status(),
-        409
+    assert!(
+        matches!(&r, Err(AppError::Validation(f)) if f.get("date").is_some()),
+        "{r:?}"
     );
-    ok(
-        transition(&app, &t, job, "scheduled", "2026-12-03").await,
-        "schedule",
-    )
-    .await;
-    ok(transition(&app, &t, job, "in_progress", "").await, "start").await;
+    // No skipping straight to completed.
     let r = transition(&app, &t, job, "completed", "").await;
-    assert_eq!(r.status(), 409);
-    let AppError::Conflict(m) = app_error(r).await else {
-        panic!()
+    assert!(matches!(r, Err(AppError::Conflict(_))), "{r:?}");
+    transition(&app, &t, job, "scheduled", "2026-12-03")
+        .await
+        .expect("schedule");
+    transition(&app, &t, job, "in_progress", "")
+        .await
+        .expect("start");
+    let r = transition(&app, &t, job, "completed", "").await;
+    let Err(AppError::Conflict(m)) = r else {
+        panic!("{r:?}")
     };
     assert!(m.contains("before") && m.contains("after"), "{m}");
     upload(&app, &t.client, &t.sub, job, "before", png(50, 50)).await;
     let r = transition(&app, &t, job, "completed", "").await;
-    let AppError::Conflict(m) = app_error(r).await else {
-        panic!()
+    let Err(AppError::Conflict(m)) = r else {
+        panic!("{r:?}")
     };
     assert!(
         m.contains("after photo") && !m.contains("before photo"),
         "{m}"
     );
     upload(&app, &t.client, &t.sub, job, "after", png(50, 50)).await;
-    ok(transition(&app, &t, job, "completed", "").await, "complete").await;
+    transition(&app, &t, job, "completed", "")
+        .await
+        .expect("complete");
     // Creating the job again returns the same job, not a second one.
-    let r = ok(
-        app.call(&t, "/api/quotes/create_job", &[("quote_id", &qid)])
-            .await,
-        "again",
-    )
-    .await;
-    assert_eq!(r.json::<Uuid>().await.unwrap(), job);
+    let again = app
+        .as_owner(&t, CreateJob { quote_id: q2 })
+        .await
+        .expect("again");
+    assert_eq!(again, job);
     app.cleanup().await;
 }
 
@@ -528,169 +520,104 @@ async fn the_monthly_job_limit_names_the_plan_that_lifts_it() {
         .execute(&app.owner)
         .await
         .unwrap();
-    let qid = {
-        let r = ok(
-            app.call(
-                &t,
-                "/api/quotes/create",
-                &[("property_id", &f.property.to_string())],
-            )
-            .await,
-            "q",
+    let quote = app
+        .as_owner(
+            &t,
+            CreateQuote {
+                property_id: f.property,
+            },
         )
-        .await;
-        r.json::<Uuid>().await.unwrap().to_string()
-    };
-    let token = send_link(&app, &t, &qid).await;
+        .await
+        .expect("q");
+    let token = send_link(&app, &t, &quote.to_string()).await;
     approve(&app, &t, &token, "Hana H").await;
-    let r = app
-        .call(&t, "/api/quotes/create_job", &[("quote_id", &qid)])
-        .await;
-    assert_eq!(r.status(), 402);
-    let AppError::Limit(m) = app_error(r).await else {
-        panic!()
+    let r = app.as_owner(&t, CreateJob { quote_id: quote }).await;
+    let Err(AppError::Limit(m)) = r else {
+        panic!("{r:?}")
     };
     assert!(m.contains("Upgrade to Growth (500 jobs a month)"), "{m}");
     // Settings shows the usage.
-    let r = ok(app.call(&t, "/api/settings/get", &[]).await, "settings").await;
-    let s: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(s["jobs_used"].as_i64(), Some(used));
+    let s = app.as_owner(&t, GetSettings {}).await.expect("settings");
+    assert_eq!(s.jobs_used, used);
     // Lift the limit (an upgrade): the same quote becomes a job.
     sqlx::query("update organizations set monthly_jobs_limit = 500 where id = $1")
         .bind(t.org_id)
         .execute(&app.owner)
         .await
         .unwrap();
-    ok(
-        app.call(&t, "/api/quotes/create_job", &[("quote_id", &qid)])
-            .await,
-        "after upgrade",
-    )
-    .await;
+    app.as_owner(&t, CreateJob { quote_id: quote })
+        .await
+        .expect("after upgrade");
     app.cleanup().await;
 }
 
-async fn quote_with_discount(app: &TestApp, t: &Tenant, discount: &str) -> String {
+async fn quote_with_discount(app: &TestApp, t: &Tenant, pct: &str) -> Uuid {
     let customer = app
-        .customer(t, "Dee Discount", &format!("dee{discount}@x.example"))
+        .customer(t, "Dee Discount", &format!("dee{pct}@x.example"))
         .await;
-    let pid = property(app, t, customer, "TX").await.to_string();
-    let r = ok(
-        app.call(t, "/api/quotes/create", &[("property_id", &pid)])
-            .await,
-        "q",
-    )
-    .await;
-    let qid = r.json::<Uuid>().await.unwrap().to_string();
-    ok(
-        app.call(
-            t,
-            "/api/quotes/save",
-            &[
-                ("id", &qid),
-                ("drawing", SQUARE),
-                ("terms[discount_pct]", discount),
-            ],
-        )
-        .await,
-        "save",
-    )
-    .await;
-    qid
+    let property_id = property(app, t, customer, "TX").await;
+    let quote = app
+        .as_owner(t, CreateQuote { property_id })
+        .await
+        .expect("q");
+    app.as_owner(t, save(quote, discount(pct)))
+        .await
+        .expect("save");
+    quote
 }
 
 #[tokio::test]
 async fn large_discounts_need_a_manager_on_enterprise_only() {
     let app = TestApp::spawn().await;
     let ent = app.signup("alpha", "enterprise").await;
-    let qid = quote_with_discount(&app, &ent, "20").await;
-    let r = ok(
-        app.call(&ent, "/api/quotes/send", &[("id", &qid)]).await,
-        "send",
-    )
-    .await;
-    let sent: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(sent["pending_approval"], true);
-    assert!(sent["link"].is_null(), "no link before approval");
+    let id = quote_with_discount(&app, &ent, "20").await;
+    let sent = app.as_owner(&ent, SendQuote { id }).await.expect("send");
+    assert!(sent.pending_approval);
+    assert_eq!(sent.link, None, "no link before approval");
     // The queue lists it; a dispatcher cannot approve; the owner can.
-    let r = ok(
-        app.call(&ent, "/api/quotes/list", &[("status", "pending_approval")])
-            .await,
-        "queue",
-    )
-    .await;
-    let queue: Vec<serde_json::Value> = r.json().await.unwrap();
+    let queue = app
+        .as_owner(
+            &ent,
+            ListQuotes {
+                status: Some("pending_approval".into()),
+            },
+        )
+        .await
+        .expect("queue");
     assert_eq!(queue.len(), 1);
     let dispatcher = app.join(&ent, "disp@alpha.example", "dispatcher").await;
     let r = app
-        .post(
-            &dispatcher,
-            Some("alpha"),
-            "/api/quotes/manager_approve",
-            &[("id", &qid)],
-        )
+        .call_fn(&dispatcher, Some("alpha"), ManagerApprove { id })
         .await;
-    assert_eq!(r.status(), 403);
-    ok(
-        app.call(&ent, "/api/quotes/manager_approve", &[("id", &qid)])
-            .await,
-        "approve",
-    )
-    .await;
-    let r = ok(
-        app.call(&ent, "/api/quotes/send", &[("id", &qid)]).await,
-        "send 2",
-    )
-    .await;
-    let sent: serde_json::Value = r.json().await.unwrap();
-    assert!(sent["link"].as_str().is_some());
+    assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+    app.as_owner(&ent, ManagerApprove { id })
+        .await
+        .expect("approve");
+    let sent = app.as_owner(&ent, SendQuote { id }).await.expect("send 2");
+    assert!(sent.link.is_some());
     // Editing after approval needs approval again.
-    ok(
-        app.call(
-            &ent,
-            "/api/quotes/save",
-            &[
-                ("id", &qid),
-                ("drawing", SQUARE),
-                ("terms[discount_pct]", "25"),
-            ],
-        )
-        .await,
-        "resave",
-    )
-    .await;
-    let r = ok(
-        app.call(&ent, "/api/quotes/send", &[("id", &qid)]).await,
-        "send 3",
-    )
-    .await;
-    assert_eq!(
-        r.json::<serde_json::Value>().await.unwrap()["pending_approval"],
-        true
-    );
+    app.as_owner(&ent, save(id, discount("25")))
+        .await
+        .expect("resave");
+    let sent = app.as_owner(&ent, SendQuote { id }).await.expect("send 3");
+    assert!(sent.pending_approval);
     // A small discount goes straight out.
     let small = quote_with_discount(&app, &ent, "10").await;
-    let r = ok(
-        app.call(&ent, "/api/quotes/send", &[("id", &small)]).await,
-        "small",
-    )
-    .await;
-    assert!(r.json::<serde_json::Value>().await.unwrap()["link"].is_string());
+    let sent = app
+        .as_owner(&ent, SendQuote { id: small })
+        .await
+        .expect("small");
+    assert!(sent.link.is_some());
     // Growth has no workflow: 20% goes straight out, and approving is refused.
     let growth = app.signup("bravo", "growth").await;
     let gq = quote_with_discount(&app, &growth, "20").await;
-    let r = ok(
-        app.call(&growth, "/api/quotes/send", &[("id", &gq)]).await,
-        "growth send",
-    )
-    .await;
-    assert!(r.json::<serde_json::Value>().await.unwrap()["link"].is_string());
-    assert_eq!(
-        app.call(&growth, "/api/quotes/manager_approve", &[("id", &gq)])
-            .await
-            .status(),
-        403
-    );
+    let sent = app
+        .as_owner(&growth, SendQuote { id: gq })
+        .await
+        .expect("growth send");
+    assert!(sent.link.is_some());
+    let r = app.as_owner(&growth, ManagerApprove { id: gq }).await;
+    assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
     app.cleanup().await;
 }
 
@@ -698,74 +625,64 @@ async fn large_discounts_need_a_manager_on_enterprise_only() {
 async fn bad_quote_input_says_what_to_fix_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let t = app.signup("alpha", "growth").await;
-    let qid = quote_with_discount(&app, &t, "0").await;
-    let before: i32 = sqlx::query_scalar("select version from quotes where id = $1::uuid")
-        .bind(&qid)
+    let quote = quote_with_discount(&app, &t, "0").await;
+    let before: i32 = sqlx::query_scalar("select version from quotes where id = $1")
+        .bind(quote)
         .fetch_one(&app.owner)
         .await
         .unwrap();
-    let r = app
-        .call(
-            &t,
-            "/api/quotes/save",
-            &[
-                ("id", &qid),
-                ("drawing", SQUARE),
-                ("terms[discount_pct]", "150"),
-                ("terms[tax_pct]", "x"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let AppError::Validation(f) = app_error(r).await else {
-        panic!()
+    let terms = QuoteTerms {
+        discount_pct: "150".into(),
+        tax_pct: "x".into(),
+        ..Default::default()
+    };
+    let r = app.as_owner(&t, save(quote, terms)).await;
+    let Err(AppError::Validation(f)) = r else {
+        panic!("{r:?}")
     };
     assert!(f.get("discount_pct").unwrap().contains("between 0 and 100"));
     assert!(f.get("tax_pct").unwrap().contains("number"));
-    let bad_drawing = r#"{"boundary":[{"x":1e9,"y":0}]}"#;
-    let r = app
-        .call(
-            &t,
-            "/api/quotes/save",
-            &[("id", &qid), ("drawing", bad_drawing)],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let r = app
-        .call(
-            &t,
-            "/api/quotes/save",
-            &[("id", &qid), ("drawing", "not json")],
-        )
-        .await;
-    assert_eq!(r.status(), 422);
-    let after: i32 = sqlx::query_scalar("select version from quotes where id = $1::uuid")
-        .bind(&qid)
+    for drawing in [r#"{"boundary":[{"x":1e9,"y":0}]}"#, "not json"] {
+        let r = app
+            .as_owner(
+                &t,
+                SaveQuote {
+                    id: quote,
+                    drawing: drawing.into(),
+                    terms: QuoteTerms::default(),
+                },
+            )
+            .await;
+        assert!(
+            matches!(&r, Err(AppError::Validation(f)) if f.get("drawing").is_some()),
+            "{drawing}: {r:?}"
+        );
+    }
+    let after: i32 = sqlx::query_scalar("select version from quotes where id = $1")
+        .bind(quote)
         .fetch_one(&app.owner)
         .await
         .unwrap();
     assert_eq!(before, after, "no version written");
     // A bad property says which fields.
-    let c = app
-        .customer(&t, "Pat Property", "pat@x.example")
-        .await
-        .to_string();
+    let customer_id = app.customer(&t, "Pat Property", "pat@x.example").await;
     let r = app
-        .call(
+        .as_owner(
             &t,
-            "/api/properties/create",
-            &[
-                ("customer_id", &c),
-                ("form[street]", ""),
-                ("form[state]", "ZZ"),
-                ("form[zip]", "1"),
-                ("form[lat]", "45"),
-            ],
+            CreateProperty {
+                customer_id,
+                form: PropertyForm {
+                    street: String::new(),
+                    state: "ZZ".into(),
+                    zip: "1".into(),
+                    lat: "45".into(),
+                    ..Default::default()
+                },
+            },
         )
         .await;
-    assert_eq!(r.status(), 422);
-    let AppError::Validation(f) = app_error(r).await else {
-        panic!()
+    let Err(AppError::Validation(f)) = r else {
+        panic!("{r:?}")
     };
     for k in ["street", "city", "state", "zip", "lat"] {
         assert!(f.get(k).is_some(), "{k}");
@@ -777,13 +694,13 @@ async fn bad_quote_input_says_what_to_fix_and_writes_nothing() {
 async fn the_pricing_service_follows_zone_markup_and_size() {
     let app = TestApp::spawn().await;
     let t = app.signup("alpha", "growth").await;
-    let ca = estimate(&app, &t, "CA", "21780").await;
-    let ar = estimate(&app, &t, "AR", "21780").await;
+    let ca = estimate(&app, &t, "CA", 21780).await;
+    let ar = estimate(&app, &t, "AR", 21780).await;
     assert_eq!(ca.multiplier, "1.107".parse::<Decimal>().unwrap());
     assert_eq!(ar.multiplier, "0.869".parse::<Decimal>().unwrap());
     assert!(ca.total > ar.total);
     assert!(
-        estimate(&app, &t, "CA", "87120").await.total > ca.total,
+        estimate(&app, &t, "CA", 87120).await.total > ca.total,
         "a bigger lot costs more"
     );
     // The tenant's overall markup replaces the zone; a zone override beats both.
@@ -793,49 +710,51 @@ async fn the_pricing_service_follows_zone_markup_and_size() {
         .await
         .unwrap();
     assert_eq!(
-        estimate(&app, &t, "AR", "21780").await.multiplier,
+        estimate(&app, &t, "AR", 21780).await.multiplier,
         "1.25".parse::<Decimal>().unwrap()
     );
-    let mut zones = vec![("zones[AR]", "1.4")];
-    zones.push(("zones[CA]", ""));
-    ok(app.call(&t, "/api/pricebook/zones", &zones).await, "zones").await;
+    let zones = |pairs: &[(&str, &str)]| SaveZoneOverrides {
+        zones: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    };
+    app.as_owner(&t, zones(&[("AR", "1.4"), ("CA", "")]))
+        .await
+        .expect("zones");
     assert_eq!(
-        estimate(&app, &t, "AR", "21780").await.multiplier,
+        estimate(&app, &t, "AR", 21780).await.multiplier,
         "1.4".parse::<Decimal>().unwrap()
     );
+    let r = app.as_owner(&t, zones(&[("AR", "9")])).await;
+    assert!(
+        matches!(&r, Err(AppError::Validation(f)) if f.get("zone_AR").is_some()),
+        "{r:?}"
+    );
     let r = app
-        .call(&t, "/api/pricebook/zones", &[("zones[AR]", "9")])
-        .await;
-    assert_eq!(r.status(), 422);
-    let r = app
-        .call(
+        .as_owner(
             &t,
-            "/api/pricing/estimate",
-            &[("state", "PR"), ("lot_sqft", "1000"), ("pets", "1")],
+            EstimatePrice {
+                state: "PR".into(),
+                lot_sqft: 1000,
+                pets: 1,
+            },
         )
         .await;
-    assert_eq!(r.status(), 422, "not a state we serve");
+    assert!(
+        matches!(&r, Err(AppError::Validation(f)) if f.get("state").is_some()),
+        "not a state we serve: {r:?}"
+    );
     // The price book changes unit prices.
-    let r = ok(app.call(&t, "/api/pricebook/get", &[]).await, "book").await;
-    let book: serde_json::Value = r.json().await.unwrap();
-    let mut form: Vec<(String, String)> = book["form"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (format!("form[{k}]"), v.as_str().unwrap().to_string()))
-        .collect();
-    for (k, v) in form.iter_mut() {
-        if k == "form[collar_price]" {
-            *v = "500".into();
-        }
-    }
-    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    ok(
-        app.call(&t, "/api/pricebook/save", &refs).await,
-        "save book",
-    )
-    .await;
-    let collar = estimate(&app, &t, "AR", "21780")
+    let mut book = app.as_owner(&t, GetPriceBook {}).await.expect("book");
+    *book
+        .form
+        .get_mut("collar_price")
+        .expect("a collar price in the book") = "500".into();
+    app.as_owner(&t, SavePriceBook { form: book.form })
+        .await
+        .expect("save book");
+    let collar = estimate(&app, &t, "AR", 21780)
         .await
         .lines
         .into_iter()
@@ -849,19 +768,18 @@ async fn estimate(
     app: &TestApp,
     t: &Tenant,
     state: &str,
-    lot: &str,
+    lot_sqft: u32,
 ) -> fence::model::pricing::Priced {
-    let r = ok(
-        app.call(
-            t,
-            "/api/pricing/estimate",
-            &[("state", state), ("lot_sqft", lot), ("pets", "1")],
-        )
-        .await,
-        "estimate",
+    app.as_owner(
+        t,
+        EstimatePrice {
+            state: state.into(),
+            lot_sqft,
+            pets: 1,
+        },
     )
-    .await;
-    r.json().await.unwrap()
+    .await
+    .expect("estimate")
 }
 
 /// Photos in an S3-compatible store (moto, started by `scripts/test`): the

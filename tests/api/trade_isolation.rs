@@ -2,15 +2,33 @@
 //! approval link: tenant A with tenant B's ids (and B's links), each beside
 //! the same call on A's own data, which must work.
 
+use std::fmt::Debug;
+
+use fence::api::jobs::{GetJob, JobsThisMonth, ListJobs, TransitionJob};
+use fence::api::pricebook::{GetPriceBook, SavePriceBook, SaveZoneOverrides};
+use fence::api::properties::{
+    AddPet, CreateProperty, CustomerProperties, EstimatePrice, GetProperty, RemovePet, SaveDrawing,
+    UpdateProperty,
+};
+use fence::api::quotes::{
+    CreateJob, CreateQuote, GetQuote, ListQuotes, ManagerApprove, OpenQuoteLink, SaveQuote,
+    SendQuote,
+};
+use fence::error::AppError;
+use fence::model::pricing::QuoteTerms;
+use fence::model::{PetForm, PropertyForm};
+use leptos::server_fn::ServerFn;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use uuid::Uuid;
 
-use crate::helpers::TestApp;
-use crate::trade::{full_flow, png, send_link, upload, Flow, SQUARE};
+use crate::helpers::{Tenant, TestApp};
+use crate::trade::{full_flow, png, respond, send_link, upload, Flow, SQUARE};
 
 struct World {
     app: TestApp,
-    a: crate::helpers::Tenant,
-    b: crate::helpers::Tenant,
+    a: Tenant,
+    b: Tenant,
     fa: Flow,
     fb: Flow,
 }
@@ -24,79 +42,92 @@ async fn world() -> World {
     World { app, a, b, fa, fb }
 }
 
-/// The args of each server function, given one tenant's ids.
-fn calls(f: &Flow) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
-    let s = |u: Uuid| u.to_string();
-    vec![
-        (
-            "/api/properties/for_customer",
-            vec![("customer_id", s(f.customer))],
-        ),
-        ("/api/properties/get", vec![("id", s(f.property))]),
-        (
-            "/api/properties/update",
-            vec![
-                ("id", s(f.property)),
-                ("form[street]", "9 Elm".into()),
-                ("form[city]", "Austin".into()),
-                ("form[state]", "TX".into()),
-                ("form[zip]", "78701".into()),
-            ],
-        ),
-        (
-            "/api/properties/drawing",
-            vec![("id", s(f.property)), ("drawing", SQUARE.into())],
-        ),
-        (
-            "/api/properties/add_pet",
-            vec![("property_id", s(f.property)), ("pet[name]", "Spy".into())],
-        ),
-        ("/api/quotes/get", vec![("id", s(f.quote))]),
-        ("/api/quotes/create", vec![("property_id", s(f.property))]),
-        ("/api/jobs/get", vec![("id", s(f.job))]),
-        ("/api/quotes/create_job", vec![("quote_id", s(f.quote))]),
-        (
-            "/api/properties/create",
-            vec![
-                ("customer_id", s(f.customer)),
-                ("form[street]", "3 Spy Rd".into()),
-                ("form[city]", "Austin".into()),
-                ("form[state]", "TX".into()),
-                ("form[zip]", "78701".into()),
-            ],
-        ),
-    ]
+/// A as its owner calls a server function with B's ids, which must be not
+/// found, then the same function with A's own ids, which must work.
+async fn b_is_out_of_reach<F>(w: &World, args: impl Fn(&Flow) -> F)
+where
+    F: ServerFn + Serialize,
+    F::Output: DeserializeOwned + Debug,
+{
+    let path = F::PATH;
+    let r = w.app.as_owner(&w.a, args(&w.fb)).await;
+    assert!(
+        matches!(r, Err(AppError::NotFound)),
+        "{path} with B's ids: {r:?}"
+    );
+    w.app
+        .as_owner(&w.a, args(&w.fa))
+        .await
+        .unwrap_or_else(|e| panic!("control {path}: {e:?}"));
 }
 
-fn refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    v.iter().map(|(k, v)| (*k, v.as_str())).collect()
+fn address(street: &str) -> PropertyForm {
+    PropertyForm {
+        street: street.into(),
+        city: "Austin".into(),
+        state: "TX".into(),
+        zip: "78701".into(),
+        ..Default::default()
+    }
 }
 
 #[tokio::test]
 async fn tenant_a_cannot_reach_tenant_bs_properties_quotes_and_jobs() {
     let w = world().await;
     let (app, a) = (&w.app, &w.a);
-    for ((path, theirs), (_, ours)) in calls(&w.fb).into_iter().zip(calls(&w.fa)) {
-        let r = app.call(a, path, &refs(&theirs)).await;
-        let status = r.status().as_u16();
-        let body = r.text().await.unwrap();
-        if path == "/api/properties/for_customer" {
-            assert_eq!(
-                (status, body.as_str()),
-                (200, "[]"),
-                "{path} lists nothing of B's"
-            );
-        } else {
-            assert_eq!(status, 404, "{path} with B's ids: {body}");
-        }
-        let r = app.call(a, path, &refs(&ours)).await;
-        assert_eq!(
-            r.status(),
-            200,
-            "control {path}: {}",
-            r.text().await.unwrap()
-        );
-    }
+    // Listing by B's customer finds nothing (rather than not found).
+    let theirs = app
+        .as_owner(
+            a,
+            CustomerProperties {
+                customer_id: w.fb.customer,
+            },
+        )
+        .await;
+    assert_eq!(theirs, Ok(vec![]), "lists nothing of B's");
+    let ours = app
+        .as_owner(
+            a,
+            CustomerProperties {
+                customer_id: w.fa.customer,
+            },
+        )
+        .await
+        .expect("control");
+    assert!(ours.iter().any(|p| p.id == w.fa.property), "control");
+    b_is_out_of_reach(&w, |f| GetProperty { id: f.property }).await;
+    b_is_out_of_reach(&w, |f| UpdateProperty {
+        id: f.property,
+        form: address("9 Elm"),
+    })
+    .await;
+    b_is_out_of_reach(&w, |f| SaveDrawing {
+        id: f.property,
+        drawing: SQUARE.into(),
+        lat: None,
+        lon: None,
+    })
+    .await;
+    b_is_out_of_reach(&w, |f| AddPet {
+        property_id: f.property,
+        pet: PetForm {
+            name: "Spy".into(),
+            ..Default::default()
+        },
+    })
+    .await;
+    b_is_out_of_reach(&w, |f| GetQuote { id: f.quote }).await;
+    b_is_out_of_reach(&w, |f| CreateQuote {
+        property_id: f.property,
+    })
+    .await;
+    b_is_out_of_reach(&w, |f| GetJob { id: f.job }).await;
+    b_is_out_of_reach(&w, |f| CreateJob { quote_id: f.quote }).await;
+    b_is_out_of_reach(&w, |f| CreateProperty {
+        customer_id: f.customer,
+        form: address("3 Spy Rd"),
+    })
+    .await;
     // Nothing of B's changed.
     let (street, pets, quotes): (String, i64, i64) = sqlx::query_as(
         "select p.street, (select count(*) from pets where property_id = p.id),
@@ -114,37 +145,45 @@ async fn tenant_a_cannot_reach_tenant_bs_properties_quotes_and_jobs() {
 async fn tenant_a_cannot_change_tenant_bs_quotes_jobs_or_pets() {
     let w = world().await;
     let (app, a) = (&w.app, &w.a);
-    let s = |u: Uuid| u.to_string();
-    let attacks: Vec<(&str, Vec<(&str, String)>)> = vec![
-        (
-            "/api/quotes/save",
-            vec![("id", s(w.fb.quote)), ("drawing", SQUARE.into())],
-        ),
-        ("/api/quotes/send", vec![("id", s(w.fb.quote))]),
-        ("/api/quotes/manager_approve", vec![("id", s(w.fb.quote))]),
-        (
-            "/api/jobs/transition",
-            vec![("id", s(w.fb.job)), ("to", "invoiced".into())],
-        ),
-        ("/api/properties/remove_pet", vec![("id", s(w.fb.pet))]),
-    ];
-    for (path, args) in &attacks {
-        let r = app.call(a, path, &refs(args)).await;
-        assert_eq!(r.status(), 404, "{path}: {}", r.text().await.unwrap());
-    }
-    // Controls on A's own: the job moves on, the pet goes.
-    let r = app
-        .call(
+    let not_found = |what: &str, r: Result<_, AppError>| {
+        assert!(matches!(r, Err(AppError::NotFound)), "{what}: {r:?}");
+    };
+    let b_quote = w.fb.quote;
+    not_found(
+        "save",
+        app.as_owner(
             a,
-            "/api/jobs/transition",
-            &[("id", &s(w.fa.job)), ("to", "invoiced")],
+            SaveQuote {
+                id: b_quote,
+                drawing: SQUARE.into(),
+                terms: QuoteTerms::default(),
+            },
         )
-        .await;
-    assert_eq!(r.status(), 200);
-    let r = app
-        .call(a, "/api/properties/remove_pet", &[("id", &s(w.fa.pet))])
-        .await;
-    assert_eq!(r.status(), 200);
+        .await
+        .map(|_| ()),
+    );
+    not_found(
+        "send",
+        app.as_owner(a, SendQuote { id: b_quote }).await.map(|_| ()),
+    );
+    not_found(
+        "manager approve",
+        app.as_owner(a, ManagerApprove { id: b_quote }).await,
+    );
+    let invoice = |id: Uuid| TransitionJob {
+        id,
+        to: "invoiced".into(),
+        date: None,
+        note: None,
+    };
+    not_found("transition", app.as_owner(a, invoice(w.fb.job)).await);
+    not_found(
+        "remove pet",
+        app.as_owner(a, RemovePet { id: w.fb.pet }).await,
+    );
+    // Controls on A's own: the job moves on, the pet goes.
+    app.as_owner(a, invoice(w.fa.job)).await.unwrap();
+    app.as_owner(a, RemovePet { id: w.fa.pet }).await.unwrap();
     let (status, version): (String, i32) = sqlx::query_as(
         "select j.status, q.version from jobs j join quotes q on q.id = j.quote_id where j.id = $1",
     )
@@ -160,20 +199,14 @@ async fn tenant_a_cannot_change_tenant_bs_quotes_jobs_or_pets() {
         .unwrap();
     assert_eq!(pets, 1);
     // Lists and usage hold only A's rows.
-    for path in ["/api/quotes/list", "/api/jobs/list"] {
-        let r = app.call(a, path, &[]).await;
-        let body = r.text().await.unwrap();
-        assert!(
-            !body.contains(&w.fb.quote.to_string()) && !body.contains(&w.fb.job.to_string()),
-            "{path}"
-        );
-        assert!(
-            body.contains(&w.fa.quote.to_string()) || body.contains(&w.fa.job.to_string()),
-            "control {path}"
-        );
-    }
-    let r = app.call(a, "/api/jobs/usage", &[]).await;
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["used"], 1);
+    let quotes = app.as_owner(a, ListQuotes { status: None }).await.unwrap();
+    assert!(quotes.iter().all(|q| q.id != w.fb.quote), "{quotes:?}");
+    assert!(quotes.iter().any(|q| q.id == w.fa.quote), "control quotes");
+    let jobs = app.as_owner(a, ListJobs { status: None }).await.unwrap();
+    assert!(jobs.iter().all(|j| j.id != w.fb.job), "{jobs:?}");
+    assert!(jobs.iter().any(|j| j.id == w.fa.job), "control jobs");
+    let usage = app.as_owner(a, JobsThisMonth {}).await.unwrap();
+    assert_eq!(usage.used, 1);
     w.app.cleanup().await;
 }
 
@@ -272,44 +305,44 @@ async fn an_approval_link_opens_its_one_quote_on_its_own_host_only() {
     let w = world().await;
     let (app, a, b) = (&w.app, &w.a, &w.b);
     let stranger = app.client();
-    let open = |sub: &str, token: &str| {
-        let c = stranger.clone();
-        let url = app.url(Some(sub), "/api/quotes/public");
-        let origin = app.origin(Some(sub));
-        let token = token.to_string();
-        async move {
-            c.post(url)
-                .header("origin", origin)
-                .form(&[("token", token)])
-                .send()
-                .await
-                .unwrap()
-        }
+    let open = |sub: &'static str, token: &str| {
+        app.call_fn(
+            &stranger,
+            Some(sub),
+            OpenQuoteLink {
+                token: token.into(),
+            },
+        )
     };
     // Two open quotes in A: each token shows its own quote number only.
-    let pid = w.fa.property.to_string();
-    let q1 = new_quote(app, a, &pid).await;
-    let q2 = new_quote(app, a, &pid).await;
-    let t1 = send_link(app, a, &q1).await;
-    let t2 = send_link(app, a, &q2).await;
-    let n1: i32 = sqlx::query_scalar("select number from quotes where id = $1::uuid")
-        .bind(&q1)
+    let q1 = new_quote(app, a, w.fa.property).await;
+    let q2 = new_quote(app, a, w.fa.property).await;
+    let t1 = send_link(app, a, &q1.to_string()).await;
+    let t2 = send_link(app, a, &q2.to_string()).await;
+    let n1: i32 = sqlx::query_scalar("select number from quotes where id = $1")
+        .bind(q1)
         .fetch_one(&app.owner)
         .await
         .unwrap();
-    let n2: i32 = sqlx::query_scalar("select number from quotes where id = $1::uuid")
-        .bind(&q2)
+    let n2: i32 = sqlx::query_scalar("select number from quotes where id = $1")
+        .bind(q2)
         .fetch_one(&app.owner)
         .await
         .unwrap();
-    let p1: serde_json::Value = open("alpha", &t1).await.json().await.unwrap();
-    let p2: serde_json::Value = open("alpha", &t2).await.json().await.unwrap();
-    assert_eq!(
-        (p1["number"].as_i64(), p2["number"].as_i64()),
-        (Some(n1 as i64), Some(n2 as i64))
-    );
-    // The customer's copy carries no costs or margin.
-    let raw = open("alpha", &t1).await.text().await.unwrap();
+    let p1 = open("alpha", &t1).await.unwrap();
+    let p2 = open("alpha", &t2).await.unwrap();
+    assert_eq!((p1.number, p2.number), (n1, n2));
+    // The customer's copy carries no costs or margin: read off the wire,
+    // since the typed answer would drop any field it does not know.
+    let raw = app
+        .send_fn(
+            &stranger,
+            Some("alpha"),
+            OpenQuoteLink { token: t1.clone() },
+        )
+        .await;
+    assert_eq!(raw.status(), 200);
+    let raw = raw.text().await.unwrap();
     for secret in [
         "margin",
         "materials_cost",
@@ -320,79 +353,62 @@ async fn an_approval_link_opens_its_one_quote_on_its_own_host_only() {
         assert!(!raw.contains(secret), "{secret} in {raw}");
     }
     // Answering through link 1 changes quote 1 only.
-    let r = app
-        .post(
-            &stranger,
-            Some("alpha"),
-            "/api/quotes/respond",
-            &[
-                ("token", t1.as_str()),
-                ("approve", "false"),
-                ("name", ""),
-                ("reason", "Too dear"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    let statuses: Vec<String> = sqlx::query_scalar(
-        "select status from quotes where id in ($1::uuid, $2::uuid) order by number",
+    app.call_fn(
+        &stranger,
+        Some("alpha"),
+        respond(&t1, false, "", "Too dear"),
     )
-    .bind(&q1)
-    .bind(&q2)
-    .fetch_all(&app.owner)
     .await
     .unwrap();
+    let statuses: Vec<String> =
+        sqlx::query_scalar("select status from quotes where id in ($1, $2) order by number")
+            .bind(q1)
+            .bind(q2)
+            .fetch_all(&app.owner)
+            .await
+            .unwrap();
     assert_eq!(statuses, ["declined", "sent"]);
     // A's token on B's host, B's token on A's host: not found.
-    assert_eq!(open("bravo", &t2).await.status(), 404);
-    let tb = send_link(app, b, &{
-        let r = app
-            .call(
-                b,
-                "/api/quotes/create",
-                &[("property_id", &w.fb.property.to_string())],
-            )
-            .await;
-        r.json::<Uuid>().await.unwrap().to_string()
-    })
-    .await;
-    assert_eq!(open("alpha", &tb).await.status(), 404);
-    assert_eq!(open("bravo", &tb).await.status(), 200, "control");
+    assert_eq!(open("bravo", &t2).await, Err(AppError::NotFound));
+    let bq = new_quote(app, b, w.fb.property).await;
+    let tb = send_link(app, b, &bq.to_string()).await;
+    assert_eq!(open("alpha", &tb).await, Err(AppError::NotFound));
+    open("bravo", &tb).await.expect("control");
     let r = app
-        .post(
+        .call_fn(
             &stranger,
             Some("alpha"),
-            "/api/quotes/respond",
-            &[
-                ("token", tb.as_str()),
-                ("approve", "true"),
-                ("name", "Mallory M"),
-                ("reason", ""),
-            ],
+            respond(&tb, true, "Mallory M", ""),
         )
         .await;
-    assert_eq!(r.status(), 404);
+    assert_eq!(r, Err(AppError::NotFound));
     // Garbage, an expired link, and a link replaced by a new version.
     for bad in ["", "abc", &"0".repeat(64), &format!("{t2}x")] {
-        assert_eq!(open("alpha", bad).await.status(), 404, "{bad}");
+        assert_eq!(open("alpha", bad).await, Err(AppError::NotFound), "{bad}");
     }
     sqlx::query(
-        "update quote_links set expires_at = now() - interval '1 minute' where quote_id = $1::uuid",
+        "update quote_links set expires_at = now() - interval '1 minute' where quote_id = $1",
     )
-    .bind(&q2)
+    .bind(q2)
     .execute(&app.owner)
     .await
     .unwrap();
-    assert_eq!(open("alpha", &t2).await.status(), 404, "expired");
-    let t2b = send_link(app, a, &q2).await;
-    assert_eq!(open("alpha", &t2b).await.status(), 200);
-    let r = app
-        .call(a, "/api/quotes/save", &[("id", &q2), ("drawing", SQUARE)])
-        .await;
-    assert_eq!(r.status(), 200);
+    assert_eq!(open("alpha", &t2).await, Err(AppError::NotFound), "expired");
+    let t2b = send_link(app, a, &q2.to_string()).await;
+    open("alpha", &t2b).await.expect("a fresh link opens");
+    app.as_owner(
+        a,
+        SaveQuote {
+            id: q2,
+            drawing: SQUARE.into(),
+            terms: QuoteTerms::default(),
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(
-        open("alpha", &t2b).await.status(),
-        404,
+        open("alpha", &t2b).await,
+        Err(AppError::NotFound),
         "an edit retires the old link"
     );
     // The page itself behaves the same.
@@ -409,46 +425,30 @@ async fn an_approval_link_opens_its_one_quote_on_its_own_host_only() {
 async fn price_books_and_zone_overrides_stay_with_their_tenant() {
     let w = world().await;
     let (app, a, b) = (&w.app, &w.a, &w.b);
-    let r = app.call(a, "/api/pricebook/get", &[]).await;
-    let book: serde_json::Value = r.json().await.unwrap();
-    let mut form: Vec<(String, String)> = book["form"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| {
-            (
-                format!("form[{k}]"),
-                if k == "labour_rate" {
-                    "150".into()
-                } else {
-                    v.as_str().unwrap().to_string()
-                },
-            )
-        })
-        .collect();
-    form.sort();
-    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(
-        app.call(a, "/api/pricebook/save", &refs).await.status(),
-        200
+    let mut book = app.as_owner(a, GetPriceBook {}).await.unwrap();
+    *book
+        .form
+        .get_mut("labour_rate")
+        .expect("a labour rate in the book") = "150".into();
+    app.as_owner(a, SavePriceBook { form: book.form })
+        .await
+        .unwrap();
+    app.as_owner(
+        a,
+        SaveZoneOverrides {
+            zones: [("CA".to_string(), "2.5".to_string())].into(),
+        },
+    )
+    .await
+    .unwrap();
+    let bbook = app.as_owner(b, GetPriceBook {}).await.unwrap();
+    assert_ne!(
+        bbook.form.get("labour_rate").map(String::as_str),
+        Some("150"),
+        "B keeps its own rate"
     );
-    assert_eq!(
-        app.call(a, "/api/pricebook/zones", &[("zones[CA]", "2.5")])
-            .await
-            .status(),
-        200
-    );
-    let r = app.call(b, "/api/pricebook/get", &[]).await;
-    let bbook: serde_json::Value = r.json().await.unwrap();
-    assert_ne!(bbook["form"]["labour_rate"], "150", "B keeps its own rate");
-    let ca = bbook["zones"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|z| z[0] == "CA")
-        .unwrap()
-        .clone();
-    assert!(ca[3].is_null(), "B has no CA override: {ca}");
+    let ca = bbook.zones.iter().find(|z| z.0 == "CA").expect("a CA zone");
+    assert_eq!(ca.3, None, "B has no CA override: {ca:?}");
     assert_eq!(
         estimate_multiplier(app, a).await,
         "2.5".parse::<rust_decimal::Decimal>().unwrap()
@@ -460,24 +460,22 @@ async fn price_books_and_zone_overrides_stay_with_their_tenant() {
     w.app.cleanup().await;
 }
 
-async fn new_quote(app: &TestApp, t: &crate::helpers::Tenant, property: &str) -> String {
-    let r = app
-        .call(t, "/api/quotes/create", &[("property_id", property)])
-        .await;
-    r.json::<Uuid>().await.unwrap().to_string()
+async fn new_quote(app: &TestApp, t: &Tenant, property_id: Uuid) -> Uuid {
+    app.as_owner(t, CreateQuote { property_id })
+        .await
+        .expect("a new quote")
 }
 
-async fn estimate_multiplier(app: &TestApp, t: &crate::helpers::Tenant) -> rust_decimal::Decimal {
-    let r = app
-        .call(
-            t,
-            "/api/pricing/estimate",
-            &[("state", "CA"), ("lot_sqft", "20000"), ("pets", "1")],
-        )
-        .await;
-    r.json::<serde_json::Value>().await.unwrap()["multiplier"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+async fn estimate_multiplier(app: &TestApp, t: &Tenant) -> rust_decimal::Decimal {
+    app.as_owner(
+        t,
+        EstimatePrice {
+            state: "CA".into(),
+            lot_sqft: 20000,
+            pets: 1,
+        },
+    )
+    .await
+    .expect("estimate")
+    .multiplier
 }
