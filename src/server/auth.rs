@@ -49,7 +49,6 @@ async fn guarded_login<F>(
 where
     F: std::future::Future<Output = Result<Option<(Uuid, String)>, AppError>>,
 {
-    let pool = &cx.state.pool;
     let cfg = &cx.state.config.throttle;
     let account = Limit {
         burst: cfg.max_failures_per_account,
@@ -67,9 +66,9 @@ where
         None => format!("login:{scope}:{email}"),
     };
     if device.is_none() {
-        throttle::hit(pool, &net_key, network, "login").await?;
+        throttle::hit(&cx.state, &net_key, network, "login").await?;
     }
-    throttle::hit(pool, &account_key, account, "login").await?;
+    throttle::hit(&cx.state, &account_key, account, "login").await?;
     let creds = lookup.await?;
     let ok = password::verify(
         &cx.state,
@@ -84,9 +83,9 @@ where
             "That email and password don't match an account here.",
         ));
     };
-    throttle::reset(pool, &account_key).await?;
+    throttle::reset(&cx.state, &account_key).await?;
     if device.is_none() {
-        throttle::refund(pool, &net_key, network).await?;
+        throttle::refund(&cx.state, &net_key, network).await?;
         let (cookie, _) = device::issue(cx.state.keys.device_cookie(), &scope, email);
         respond_with_header(
             http::header::SET_COOKIE,
@@ -175,7 +174,7 @@ pub async fn request_reset(cx: &RequestCtx, email: &str) -> Result<String, AppEr
         window_seconds: cfg.window_seconds,
     };
     throttle::hit(
-        &cx.state.pool,
+        &cx.state,
         &format!("reset-net:{}", cx.client_network()),
         limit,
         "reset",
@@ -216,7 +215,7 @@ pub async fn reset_password(
     let org = cx.tenant_id()?;
     tracing::Span::current().record("org_id", tracing::field::display(org));
     throttle::hit(
-        &cx.state.pool,
+        &cx.state,
         &format!("token-net:{}", cx.client_network()),
         TOKEN_FORMS,
         "token",
@@ -280,7 +279,7 @@ pub async fn accept_invitation(
     let org = cx.tenant_id()?;
     tracing::Span::current().record("org_id", tracing::field::display(org));
     throttle::hit(
-        &cx.state.pool,
+        &cx.state,
         &format!("token-net:{}", cx.client_network()),
         TOKEN_FORMS,
         "token",

@@ -29,6 +29,13 @@ use crate::model::storage_limit_message;
 
 /// Photos one request may carry.
 pub const MAX_PHOTOS_PER_UPLOAD: usize = 10;
+/// Upload requests one tenant may make: 30 at once, then one every 2 s.
+/// A crew adding ten photos in one request makes one request.
+const UPLOADS: super::throttle::Limit = super::throttle::Limit {
+    burst: 30,
+    window_seconds: 60,
+};
+
 /// How long an upload waits for a decode permit before it is refused.
 const DECODE_WAIT: Duration = Duration::from_secs(60);
 
@@ -76,6 +83,7 @@ pub async fn upload_photo(
 #[tracing::instrument(skip_all, fields(org_id = %cx.tenant_id().unwrap_or_default(), %job_id))]
 async fn upload(cx: &RequestCtx, job_id: Uuid, member: Uuid, form: Multipart) -> Result<(), Stop> {
     let org = cx.tenant_id()?;
+    super::throttle::hit(&cx.state, &format!("uploads:{org}"), UPLOADS, "uploads").await?;
     // The job first, so nothing is read or stored for a job that is not ours.
     let existing = {
         let mut tx = cx.tx().await?;

@@ -17,7 +17,7 @@ pub async fn sign_up(cx: &RequestCtx, form: &SignupForm) -> Result<String, AppEr
     let v = form.validate()?;
     let cfg = &cx.state.config.throttle;
     throttle::hit(
-        &cx.state.pool,
+        &cx.state,
         &format!("signup-net:{}", cx.client_network()),
         Limit {
             burst: cfg.max_failures_per_client,

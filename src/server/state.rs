@@ -29,6 +29,8 @@ pub struct Inner {
     /// Photos and other files.
     pub storage: Storage,
     pub keys: Keys,
+    /// Rate-limit refusals this instance remembers (see `throttle`).
+    pub denials: super::throttle::Denials,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             decodes,
             storage,
             keys,
+            denials: Default::default(),
         }))
     }
 }

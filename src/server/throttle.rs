@@ -10,9 +10,13 @@
 //! they survive a restart. (`governor`/`tower_governor` were considered and
 //! rejected for this: their counts live in one process.)
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
+
+use super::AppState;
 
 use crate::error::AppError;
 
@@ -32,8 +36,13 @@ impl Limit {
 /// Counts one attempt under `key`; `Err(Throttled)` (with a Retry-After
 /// header on the response) when the bucket is full. The attempt is counted
 /// only when allowed, so a user who waits is let in on time.
-#[tracing::instrument(skip(pool), err(level = "debug"))]
-pub async fn hit(pool: &PgPool, key: &str, limit: Limit, what: &str) -> Result<(), AppError> {
+#[tracing::instrument(skip(state, key), err(level = "debug"))]
+pub async fn hit(state: &AppState, key: &str, limit: Limit, what: &str) -> Result<(), AppError> {
+    let pool = &state.pool;
+    if let Some(wait) = state.denials.get(key) {
+        metrics::counter!("rate_limited_total", "what" => what.to_string()).increment(1);
+        return Err(throttled(wait, what));
+    }
     let t = limit.interval();
     let window = limit.window_seconds as f64;
     let allowed = sqlx::query_scalar!(
@@ -63,20 +72,23 @@ pub async fn hit(pool: &PgPool, key: &str, limit: Limit, what: &str) -> Result<(
     .await?
     .unwrap_or(1)
     .max(1);
+    state.denials.remember(key, wait);
     metrics::counter!("rate_limited_total", "what" => what.to_string()).increment(1);
     Err(throttled(wait, what))
 }
 
 /// Forgets a key (a successful login clears its account's bucket).
-pub async fn reset(pool: &PgPool, key: &str) -> Result<(), AppError> {
+pub async fn reset(state: &AppState, key: &str) -> Result<(), AppError> {
+    state.denials.forget(key);
     sqlx::query!("delete from platform.rate_limits where key = $1", key)
-        .execute(pool)
+        .execute(&state.pool)
         .await?;
     Ok(())
 }
 
 /// Gives back one attempt (a successful login from a shared network).
-pub async fn refund(pool: &PgPool, key: &str, limit: Limit) -> Result<(), AppError> {
+pub async fn refund(state: &AppState, key: &str, limit: Limit) -> Result<(), AppError> {
+    let pool = &state.pool;
     sqlx::query!(
         "update platform.rate_limits set tat = tat - make_interval(secs => $2) where key = $1",
         key,
@@ -85,6 +97,47 @@ pub async fn refund(pool: &PgPool, key: &str, limit: Limit) -> Result<(), AppErr
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Keys this instance saw refused, and until when. A flood against a full
+/// bucket is then refused without a database round trip; the database stays
+/// the only source of truth for letting anyone in (a remembered refusal only
+/// repeats one the database gave, and only until it ends).
+#[derive(Default)]
+pub struct Denials(std::sync::Mutex<HashMap<String, Instant>>);
+
+/// Most keys remembered at once.
+const MAX_REMEMBERED: usize = 10_000;
+
+impl Denials {
+    /// Seconds left on a remembered refusal of `key`.
+    pub fn get(&self, key: &str) -> Option<i64> {
+        let now = Instant::now();
+        let until = *self.0.lock().ok()?.get(key)?;
+        (until > now).then(|| ((until - now).as_secs_f64().ceil() as i64).max(1))
+    }
+
+    pub fn remember(&self, key: &str, wait_seconds: i64) {
+        let now = Instant::now();
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= MAX_REMEMBERED {
+                map.retain(|_, until| *until > now);
+                if map.len() >= MAX_REMEMBERED {
+                    map.clear();
+                }
+            }
+            map.insert(
+                key.to_string(),
+                now + Duration::from_secs(wait_seconds.max(1) as u64),
+            );
+        }
+    }
+
+    pub fn forget(&self, key: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(key);
+        }
+    }
 }
 
 /// Drops buckets that have drained (run now and then by the workers).
@@ -98,7 +151,6 @@ pub async fn sweep(pool: &PgPool) -> Result<u64, AppError> {
 /// The error for a full bucket: a message that says when to come back, and
 /// (inside a server function) a `Retry-After` header.
 pub fn throttled(wait_seconds: i64, what: &str) -> AppError {
-    #[cfg(feature = "ssr")]
     if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(v) = http::HeaderValue::from_str(&wait_seconds.to_string()) {
             res.insert_header(http::header::RETRY_AFTER, v);
@@ -115,6 +167,9 @@ pub fn throttled(wait_seconds: i64, what: &str) -> AppError {
     };
     AppError::Throttled(match what {
         "login" => format!("Too many login attempts. Try again in {when}, or reset your password."),
+        "uploads" => {
+            format!("Your company has sent many uploads in the last minute. Try again in {when}.")
+        }
         _ => format!("Too many attempts from your network. Try again in {when}."),
     })
 }
@@ -149,6 +204,17 @@ mod tests {
         assert_eq!(client_network(a), "2001:db8:1:2::/64");
         let mapped: IpAddr = "::ffff:203.0.113.9".parse().unwrap();
         assert_eq!(client_network(mapped), "203.0.113.9");
+    }
+
+    #[test]
+    fn a_refusal_is_remembered_until_it_ends_or_is_forgotten() {
+        let d = Denials::default();
+        d.remember("k", 30);
+        let left = d.get("k").unwrap();
+        assert!((29..=30).contains(&left), "{left}");
+        assert_eq!(d.get("never-refused"), None);
+        d.forget("k");
+        assert_eq!(d.get("k"), None);
     }
 
     #[test]

@@ -402,6 +402,27 @@ async fn photo_uploads_are_bounded_by_pixels_quota_and_count() {
     let r = app.call(&a, "/api/settings/get", &[]).await;
     let s: serde_json::Value = r.json().await.unwrap();
     assert_eq!(s["storage_used_bytes"].as_i64(), Some(used));
+    // A tenant sending uploads faster than anyone photographs is told to wait.
+    sqlx::query(
+        "insert into platform.rate_limits (key, tat) values ($1, now() + interval '10 minutes')
+         on conflict (key) do update set tat = excluded.tat",
+    )
+    .bind(format!("uploads:{}", a.org_id))
+    .execute(&app.owner)
+    .await
+    .unwrap();
+    let r = upload(&app, &a.client, "alpha", job, "after", png(40, 30)).await;
+    assert!(
+        photo_error(&r).contains("many uploads in the last minute"),
+        "{}",
+        photo_error(&r)
+    );
+    sqlx::query("delete from platform.rate_limits")
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    // (This instance also remembers the refusal until it ends.)
+    app.state.denials.forget(&format!("uploads:{}", a.org_id));
     // A job has at most 60 photos.
     sqlx::query(
         "insert into photos (org_id, id, job_id, kind, content_type, size_bytes, width, height)

@@ -43,6 +43,21 @@ fn url(sub: Option<&str>, path: &str) -> String {
     }
 }
 
+/// A set-up step's answer: 200 and the JSON, or the run stops with the
+/// server's message.
+trait OkJson {
+    async fn ok_json<T: serde::de::DeserializeOwned>(self) -> T;
+}
+
+impl OkJson for reqwest::Response {
+    async fn ok_json<T: serde::de::DeserializeOwned>(self) -> T {
+        let (status, url) = (self.status(), self.url().path().to_string());
+        let text = self.text().await.unwrap_or_default();
+        assert_eq!(status, 200, "{url}: {text}");
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text}"))
+    }
+}
+
 async fn post(c: &Client, sub: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     c.post(url(Some(sub), path))
         .header("origin", url(Some(sub), ""))
@@ -70,17 +85,18 @@ async fn signup(sub: &str) -> Client {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200, "signup {sub}: {}", r.text().await.unwrap());
-    let handoff: String = r.json().await.unwrap();
+    let handoff: String = r.ok_json().await;
     c.get(handoff).send().await.unwrap();
     c
 }
 
 /// An approved quote's job on `sub`, for uploads.
 async fn a_job(c: &Client, sub: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let email = format!("dana{}@example.com", N.fetch_add(1, Ordering::Relaxed));
     let form = [
         ("form[name]", "Dana Reyes"),
-        ("form[email]", "dana@example.com"),
+        ("form[email]", &email),
         ("form[phone]", ""),
         ("form[street]", "1 Main St"),
         ("form[city]", "Austin"),
@@ -90,9 +106,8 @@ async fn a_job(c: &Client, sub: &str) -> String {
     ];
     let customer: String = post(c, sub, "/api/customers/create", &form)
         .await
-        .json()
-        .await
-        .unwrap();
+        .ok_json()
+        .await;
     let property: String = post(
         c,
         sub,
@@ -107,19 +122,16 @@ async fn a_job(c: &Client, sub: &str) -> String {
         ],
     )
     .await
-    .json()
-    .await
-    .unwrap();
+    .ok_json()
+    .await;
     let quote: String = post(c, sub, "/api/quotes/create", &[("property_id", &property)])
         .await
-        .json()
-        .await
-        .unwrap();
+        .ok_json()
+        .await;
     let sent: serde_json::Value = post(c, sub, "/api/quotes/send", &[("id", &quote)])
         .await
-        .json()
-        .await
-        .unwrap();
+        .ok_json()
+        .await;
     let token = sent["link"]
         .as_str()
         .unwrap()
@@ -141,9 +153,8 @@ async fn a_job(c: &Client, sub: &str) -> String {
     .await;
     post(c, sub, "/api/quotes/create_job", &[("quote_id", &quote)])
         .await
-        .json()
+        .ok_json()
         .await
-        .unwrap()
 }
 
 fn solid_png(side: u32) -> Vec<u8> {
@@ -204,6 +215,13 @@ async fn victims(subs: Vec<String>, stop: Arc<AtomicBool>) -> Seen {
             tasks.push(tokio::spawn(async move {
                 let c = client();
                 let email = format!("owner@{sub}.example");
+                post(
+                    &c,
+                    &sub,
+                    "/api/auth/login",
+                    &[("email", &email), ("password", PASSWORD)],
+                )
+                .await;
                 let mut round = lane;
                 while !stop.load(Ordering::Relaxed) {
                     if round % 4 == 0 {
@@ -307,6 +325,16 @@ where
     eprintln!("  {name}: {attacks} attacking requests answered");
 }
 
+/// The server process, killed when the benchmark ends (or panics).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 async fn start_server(bin: &str, owner_url: &str) -> Child {
     let status = Command::new(bin)
         .arg("migrate")
@@ -356,7 +384,8 @@ async fn main() {
         .await
         .unwrap();
     let owner_url = format!("{}/{db}", admin.rsplit_once('/').unwrap().0);
-    let mut server = start_server(&bin, &owner_url).await;
+    let guard = Server(start_server(&bin, &owner_url).await);
+    let server = &guard.0;
 
     let mut subs = Vec::new();
     for i in 0..VICTIMS {
@@ -386,7 +415,7 @@ async fn main() {
 
     println!("| phase | pages | page ms p50 / p95 / p99 | logins | login ms p50 / p95 / p99 | errors | refused (429) | server peak RSS |");
     println!("|---|---|---|---|---|---|---|---|");
-    phase("quiet", &server, &subs, secs, |_| async { 0 }).await;
+    phase("quiet", server, &subs, secs, |_| async { 0 }).await;
     let uploads = |bytes: Arc<Vec<u8>>, name: &'static str, mime: &'static str| {
         let (attacker, jobs) = (attacker.clone(), jobs.clone());
         move |stop: Arc<AtomicBool>| async move {
@@ -410,7 +439,7 @@ async fn main() {
     };
     phase(
         "20 photo bombs in flight",
-        &server,
+        server,
         &subs,
         secs,
         uploads(bomb, "bomb.png", "image/png"),
@@ -418,7 +447,7 @@ async fn main() {
     .await;
     phase(
         "200 junk-token resets in flight",
-        &server,
+        server,
         &subs,
         secs,
         |stop| async move {
@@ -458,15 +487,14 @@ async fn main() {
     .await;
     phase(
         "20 honest 48 MP uploads in flight",
-        &server,
+        server,
         &subs,
         secs,
         uploads(jpeg, "phone.jpg", "image/jpeg"),
     )
     .await;
 
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(guard);
     sqlx::query(&format!("drop database if exists {db} with (force)"))
         .execute(&mut a)
         .await
