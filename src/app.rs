@@ -48,22 +48,90 @@ pub fn use_shell() -> Resource<Result<Shell, AppError>> {
     expect_context::<ShellResource>().0
 }
 
-/// Bumped after a change that the shell shows (brand colour, company name).
+/// The tenant's time zone, for showing times (read where the shell has
+/// loaded: inside a `SiteGate`, or a loader that awaited it).
+pub fn use_time_zone() -> String {
+    use_context::<ShellResource>()
+        .and_then(|r| r.0.get_untracked())
+        .and_then(Result::ok)
+        .and_then(|s| match s.site {
+            SiteKind::Tenant(b) => Some(b.time_zone),
+            SiteKind::Platform => None,
+        })
+        .unwrap_or_else(|| crate::model::time::DEFAULT_ZONE.to_string())
+}
+
+/// "Dec 1, 2026" in the tenant's zone.
+pub fn local_date(at: chrono::DateTime<chrono::Utc>) -> String {
+    crate::model::time::date(at, &use_time_zone())
+}
+
+/// "Dec 1, 2026 at 8:25 AM CST" in the tenant's zone.
+pub fn local_date_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    crate::model::time::date_time(at, &use_time_zone())
+}
+
+/// "Dec 1, 8:25 AM" in the tenant's zone.
+pub fn local_short(at: chrono::DateTime<chrono::Utc>) -> String {
+    crate::model::time::short_date_time(at, &use_time_zone())
+}
+
+/// The brand colour the app is painted with now (`--brand: #rrggbb`): the
+/// saved one, or the one being previewed in Settings before it is saved.
 #[derive(Clone, Copy)]
-pub struct ShellVersion(pub RwSignal<u32>);
+pub struct BrandPaint(pub RwSignal<Option<String>>);
+
+/// Paints the app in `color` while it is being chosen (not yet saved).
+pub fn preview_brand(color: &str) {
+    if crate::model::brand_color(color).is_ok() {
+        if let Some(BrandPaint(b)) = use_context::<BrandPaint>() {
+            b.set(Some(format!("--brand: {color}")));
+        }
+    }
+}
+
+/// A function that paints the app back in its saved colour (for a preview
+/// abandoned unsaved); call it where the context is at hand.
+pub fn brand_restorer() -> impl Fn() + Clone + Send + Sync + 'static {
+    let fresh = use_context::<FreshShell>();
+    move || {
+        #[cfg(feature = "hydrate")]
+        if let Some(FreshShell(f)) = fresh {
+            leptos::task::spawn_local(async move {
+                if let Ok(s) = get_shell().await {
+                    f.set(Some(s));
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &fresh;
+    }
+}
+
+/// The shell as fetched again after a change it shows (brand colour,
+/// company name, who is signed in). Only the header and the brand colour
+/// read it: pages gate on the first load, so a refresh never re-renders a
+/// page (and never resets the form that caused it).
+#[derive(Clone, Copy)]
+pub struct FreshShell(pub RwSignal<Option<Shell>>);
 
 pub fn refresh_shell() {
-    if let Some(v) = use_context::<ShellVersion>() {
-        v.0.update(|n| *n += 1);
+    if let Some(FreshShell(fresh)) = use_context::<FreshShell>() {
+        leptos::task::spawn_local(async move {
+            if let Ok(s) = get_shell().await {
+                fresh.set(Some(s));
+            }
+        });
     }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let version = RwSignal::new(0u32);
-    provide_context(ShellVersion(version));
-    let shell = Resource::new(move || version.get(), |_| get_shell());
+    let fresh = RwSignal::new(None::<Shell>);
+    provide_context(FreshShell(fresh));
+    let shell = Resource::new(|| (), |_| get_shell());
+    let current = move || fresh.get().or_else(|| shell.get().and_then(Result::ok));
     provide_context(ShellResource(shell));
     let async_ssr = SsrMode::Async;
     // The tenant's colour (validated #rrggbb) as a CSS variable for the page.
@@ -71,8 +139,9 @@ pub fn App() -> impl IntoView {
     // colour from the header's style element, and reading the resource here
     // directly would happen outside any Suspense during SSR.
     let brand = RwSignal::new(None::<String>);
+    provide_context(BrandPaint(brand));
     Effect::new(move |_| {
-        brand.set(shell.get().and_then(Result::ok).and_then(|s| match s.site {
+        brand.set(current().and_then(|s| match s.site {
             SiteKind::Tenant(b) => Some(format!("--brand: {}", b.brand_color)),
             SiteKind::Platform => None,
         }))
@@ -86,7 +155,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <div class="app" style=move || brand.get()>
                 <Transition fallback=|| ()>
-                    {move || shell.get().and_then(Result::ok).map(|s| view! { <Header shell=s /> })}
+                    {move || current().map(|s| view! { <Header shell=s /> })}
                 </Transition>
                 <main>
                     <Routes fallback=NotFound>

@@ -13,12 +13,13 @@ pub mod quote;
 mod role;
 mod states;
 pub mod takeoff;
+pub mod time;
 mod validate;
 
 pub use auth::*;
 pub use catalogue::Catalogue;
 pub use customer::*;
-pub use job::JobStatus;
+pub use job::{AmountKind, JobStatus};
 pub use org::*;
 pub use plan::*;
 pub use property::*;
@@ -27,3 +28,19 @@ pub use role::*;
 pub use states::*;
 pub use takeoff::{Drawing, Layout, Pt, TakeOff};
 pub use validate::*;
+
+/// "1 spool", "3 spools": a count with its noun in the right number.
+pub fn count(n: impl Into<i64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod count_tests {
+    #[test]
+    fn counts_agree_in_number() {
+        assert_eq!(super::count(1, "spool", "spools"), "1 spool");
+        assert_eq!(super::count(3u32, "spool", "spools"), "3 spools");
+        assert_eq!(super::count(0, "collar", "collars"), "0 collars");
+    }
+}

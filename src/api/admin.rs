@@ -27,13 +27,14 @@ pub async fn admin_list_tenants(q: String, page: u32) -> Result<TenantList, AppE
 pub async fn admin_set_suspended(
     id: Uuid,
     suspended: bool,
+    #[server(default)] reason: String,
 ) -> Result<crate::model::OrgStatus, AppError> {
     use crate::server::{ctx, platform};
     crate::server::reply(
         async {
             let cx = ctx()?;
             let admin = cx.admin()?;
-            let status = platform::set_suspended(&cx.state.pool, id, suspended)
+            let status = platform::set_suspended(&cx.state.pool, id, suspended, admin, &reason)
                 .await?
                 .ok_or(AppError::NotFound)?;
             tracing::info!(%admin, tenant = %id, status = status.code(), "tenant status changed by platform admin");

@@ -46,14 +46,40 @@ pub async fn transition_job(
     to: String,
     date: Option<String>,
     note: Option<String>,
+    #[server(default)] amount: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{ctx, jobs};
     crate::server::reply(
         async {
             let cx = ctx()?;
             let me = cx.member_who(crate::model::Role::works_jobs, "change jobs")?;
-            let t = jobs::Transition::parse(me, &to, date.as_deref(), note.as_deref())?;
+            let t = jobs::Transition::parse(
+                me,
+                &to,
+                date.as_deref(),
+                note.as_deref(),
+                amount.as_deref(),
+            )?;
             jobs::transition(&cx, me.id, id, t).await
+        }
+        .await,
+    )
+}
+
+/// An owner corrects a job's invoiced or paid amount, with the reason.
+#[server(endpoint = "jobs/correct_amount")]
+pub async fn correct_job_amount(
+    id: Uuid,
+    kind: String,
+    amount: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::server::{ctx, jobs};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member()?;
+            jobs::correct_amount(&cx, me, id, &kind, &amount, &reason).await
         }
         .await,
     )

@@ -49,7 +49,8 @@ pub async fn save_price_book(form: BTreeMap<String, String>) -> Result<(), AppEr
                     "change the price book",
                 )?
                 .id;
-            let c = crate::model::Catalogue::from_form(&form)?;
+            let mut c = crate::model::Catalogue::from_form(&form)?;
+            place_depot(&mut c)?;
             let mut tx = cx.tx().await?;
             repo::pricing::save_catalogue(&mut tx, &c).await?;
             repo::audit::record(
@@ -65,6 +66,29 @@ pub async fn save_price_book(form: BTreeMap<String, String>) -> Result<(), AppEr
         }
         .await,
     )
+}
+
+/// A depot given by its ZIP code only is placed at the ZIP's centre (the
+/// embedded US table; no network); coordinates, when typed, win.
+#[cfg(feature = "ssr")]
+fn place_depot(c: &mut crate::model::Catalogue) -> Result<(), AppError> {
+    use rust_decimal::prelude::FromPrimitive;
+    if c.has_depot() {
+        return Ok(());
+    }
+    let Some(zip) = c.depot_zip.clone() else {
+        return Ok(());
+    };
+    let (lat, lon) = crate::server::repo::properties::zip_centre(&zip).ok_or_else(|| {
+        AppError::field(
+            "depot_zip",
+            format!("ZIP code {zip} is not in our US table; enter the depot's latitude and longitude instead."),
+        )
+    })?;
+    let six = |v: f64| rust_decimal::Decimal::from_f64(v).map(|d| d.round_dp(6).normalize());
+    c.depot_lat = six(lat);
+    c.depot_lon = six(lon);
+    Ok(())
 }
 
 /// Saves the per-zone markups: `zones[XX]` = multiplier, blank for the default.

@@ -55,9 +55,10 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     crate::server::reply(
         async {
             let cx = ctx()?;
-            cx.member()?;
+            let role = cx.member()?.role;
             let mut tx = cx.tx().await?;
             let d = Dashboard {
+                role,
                 customers: repo::customers::count(&mut tx).await?,
                 team: repo::users::count(&mut tx).await?,
                 recent: repo::customers::recent(&mut tx, 5).await?,

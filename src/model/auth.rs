@@ -54,6 +54,9 @@ pub struct TenantRow {
     pub users: i64,
     pub customers: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Why a platform administrator suspended it, while suspended.
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A page of tenants.
@@ -66,6 +69,8 @@ pub struct TenantList {
 /// The dashboard's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
+    /// Who is looking: the dashboard offers each role what it may do.
+    pub role: crate::model::Role,
     pub customers: i64,
     pub team: i64,
     pub recent: Vec<crate::model::Customer>,

@@ -29,6 +29,8 @@ macro_rules! catalogue {
             /// Where crews start from, for travel cost (none: no travel cost).
             pub depot_lat: Option<Decimal>,
             pub depot_lon: Option<Decimal>,
+            /// The depot's ZIP code, when it was placed by its ZIP.
+            pub depot_zip: Option<String>,
         }
 
         impl Default for Catalogue {
@@ -37,6 +39,7 @@ macro_rules! catalogue {
                     $($f: Decimal::from_str_exact($default).expect("a valid default"),)*
                     depot_lat: None,
                     depot_lon: None,
+                    depot_zip: None,
                 }
             }
         }
@@ -117,7 +120,13 @@ impl Catalogue {
         }
         c.depot_lat = None;
         c.depot_lon = None;
+        c.depot_zip = None;
         c
+    }
+
+    /// Whether travel can be costed (a depot is set).
+    pub fn has_depot(&self) -> bool {
+        self.depot_lat.is_some() && self.depot_lon.is_some()
     }
 
     /// The form's values, as text.
@@ -139,6 +148,10 @@ impl Catalogue {
             "depot_lon".into(),
             self.depot_lon.map(|d| d.to_string()).unwrap_or_default(),
         );
+        m.insert(
+            "depot_zip".into(),
+            self.depot_zip.clone().unwrap_or_default(),
+        );
         m
     }
 
@@ -156,17 +169,17 @@ impl Catalogue {
         }
         let lat = form.get("depot_lat").map(|s| s.trim()).unwrap_or("");
         let lon = form.get("depot_lon").map(|s| s.trim()).unwrap_or("");
+        let zip = form.get("depot_zip").map(|s| s.trim()).unwrap_or("");
+        if !zip.is_empty() {
+            c.depot_zip = e.check("depot_zip", crate::model::zip(zip));
+        }
         match (lat.is_empty(), lon.is_empty()) {
+            // No coordinates: the server places the depot at its ZIP code's
+            // centre, if one is given (see `place_depot`).
             (true, true) => {}
             (false, false) => {
-                c.depot_lat = e.check(
-                    "depot_lat",
-                    parse_in_range(lat, "Depot latitude", "-90", "90"),
-                );
-                c.depot_lon = e.check(
-                    "depot_lon",
-                    parse_in_range(lon, "Depot longitude", "-180", "180"),
-                );
+                c.depot_lat = e.check("depot_lat", parse_coordinate(lat, "Depot latitude", 90));
+                c.depot_lon = e.check("depot_lon", parse_coordinate(lon, "Depot longitude", 180));
             }
             _ => e.add(
                 "depot_lat",
@@ -175,6 +188,22 @@ impl Catalogue {
         }
         e.finish(|| c)
     }
+}
+
+/// A latitude or longitude as a map gives it (up to 6 decimal places, about
+/// 10 cm), within ±`limit` degrees.
+pub fn parse_coordinate(raw: &str, label: &str, limit: i64) -> Result<Decimal, String> {
+    let v: Decimal = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{label} must be a number of degrees, like 30.2672."))?;
+    if v.scale() > 6 {
+        return Err(format!("{label} can have at most 6 decimal places."));
+    }
+    if v.abs() > Decimal::from(limit) {
+        return Err(format!("{label} must be between -{limit} and {limit}."));
+    }
+    Ok(v.normalize())
 }
 
 /// A decimal number typed into a form, between `min` and `max`.
@@ -263,6 +292,33 @@ mod tests {
             .contains("between 1 and 100"));
         assert!(e.get("labour_rate").unwrap().contains("between 0 and 1000"));
         assert!(e.get("depot_lat").unwrap().contains("both"));
+    }
+
+    #[test]
+    fn a_depot_takes_coordinates_as_maps_give_them() {
+        // Issue 9: "30.2672" was refused ("at most 3 decimal places").
+        let mut form = Catalogue::default().to_form();
+        form.insert("depot_lat".into(), "30.2672".into());
+        form.insert("depot_lon".into(), "-97.743061".into());
+        let c = Catalogue::from_form(&form).unwrap();
+        assert_eq!(c.depot_lat, Some("30.2672".parse().unwrap()));
+        assert_eq!(c.depot_lon, Some("-97.743061".parse().unwrap()));
+        assert!(c.has_depot());
+        form.insert("depot_lat".into(), "91".into());
+        form.insert("depot_lon".into(), "-97.1234567".into());
+        let e = Catalogue::from_form(&form).unwrap_err();
+        assert!(e.get("depot_lat").unwrap().contains("between -90 and 90"));
+        assert!(e.get("depot_lon").unwrap().contains("6 decimal places"));
+        // Neither coordinate: a ZIP code to place it by, checked here.
+        form.insert("depot_lat".into(), String::new());
+        form.insert("depot_lon".into(), String::new());
+        form.insert("depot_zip".into(), "787".into());
+        let e = Catalogue::from_form(&form).unwrap_err();
+        assert!(e.get("depot_zip").is_some());
+        form.insert("depot_zip".into(), "78701".into());
+        let c = Catalogue::from_form(&form).unwrap();
+        assert_eq!(c.depot_zip.as_deref(), Some("78701"));
+        assert!(!c.has_depot(), "placed by the server");
     }
 
     #[test]

@@ -122,3 +122,37 @@ mod tests {
         }
     }
 }
+
+/// Which amount of a job: what was invoiced, or what was paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AmountKind {
+    Invoiced,
+    Paid,
+}
+
+impl AmountKind {
+    pub fn parse(s: &str) -> Option<AmountKind> {
+        match s {
+            "invoiced" => Some(AmountKind::Invoiced),
+            "paid" => Some(AmountKind::Paid),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AmountKind::Invoiced => "Invoice amount",
+            AmountKind::Paid => "Amount paid",
+        }
+    }
+}
+
+/// An amount of money typed into a form: dollars and cents, at least zero,
+/// at most $10,000,000.
+pub fn money_amount(raw: &str, label: &str) -> Result<rust_decimal::Decimal, String> {
+    let v = super::catalogue::parse_in_range(raw, label, "0", "10000000")?;
+    if v.scale() > 2 {
+        return Err(format!("{label} is in dollars and cents, like 1250.00."));
+    }
+    Ok(v.round_dp(2))
+}

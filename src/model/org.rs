@@ -207,6 +207,12 @@ pub struct TenantBrand {
     pub status: OrgStatus,
     pub trial_days_left: i64,
     pub white_label: bool,
+    /// The plan's approval workflows (discounts past a threshold wait for a
+    /// manager): the quotes list shows "Awaiting manager" only with them.
+    pub approval_workflow: bool,
+    /// The zone every time is shown in (IANA name; set, or the home
+    /// state's).
+    pub time_zone: String,
 }
 
 /// The signed-in person, as pages see them.
@@ -235,6 +241,8 @@ pub struct CompanyForm {
     pub company_name: String,
     pub support_email: String,
     pub phone: String,
+    /// Blank: follow the home state's zone.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +250,7 @@ pub struct ValidCompany {
     pub company_name: String,
     pub support_email: Option<String>,
     pub phone: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 impl CompanyForm {
@@ -253,10 +262,19 @@ impl CompanyForm {
         );
         let support_email = e.check("support_email", optional_email(&self.support_email));
         let phone = e.check("phone", optional_phone(&self.phone));
+        let time_zone = e.check(
+            "time_zone",
+            if self.time_zone.trim().is_empty() {
+                Ok(None)
+            } else {
+                crate::model::time::time_zone(&self.time_zone).map(Some)
+            },
+        );
         e.finish(|| ValidCompany {
             company_name: company_name.unwrap_or_default(),
             support_email: support_email.flatten(),
             phone: phone.flatten(),
+            time_zone: time_zone.flatten(),
         })
     }
 }
@@ -273,6 +291,10 @@ pub struct OrgSettings {
     pub brand_color: String,
     pub logo_version: i32,
     pub home_state: Option<String>,
+    /// The zone times are shown in, and whether it was chosen (else it
+    /// follows the home state).
+    pub time_zone: String,
+    pub time_zone_chosen: bool,
     pub custom_markup: Option<String>,
     pub zone_multiplier: Option<String>,
     pub plan: PlanCode,

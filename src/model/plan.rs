@@ -20,7 +20,11 @@ pub struct PlanInfo {
     pub monthly_jobs: Option<u32>,
     /// Photo storage included, in GB (of 1,024 MB).
     pub storage_gb: u32,
+    /// What a tenant on the plan gets today.
     pub highlights: &'static [&'static str],
+    /// What the plan will add, not built yet: shown as coming, never as
+    /// included (issue 9: the pages claimed only what exists).
+    pub coming: &'static [&'static str],
 }
 
 pub const PLANS: [PlanInfo; 3] = [
@@ -38,8 +42,8 @@ pub const PLANS: [PlanInfo; 3] = [
             "ROI calculator",
             "Location-based pricing",
             "Email support",
-            "Local backup export",
         ],
+        coming: &["Local backup export"],
     },
     PlanInfo {
         code: PlanCode::Growth,
@@ -53,11 +57,9 @@ pub const PLANS: [PlanInfo; 3] = [
             "500 jobs a month",
             "100 GB of photos",
             "Everything in Starter",
-            "Smart scheduling",
-            "Route optimisation",
             "Phone support",
-            "Cloud backup",
         ],
+        coming: &["Smart scheduling", "Route optimisation", "Cloud backup"],
     },
     PlanInfo {
         code: PlanCode::Enterprise,
@@ -71,16 +73,15 @@ pub const PLANS: [PlanInfo; 3] = [
             "Unlimited jobs",
             "1,000 GB of photos",
             "Everything in Growth",
-            "Approval workflows",
-            "API access",
-            "Custom integrations",
-            "White-labelling",
+            "Approval workflows for large discounts",
             "Dedicated support",
         ],
+        coming: &["API access", "Custom integrations", "White-labelling"],
     },
 ];
 
-/// Add-ons: (name, price per month in dollars, unit).
+/// Add-ons: (name, price per month in dollars, unit). None can be bought
+/// yet: the pages list them as coming.
 pub const ADDONS: [(&str, u32, &str); 4] = [
     ("Additional users", 10, "per user / month"),
     ("SMS notifications", 20, "per month"),

@@ -836,3 +836,39 @@ mod tests {
         assert_eq!(p.travel_cost, dec("11.59"));
     }
 }
+
+/// A quantity with its unit as people write it: "1 spool", "2 spools",
+/// "3.5 h", "1 each"; never "-0".
+pub fn qty_unit(qty: Decimal, unit: &str) -> String {
+    let q = if qty.is_zero() {
+        Decimal::ZERO
+    } else {
+        qty.normalize()
+    };
+    let plural = q != Decimal::ONE && !matches!(unit, "each" | "h" | "ft" | "sq ft" | "mi" | "");
+    format!("{q} {unit}{}", if plural { "s" } else { "" })
+}
+
+/// A length in feet without a "-0".
+pub fn feet_text(ft: Decimal) -> String {
+    let f = if ft.is_zero() {
+        Decimal::ZERO
+    } else {
+        ft.normalize()
+    };
+    format!("{f} ft")
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn quantities_read_as_people_write_them() {
+        assert_eq!(qty_unit(Decimal::ONE, "spool"), "1 spool");
+        assert_eq!(qty_unit(Decimal::TWO, "spool"), "2 spools");
+        assert_eq!(qty_unit("3.50".parse().unwrap(), "h"), "3.5 h");
+        assert_eq!(qty_unit(Decimal::TWO, "each"), "2 each");
+        assert_eq!(feet_text(-Decimal::ZERO), "0 ft");
+    }
+}

@@ -106,6 +106,9 @@ pub struct QuoteDetail {
     pub link_expires_at: Option<DateTime<Utc>>,
     pub versions: Vec<(i32, Decimal, DateTime<Utc>)>,
     pub map_tiles: Option<String>,
+    /// The company's contact details, for the printed quote.
+    pub company_email: Option<String>,
+    pub company_phone: Option<String>,
 }
 
 /// A quote line as the customer sees it (no costs).
@@ -234,6 +237,12 @@ pub struct JobDetail {
     pub events: Vec<JobEvent>,
     pub photos: Vec<PhotoInfo>,
     pub can_manage: bool,
+    /// The statuses this viewer may move the job to now.
+    pub allowed: Vec<JobStatus>,
+    pub invoiced_amount: Option<rust_decimal::Decimal>,
+    pub paid_amount: Option<rust_decimal::Decimal>,
+    /// Whether this viewer (the owner) may correct those amounts.
+    pub can_correct: bool,
 }
 
 impl JobDetail {

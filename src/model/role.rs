@@ -91,6 +91,15 @@ impl Role {
         self.edits_customers()
     }
 
+    /// Whether this role may move a job to `to`: crews start and finish
+    /// work; the office does the rest (schedule, cancel, invoice, paid).
+    /// The server checks this and the job page offers only these.
+    pub fn moves_job_to(self, to: crate::model::JobStatus) -> bool {
+        use crate::model::JobStatus;
+        self.edits_customers()
+            || (self.works_jobs() && matches!(to, JobStatus::InProgress | JobStatus::Completed))
+    }
+
     /// Start and complete jobs and add their photos.
     pub fn works_jobs(self) -> bool {
         matches!(

@@ -338,6 +338,21 @@ pub fn take_off(d: &Drawing, pets: u32, c: &Catalogue) -> TakeOff {
     if d.boundary.len() >= 3 && d.transmitter.is_none() {
         warnings.push("Mark the transmitter to include the twisted lead.".to_string());
     }
+    // Issue 9: the layouts that need twisted runs say what to draw for them
+    // (their wire is counted from what is drawn).
+    if d.boundary.len() >= 3 && d.crossings.is_empty() {
+        match d.layout {
+            Layout::Hourglass => warnings.push(
+                "Hourglass: draw one boundary round the front and back yards, then mark each stretch along the sides of the house with the Crossing tool. Those runs are twisted (the dog crosses them freely) and take twice their length in wire."
+                    .to_string(),
+            ),
+            Layout::BackYard => warnings.push(
+                "Back yard: draw the back yard's boundary, then mark the stretch along the back of the house with the Crossing tool, where the wire doubles back (twice its length in wire, no signal at the house)."
+                    .to_string(),
+            ),
+            Layout::Perimeter | Layout::DoubleLoop => {}
+        }
+    }
     let runs = Decimal::from(d.layout.boundary_factor());
     let raw_wire = boundary_ft * runs + Decimal::TWO * (lead_ft + crossings_ft);
     let slack = Decimal::ONE + c.slack_pct / Decimal::ONE_HUNDRED;
@@ -430,6 +445,30 @@ mod tests {
                 Pt::new(0.0, side),
             ],
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hourglass_and_back_yard_say_what_to_draw_and_count_it() {
+        // Issue 9: choosing these layouts changed nothing and said nothing.
+        let c = Catalogue::default();
+        let mut d = square(100.0);
+        d.transmitter = Some(Pt::new(50.0, 100.0));
+        for layout in [Layout::Hourglass, Layout::BackYard] {
+            d.layout = layout;
+            d.crossings.clear();
+            let bare = take_off(&d, 1, &c);
+            assert!(
+                bare.warnings.iter().any(|w| w.contains("Crossing tool")),
+                "{layout:?}: {:?}",
+                bare.warnings
+            );
+            // The twisted runs along the house, once drawn, add their wire.
+            d.crossings = vec![[Pt::new(0.0, 40.0), Pt::new(0.0, 70.0)]];
+            let drawn = take_off(&d, 1, &c);
+            assert!(drawn.warnings.is_empty(), "{:?}", drawn.warnings);
+            assert_eq!(drawn.crossings_ft, dec("30"));
+            assert!(drawn.wire_ft > bare.wire_ft);
         }
     }
 

@@ -296,9 +296,13 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
 
-    if let Site::Tenant { status, .. } = &site {
-        if *status == OrgStatus::Suspended && !req.uri().path().starts_with("/pkg/") {
-            return suspended();
+    if let Site::Tenant { id, status } = &site {
+        let path = req.uri().path();
+        if *status == OrgStatus::Suspended && !path.starts_with("/pkg/") {
+            if homeowner_path(path) {
+                return unavailable_to_homeowner(&state, *id, path, req.headers()).await;
+            }
+            return suspended(path, req.headers());
         }
     }
 
@@ -422,12 +426,65 @@ pub fn not_found() -> Response {
     )
 }
 
-fn suspended() -> Response {
+const SUSPENDED: &str = "Access to this company's workspace is paused. Your data is safe and \
+     unchanged. Please contact the platform's support to reactivate it.";
+
+/// A suspended tenant's answer: the plain page, or for a server function
+/// called from the app the same words as its error, which the page shows.
+fn suspended(path: &str, headers: &HeaderMap) -> Response {
+    let form_post = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if path.starts_with("/api/") && !form_post {
+        let e = AppError::Forbidden(SUSPENDED.into());
+        return (StatusCode::FORBIDDEN, axum::Json(e)).into_response();
+    }
     plain_page(
         StatusCode::FORBIDDEN,
         "This account is suspended",
-        "Access to this company's workspace is paused. Your data is safe and unchanged. \
-         Please contact the platform's support to reactivate it.",
+        SUSPENDED,
+    )
+}
+
+/// What a tenant's customers open (the quote link, and the server
+/// functions that page calls): never the business's own notices.
+fn homeowner_path(path: &str) -> bool {
+    path.starts_with("/q/") || matches!(path, "/api/quotes/public" | "/api/quotes/respond")
+}
+
+/// A suspended tenant's quote link, as its homeowner sees it: the
+/// installer's name and a neutral message, nothing about the account.
+async fn unavailable_to_homeowner(
+    state: &AppState,
+    org: Uuid,
+    path: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let company = match TenantTx::begin(&state.pool, org).await {
+        Ok(mut tx) => repo::orgs::brand(&mut tx)
+            .await
+            .ok()
+            .map(|b| b.company_name),
+        Err(_) => None,
+    };
+    let who = company.as_deref().unwrap_or("the company that sent it");
+    let message = format!(
+        "This link cannot be opened at the moment. Please contact {who} directly about your quote."
+    );
+    let form_post = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if path.starts_with("/api/") && !form_post {
+        let e = AppError::Forbidden(message);
+        return (StatusCode::FORBIDDEN, axum::Json(e)).into_response();
+    }
+    let title = company.unwrap_or_else(|| "Quote unavailable".to_string());
+    plain_page(
+        StatusCode::FORBIDDEN,
+        &super::telemetry::html_escape(&title),
+        &super::telemetry::html_escape(&message),
     )
 }
 

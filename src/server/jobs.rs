@@ -41,6 +41,16 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<JobDetail
         events,
         photos,
         can_manage: me.role.works_jobs(),
+        invoiced_amount: j.invoiced_amount,
+        paid_amount: j.paid_amount,
+        can_correct: me.role == crate::model::Role::Owner,
+        allowed: j
+            .status
+            .next()
+            .iter()
+            .copied()
+            .filter(|to| me.role.moves_job_to(*to))
+            .collect(),
     })
 }
 
@@ -49,6 +59,8 @@ pub struct Transition {
     pub to: JobStatus,
     pub date: Option<NaiveDate>,
     pub note: String,
+    /// What was invoiced or paid (asked for by those two moves).
+    pub amount: Option<rust_decimal::Decimal>,
 }
 
 impl Transition {
@@ -58,12 +70,12 @@ impl Transition {
         to: &str,
         date: Option<&str>,
         note: Option<&str>,
+        amount: Option<&str>,
     ) -> Result<Transition, AppError> {
         let to = JobStatus::parse(to)
             .ok_or_else(|| AppError::field("to", "Choose a valid job status."))?;
         // Crews start and finish work; the office does the rest.
-        if !me.role.edits_customers() && !matches!(to, JobStatus::InProgress | JobStatus::Completed)
-        {
+        if !me.role.moves_job_to(to) {
             return Err(AppError::Forbidden(format!(
                 "Your role ({}) can start and complete jobs only.",
                 me.role.label()
@@ -89,7 +101,29 @@ impl Transition {
                 format!("A note can be at most {MAX_NOTE_CHARS} characters."),
             ));
         }
-        Ok(Transition { to, date, note })
+        let amount = match (to, amount.map(str::trim).filter(|a| !a.is_empty())) {
+            (JobStatus::Invoiced, Some(a)) => Some(
+                crate::model::job::money_amount(a, "The invoice amount")
+                    .map_err(|m| AppError::field("amount", m))?,
+            ),
+            (JobStatus::Paid, Some(a)) => Some(
+                crate::model::job::money_amount(a, "The amount paid")
+                    .map_err(|m| AppError::field("amount", m))?,
+            ),
+            (JobStatus::Invoiced | JobStatus::Paid, None) => {
+                return Err(AppError::field(
+                    "amount",
+                    "Enter the amount, in dollars and cents.",
+                ))
+            }
+            _ => None,
+        };
+        Ok(Transition {
+            to,
+            date,
+            note,
+            amount,
+        })
     }
 }
 
@@ -124,9 +158,23 @@ pub async fn transition(
         }
     }
     repo::jobs::set_status(&mut tx, id, t.to, t.date).await?;
-    let note = match (t.to, t.date) {
-        (JobStatus::Scheduled, Some(d)) if t.note.is_empty() => {
+    let kind = match t.to {
+        JobStatus::Invoiced => Some(crate::model::AmountKind::Invoiced),
+        JobStatus::Paid => Some(crate::model::AmountKind::Paid),
+        _ => None,
+    };
+    if let (Some(kind), Some(a)) = (kind, t.amount) {
+        repo::jobs::set_amount(&mut tx, id, kind, a).await?;
+    }
+    let note = match (t.to, t.date, t.amount) {
+        (JobStatus::Scheduled, Some(d), _) if t.note.is_empty() => {
             format!("For {}", d.format("%a %b %-d, %Y"))
+        }
+        (JobStatus::Invoiced, _, Some(a)) if t.note.is_empty() => {
+            format!("Invoiced for {}", crate::model::pricing::money(a))
+        }
+        (JobStatus::Paid, _, Some(a)) if t.note.is_empty() => {
+            format!("Paid {}", crate::model::pricing::money(a))
         }
         _ => t.note,
     };
@@ -140,4 +188,68 @@ pub async fn transition(
     )
     .await?;
     tx.commit().await
+}
+
+/// An owner corrects what was invoiced or paid, with a reason; the change
+/// goes into the job's history (from and to, who, why).
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn correct_amount(
+    cx: &RequestCtx,
+    me: &UserRef,
+    id: Uuid,
+    kind: &str,
+    amount: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    if me.role != crate::model::Role::Owner {
+        return Err(AppError::Forbidden(
+            "Only the owner can correct an invoiced or paid amount.".into(),
+        ));
+    }
+    let kind = crate::model::AmountKind::parse(kind)
+        .ok_or_else(|| AppError::field("kind", "Choose the invoice or the payment."))?;
+    let amount = crate::model::job::money_amount(amount, kind.label())
+        .map_err(|m| AppError::field("amount", m))?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_NOTE_CHARS {
+        return Err(AppError::field(
+            "reason",
+            format!("Say why, in at most {MAX_NOTE_CHARS} characters."),
+        ));
+    }
+    let mut tx = cx.tx().await?;
+    let status = repo::jobs::status_for_update(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let reached = match kind {
+        crate::model::AmountKind::Invoiced => {
+            matches!(status, JobStatus::Invoiced | JobStatus::Paid)
+        }
+        crate::model::AmountKind::Paid => status == JobStatus::Paid,
+    };
+    if !reached {
+        return Err(AppError::Conflict(format!(
+            "This job has no {} to correct yet.",
+            kind.label().to_lowercase()
+        )));
+    }
+    let old = repo::jobs::set_amount(&mut tx, id, kind, amount).await?;
+    let note = format!(
+        "{} corrected from {} to {}: {reason}",
+        kind.label(),
+        old.map(crate::model::pricing::money)
+            .unwrap_or_else(|| "none".into()),
+        crate::model::pricing::money(amount)
+    );
+    repo::jobs::record(&mut tx, id, Some(status), status, Some(me.id), &note).await?;
+    repo::audit::record(
+        &mut tx,
+        Some(me.id),
+        "job.amount_corrected",
+        Some(id),
+        serde_json::json!({ "kind": kind.label(), "amount": amount.to_string() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

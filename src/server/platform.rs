@@ -92,7 +92,8 @@ pub async fn list_tenants(
     let rows = sqlx::query!(
         r#"select id as "id!", company_name as "company_name!", subdomain as "subdomain!", plan as "plan!",
                   status as "status!", trial_ends_at as "trial_ends_at!: chrono::DateTime<chrono::Utc>", users as "users!",
-                  customers as "customers!", created_at as "created_at!: chrono::DateTime<chrono::Utc>", total as "total!"
+                  customers as "customers!", created_at as "created_at!: chrono::DateTime<chrono::Utc>",
+                  status_reason, status_changed_at as "status_changed_at: chrono::DateTime<chrono::Utc>", total as "total!"
              from platform.list_tenants($1, $2, $3)"#,
         search,
         limit,
@@ -115,6 +116,8 @@ pub async fn list_tenants(
                     users: r.users,
                     customers: r.customers,
                     created_at: r.created_at,
+                    status_reason: r.status_reason,
+                    status_changed_at: r.status_changed_at,
                 })
             })
             .collect::<Result<_, AppError>>()?,
@@ -122,17 +125,39 @@ pub async fn list_tenants(
     })
 }
 
-/// Suspends or reactivates; returns the new status, `None` if no such tenant.
-#[tracing::instrument(skip(pool))]
+/// Longest reason for a suspension.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Suspends (with a reason) or reactivates, recorded in the tenant's audit
+/// log with the administrator; returns the new status, `None` if no such
+/// tenant.
+#[tracing::instrument(skip(pool, reason))]
 pub async fn set_suspended(
     pool: &PgPool,
     id: Uuid,
     suspended: bool,
+    admin: Uuid,
+    reason: &str,
 ) -> Result<Option<OrgStatus>, AppError> {
+    let reason = reason.trim();
+    if suspended && reason.is_empty() {
+        return Err(AppError::field(
+            "reason",
+            "Say why the tenant is suspended (its owners will ask).",
+        ));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(AppError::field(
+            "reason",
+            format!("The reason can be at most {MAX_REASON_CHARS} characters."),
+        ));
+    }
     let s = sqlx::query_scalar!(
-        "select platform.set_tenant_suspended($1, $2)",
+        "select platform.set_tenant_suspended($1, $2, $3, $4)",
         id,
-        suspended
+        suspended,
+        admin,
+        reason
     )
     .fetch_one(pool)
     .await?;

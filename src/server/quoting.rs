@@ -114,6 +114,7 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<QuoteDeta
     let job_id = repo::jobs::for_quote(&mut tx, id).await?;
     let link_expires_at = repo::quotes::live_link_expiry(&mut tx, id).await?;
     let versions = repo::quotes::versions(&mut tx, id).await?;
+    let (company_email, company_phone) = repo::orgs::contact(&mut tx).await?;
     tx.commit().await?;
     let (catalogue, priced) = if costs_visible {
         (pc.catalogue, v.priced)
@@ -147,6 +148,8 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<QuoteDeta
         versions,
         property,
         map_tiles: cx.state.config.map_tile_url.clone(),
+        company_email,
+        company_phone,
     })
 }
 

@@ -5,6 +5,8 @@
 use fence::api::customers::ListCustomers;
 use reqwest::Client;
 
+use fence::error::AppError;
+
 use crate::helpers::{customer_form, TestApp};
 
 fn raw() -> Client {
@@ -175,7 +177,7 @@ async fn a_suspended_tenant_sees_a_clear_page_and_keeps_its_data() {
     let a = app.signup("alpha", "starter").await;
     let b = app.signup("bravo", "starter").await;
     app.customer(&a, "Alice Alpha", "").await;
-    sqlx::query("select platform.set_tenant_suspended($1, true)")
+    sqlx::query("select platform.set_tenant_suspended($1, true, null, 'test')")
         .bind(a.org_id)
         .execute(&app.owner)
         .await
@@ -183,10 +185,10 @@ async fn a_suspended_tenant_sees_a_clear_page_and_keeps_its_data() {
     let r = app.get(&a.client, Some("alpha"), "/customers").await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("suspended"));
-    // The host refuses before any server function runs: the answer is the
-    // same plain 403 page, not the function's error, so it is read raw.
-    let r = app
-        .send_fn(
+    // The host refuses before any server function runs; the app gets the
+    // same words as an error it can show (not a page it cannot read).
+    let e = app
+        .call_fn(
             &a.client,
             Some("alpha"),
             ListCustomers {
@@ -195,12 +197,50 @@ async fn a_suspended_tenant_sees_a_clear_page_and_keeps_its_data() {
                 archived: false,
             },
         )
-        .await;
-    assert_eq!(r.status(), 403, "server functions too");
-    assert!(r.text().await.unwrap().contains("suspended"));
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, AppError::Forbidden(m) if m.contains("workspace is paused")),
+        "{e:?}"
+    );
+    // Its homeowners see the installer's name and a neutral message, never
+    // the notice meant for the business (issue 9).
+    let homeowner = raw();
+    for path in [format!("/q/{}", "a".repeat(43)), "/q/anything".to_string()] {
+        let r = homeowner
+            .get(format!("http://127.0.0.1:{}{path}", app.port))
+            .header("host", format!("alpha.localhost:{}", app.port))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("ALPHA Fence Co"), "{body}");
+        assert!(body.contains("contact"), "{body}");
+        for private in ["suspended", "workspace", "paused", "trial", "platform"] {
+            assert!(
+                !body.to_lowercase().contains(private),
+                "{private} in {body}"
+            );
+        }
+    }
+    let e = app
+        .call_fn(
+            &app.client(),
+            Some("alpha"),
+            fence::api::quotes::OpenQuoteLink {
+                token: "a".repeat(43),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, AppError::Forbidden(m) if m.contains("contact") && !m.contains("paused")),
+        "{e:?}"
+    );
     let r = app.get(&b.client, Some("bravo"), "/customers").await;
     assert_eq!(r.status(), 200, "others unaffected");
-    sqlx::query("select platform.set_tenant_suspended($1, false)")
+    sqlx::query("select platform.set_tenant_suspended($1, false, null, '')")
         .bind(a.org_id)
         .execute(&app.owner)
         .await
@@ -232,5 +272,29 @@ async fn tenant_pages_redirect_to_login_and_platform_pages_stay_public() {
     assert_eq!(r.status(), 200);
     let r = app.get(&c, None, "/login").await;
     assert_eq!(r.status(), 404);
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn homeowner_pages_never_show_the_installers_trial() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "growth").await;
+    let r = app.get(&a.client, Some("alpha"), "/customers").await;
+    assert!(
+        r.text().await.unwrap().contains("Free trial"),
+        "control: the business sees its trial"
+    );
+    // The expired or unknown link page, as a homeowner opens it (issue 9).
+    let r = app
+        .get(
+            &app.client(),
+            Some("alpha"),
+            &format!("/q/{}", "b".repeat(43)),
+        )
+        .await;
+    let body = r.text().await.unwrap();
+    assert!(body.contains("ALPHA Fence Co"), "the installer's brand");
+    assert!(!body.contains("Free trial"), "{body}");
+    assert!(!body.contains("Growth plan"), "{body}");
     app.cleanup().await;
 }

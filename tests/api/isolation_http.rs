@@ -550,6 +550,7 @@ async fn settings_reads_and_writes_stay_in_the_tenant() {
                     company_name: "Alpha Renamed".into(),
                     support_email: String::new(),
                     phone: String::new(),
+                    time_zone: "America/Denver".into(),
                 },
                 wizard: None,
             },
@@ -577,17 +578,20 @@ async fn settings_reads_and_writes_stay_in_the_tenant() {
         )
         .await
         .unwrap();
-    let (name, color, state): (String, String, Option<String>) = sqlx::query_as(
-        "select company_name, brand_color, home_state::text from organizations where id = $1",
-    )
-    .bind(w.b.org_id)
-    .fetch_one(&w.app.owner)
-    .await
-    .unwrap();
+    let (name, color, state, zone): (String, String, Option<String>, Option<String>) =
+        sqlx::query_as(
+            "select company_name, brand_color, home_state::text, time_zone from organizations where id = $1",
+        )
+        .bind(w.b.org_id)
+        .fetch_one(&w.app.owner)
+        .await
+        .unwrap();
     assert_eq!(
-        (name.as_str(), color.as_str(), state),
-        ("BRAVO Fence Co", "#1f6f5c", None)
+        (name.as_str(), color.as_str(), state, zone),
+        ("BRAVO Fence Co", "#1f6f5c", None, None)
     );
+    let b = w.app.as_owner(&w.b, GetSettings {}).await.unwrap();
+    assert_eq!(b.time_zone, "America/New_York", "bravo keeps its own zone");
     w.app.cleanup().await;
 }
 
@@ -757,6 +761,7 @@ async fn platform_admin_functions_refuse_tenant_users() {
             AdminSetSuspended {
                 id: w.b.org_id,
                 suspended: true,
+                reason: "probe".into(),
             },
         )
         .await;

@@ -196,6 +196,21 @@ async fn the_platform_admin_lists_searches_suspends_and_reactivates_tenants() {
     assert_eq!(list.total, 1);
     assert_eq!(list.rows[0].customers, 1);
     assert_eq!(list.rows[0].users, 1);
+    // A suspension needs a reason (issue 9); nothing changes without one.
+    let e = app
+        .call_fn(
+            &c,
+            None,
+            AdminSetSuspended {
+                id: a.org_id,
+                suspended: true,
+                reason: "  ".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(e.fields().and_then(|f| f.get("reason")).is_some(), "{e:?}");
+    assert_eq!(app.get(&a.client, Some("alpha"), "/").await.status(), 200);
     let status = app
         .call_fn(
             &c,
@@ -203,11 +218,40 @@ async fn the_platform_admin_lists_searches_suspends_and_reactivates_tenants() {
             AdminSetSuspended {
                 id: a.org_id,
                 suspended: true,
+                reason: "Chargeback on the last invoice".into(),
             },
         )
         .await
         .unwrap();
     assert_eq!(status, OrgStatus::Suspended);
+    let list = app.call_fn(&c, None, tenants("alph")).await.unwrap();
+    assert_eq!(
+        list.rows[0].status_reason.as_deref(),
+        Some("Chargeback on the last invoice"),
+        "shown on the tenant's row"
+    );
+    let audit: (String, Option<uuid::Uuid>, String) = sqlx::query_as(
+        "select action, actor_id, detail->>'reason' from audit_events
+          where org_id = $1 and action = 'organization.suspended'",
+    )
+    .bind(a.org_id)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    let admin_id: uuid::Uuid =
+        sqlx::query_scalar("select id from platform.admins where email = 'root@platform.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert_eq!(
+        audit,
+        (
+            "organization.suspended".to_string(),
+            Some(admin_id),
+            "Chargeback on the last invoice".to_string()
+        ),
+        "recorded in the tenant's audit log with who"
+    );
     assert_eq!(app.get(&a.client, Some("alpha"), "/").await.status(), 403);
     let status = app
         .call_fn(
@@ -216,6 +260,7 @@ async fn the_platform_admin_lists_searches_suspends_and_reactivates_tenants() {
             AdminSetSuspended {
                 id: a.org_id,
                 suspended: false,
+                reason: String::new(),
             },
         )
         .await

@@ -133,6 +133,7 @@ pub async fn transition(
             to: to.into(),
             date: (!date.is_empty()).then(|| date.into()),
             note: None,
+            amount: None,
         },
     )
     .await
@@ -828,6 +829,303 @@ async fn photos_go_to_an_s3_compatible_store_when_configured() {
     assert!(
         listing.contains(&format!("{}/photo-thumbs/{}", t.org_id, f.photo)),
         "{listing}"
+    );
+    app.cleanup().await;
+}
+
+/// Issue 9: each role is offered only the job moves it may make, and the
+/// server refuses the rest, one action at a time.
+#[tokio::test]
+async fn crews_are_offered_and_allowed_only_to_start_and_complete_jobs() {
+    use fence::model::JobStatus;
+    let app = TestApp::spawn().await;
+    let t = app.signup("alpha", "growth").await;
+    let f = full_flow(&app, &t).await;
+    // A second job, scheduled, for the crew to look at.
+    let customer = app
+        .customer(&t, "Second Home", "second@alpha.example")
+        .await;
+    let p = property(&app, &t, customer, "TX").await;
+    app.as_owner(
+        &t,
+        SaveDrawing {
+            id: p,
+            drawing: SQUARE.into(),
+            lat: None,
+            lon: None,
+        },
+    )
+    .await
+    .expect("drawing");
+    let q = app
+        .as_owner(&t, CreateQuote { property_id: p })
+        .await
+        .expect("quote");
+    let token = send_link(&app, &t, &q.to_string()).await;
+    approve(&app, &t, &token, "Sam Second").await;
+    let job = app
+        .as_owner(&t, CreateJob { quote_id: q })
+        .await
+        .expect("job");
+    transition(&app, &t, job, "scheduled", "2026-12-02")
+        .await
+        .expect("schedule");
+
+    let crew = app.join(&t, "crew@alpha.example", "crew").await;
+    // The dashboard knows who is looking (it offers crews their jobs, not
+    // "Add customer").
+    let d = app
+        .call_fn(&crew, Some(&t.sub), fence::api::shell::GetDashboard {})
+        .await
+        .unwrap();
+    assert_eq!(d.role, fence::model::Role::Crew);
+    let seen = app
+        .call_fn(&crew, Some(&t.sub), GetJob { id: job })
+        .await
+        .expect("crew sees the job");
+    assert_eq!(
+        seen.allowed,
+        vec![JobStatus::InProgress],
+        "no unschedule or cancel"
+    );
+    let owner = app.as_owner(&t, GetJob { id: job }).await.unwrap();
+    assert_eq!(
+        owner.allowed,
+        vec![
+            JobStatus::InProgress,
+            JobStatus::Approved,
+            JobStatus::Cancelled
+        ]
+    );
+    for to in ["approved", "cancelled"] {
+        let e = app
+            .call_fn(
+                &crew,
+                Some(&t.sub),
+                TransitionJob {
+                    id: job,
+                    to: to.into(),
+                    date: None,
+                    note: None,
+                    amount: None,
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AppError::Forbidden(_)), "{to}: {e:?}");
+    }
+    // The completed job: the office invoices it, the crew may not.
+    let done = app
+        .call_fn(&crew, Some(&t.sub), GetJob { id: f.job })
+        .await
+        .unwrap();
+    assert!(done.allowed.is_empty(), "{:?}", done.allowed);
+    let e = app
+        .call_fn(
+            &crew,
+            Some(&t.sub),
+            TransitionJob {
+                id: f.job,
+                to: "invoiced".into(),
+                date: None,
+                note: None,
+                amount: Some("100.00".into()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden(_)), "{e:?}");
+    let started = app
+        .call_fn(
+            &crew,
+            Some(&t.sub),
+            TransitionJob {
+                id: job,
+                to: "in_progress".into(),
+                date: None,
+                note: None,
+                amount: None,
+            },
+        )
+        .await;
+    assert!(started.is_ok(), "{started:?}");
+    app.cleanup().await;
+}
+
+/// Issue 9: times show in the tenant's zone, which follows its home state
+/// until chosen; a zone outside the list is refused with the field named.
+#[tokio::test]
+async fn the_time_zone_follows_the_home_state_until_chosen() {
+    use fence::api::settings::{UpdateCompany, UpdatePricing};
+    use fence::model::CompanyForm;
+    let app = TestApp::spawn().await;
+    let t = app.signup("alpha", "growth").await;
+    app.as_owner(
+        &t,
+        UpdatePricing {
+            home_state: "TX".into(),
+            custom_markup: String::new(),
+            wizard: None,
+        },
+    )
+    .await
+    .expect("pricing");
+    let s = app.as_owner(&t, GetSettings {}).await.unwrap();
+    assert_eq!(
+        (s.time_zone.as_str(), s.time_zone_chosen),
+        ("America/Chicago", false)
+    );
+    let company = |zone: &str| UpdateCompany {
+        form: CompanyForm {
+            company_name: "Alpha Fence".into(),
+            support_email: String::new(),
+            phone: String::new(),
+            time_zone: zone.into(),
+        },
+        wizard: None,
+    };
+    let e = app.as_owner(&t, company("Europe/Paris")).await.unwrap_err();
+    assert!(
+        e.fields().and_then(|f| f.get("time_zone")).is_some(),
+        "{e:?}"
+    );
+    let s = app.as_owner(&t, GetSettings {}).await.unwrap();
+    assert_eq!(s.company_name, "ALPHA Fence Co", "nothing half-written");
+    app.as_owner(&t, company("America/Phoenix")).await.unwrap();
+    let s = app.as_owner(&t, GetSettings {}).await.unwrap();
+    assert_eq!(
+        (s.time_zone.as_str(), s.time_zone_chosen),
+        ("America/Phoenix", true)
+    );
+    // The page shell every page formats with carries it too.
+    let shell = app
+        .as_owner(&t, fence::api::shell::GetShell {})
+        .await
+        .unwrap();
+    match shell.site {
+        fence::model::SiteKind::Tenant(b) => assert_eq!(b.time_zone, "America/Phoenix"),
+        other => panic!("{other:?}"),
+    }
+    app.as_owner(&t, company("")).await.unwrap();
+    let s = app.as_owner(&t, GetSettings {}).await.unwrap();
+    assert_eq!(
+        (s.time_zone.as_str(), s.time_zone_chosen),
+        ("America/Chicago", false)
+    );
+    app.cleanup().await;
+}
+
+/// Issue 9: the depot is placed by its ZIP code (no coordinates needed),
+/// an unknown ZIP is refused by name, and travel is then costed on quotes.
+#[tokio::test]
+async fn the_depot_is_placed_by_zip_and_travel_is_costed() {
+    let app = TestApp::spawn().await;
+    let t = app.signup("alpha", "growth").await;
+    let mut book = app.as_owner(&t, GetPriceBook {}).await.expect("book");
+    book.form.insert("depot_zip".into(), "00000".into());
+    let e = app
+        .as_owner(
+            &t,
+            SavePriceBook {
+                form: book.form.clone(),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        e.fields().and_then(|f| f.get("depot_zip")).is_some(),
+        "{e:?}"
+    );
+    book.form.insert("depot_zip".into(), "94103".into());
+    app.as_owner(&t, SavePriceBook { form: book.form })
+        .await
+        .expect("save book");
+    let book = app.as_owner(&t, GetPriceBook {}).await.expect("book");
+    let lat: f64 = book.form["depot_lat"].parse().expect("placed");
+    let lon: f64 = book.form["depot_lon"].parse().expect("placed");
+    assert!(
+        (37.5..38.0).contains(&lat) && (-122.6..-122.2).contains(&lon),
+        "{lat},{lon}"
+    );
+    let f = full_flow(&app, &t).await;
+    let q = app.as_owner(&t, GetQuote { id: f.quote }).await.unwrap();
+    assert!(q.catalogue.has_depot());
+    assert!(
+        q.priced.travel_miles > Decimal::ZERO,
+        "the depot (San Francisco) is far from the property (Austin)"
+    );
+    app.cleanup().await;
+}
+
+/// Issue 9: marking a job invoiced or paid asks for the amount; only the
+/// owner corrects it, with a reason, and the history says from what to what.
+#[tokio::test]
+async fn invoiced_and_paid_amounts_are_asked_for_and_corrected_by_the_owner() {
+    use fence::api::jobs::CorrectJobAmount;
+    let app = TestApp::spawn().await;
+    let t = app.signup("alpha", "growth").await;
+    let f = full_flow(&app, &t).await;
+    let invoice = |amount: Option<&str>| TransitionJob {
+        id: f.job,
+        to: "invoiced".into(),
+        date: None,
+        note: None,
+        amount: amount.map(str::to_string),
+    };
+    for bad in [None, Some("lots"), Some("-5"), Some("10.005")] {
+        let e = app.as_owner(&t, invoice(bad)).await.unwrap_err();
+        assert!(
+            e.fields().and_then(|f| f.get("amount")).is_some(),
+            "{bad:?}: {e:?}"
+        );
+    }
+    let j = app.as_owner(&t, GetJob { id: f.job }).await.unwrap();
+    assert_eq!(
+        j.status,
+        fence::model::JobStatus::Completed,
+        "nothing half-written"
+    );
+    app.as_owner(&t, invoice(Some("$962.48")))
+        .await
+        .expect("invoice");
+    app.as_owner(
+        &t,
+        TransitionJob {
+            id: f.job,
+            to: "paid".into(),
+            date: None,
+            note: None,
+            amount: Some("900".into()),
+        },
+    )
+    .await
+    .expect("paid");
+    let j = app.as_owner(&t, GetJob { id: f.job }).await.unwrap();
+    assert_eq!(j.invoiced_amount, Some("962.48".parse().unwrap()));
+    assert_eq!(j.paid_amount, Some("900".parse().unwrap()));
+    assert!(j.can_correct);
+    let fix = CorrectJobAmount {
+        id: f.job,
+        kind: "paid".into(),
+        amount: "962.48".into(),
+        reason: "Cheque cleared in full".into(),
+    };
+    let admin = app.join(&t, "admin@alpha.example", "admin").await;
+    let e = app
+        .call_fn(&admin, Some(&t.sub), fix.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden(_)), "{e:?}");
+    app.as_owner(&t, fix).await.expect("owner corrects");
+    let j = app.as_owner(&t, GetJob { id: f.job }).await.unwrap();
+    assert_eq!(j.paid_amount, Some("962.48".parse().unwrap()));
+    let last = j.events.last().unwrap();
+    assert!(
+        last.note.contains("$900.00")
+            && last.note.contains("$962.48")
+            && last.note.contains("Cheque"),
+        "{}",
+        last.note
     );
     app.cleanup().await;
 }

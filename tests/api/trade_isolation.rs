@@ -175,6 +175,7 @@ async fn tenant_a_cannot_change_tenant_bs_quotes_jobs_or_pets() {
         to: "invoiced".into(),
         date: None,
         note: None,
+        amount: Some("100.00".into()),
     };
     not_found("transition", app.as_owner(a, invoice(w.fb.job)).await);
     not_found(

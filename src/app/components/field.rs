@@ -13,6 +13,23 @@ pub fn action_error<T: 'static>(
     Signal::derive(move || value().and_then(|r| r.err()))
 }
 
+/// Counts an action's successful answers. A resource keyed on this reloads
+/// after a change and not after a refusal: reloading on every answer
+/// remounted the form, lost what was typed and jumped the page to the top,
+/// away from the message.
+pub fn successes<T: 'static>(
+    value: impl Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+) -> Memo<u32> {
+    Memo::new(move |prev: Option<&u32>| {
+        let n = prev.copied().unwrap_or(0);
+        if matches!(value(), Some(Ok(_))) {
+            n + 1
+        } else {
+            n
+        }
+    })
+}
+
 /// The server's message for one field.
 pub fn field_error(errors: Signal<Option<AppError>>, key: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || {

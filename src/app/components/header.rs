@@ -58,7 +58,9 @@ pub fn Header(shell: Shell) -> impl IntoView {
                 .as_ref()
                 .and_then(|v| v.role)
                 .is_some_and(|r| r.manages_settings());
-            let trial = (brand.status == crate::model::OrgStatus::Trialing)
+            // The trial is the business's own affair: shown to its signed-in
+            // people only, never on the pages its homeowners open.
+            let trial = (brand.status == crate::model::OrgStatus::Trialing && viewer.is_some())
                 .then_some(brand.trial_days_left);
             // For the first paint (and without JavaScript): the server renders
             // the colour here; once live, the .app wrapper's style takes over.

@@ -5,15 +5,28 @@ use leptos_router::components::A;
 
 use crate::error::AppError;
 
-/// The form-level message after a failed submit.
+/// The form-level message after a failed submit. When it appears, the first
+/// field in error in the same form takes the focus (scrolled into view), or
+/// the message itself is brought into view: a failed submit never leaves the
+/// user looking at the top of the page, away from what to fix.
 #[component]
 pub fn FormError(errors: Signal<Option<AppError>>) -> impl IntoView {
+    let banner = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if errors.with(Option::is_some) {
+            request_animation_frame(move || {
+                if let Some(el) = banner.get_untracked() {
+                    focus_first_invalid(&el);
+                }
+            });
+        }
+    });
     move || {
         errors.get().map(|e| {
             let text = e.to_string();
             let login = matches!(e, AppError::Unauthorized);
             view! {
-                <div class="banner banner-error" role="alert">
+                <div class="banner banner-error" role="alert" tabindex="-1" node_ref=banner>
                     {text}
                     {login
                         .then(|| {
@@ -25,6 +38,35 @@ pub fn FormError(errors: Signal<Option<AppError>>) -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// Focuses the first field marked invalid in `banner`'s form (or page
+/// section), else the banner.
+#[allow(unused_variables)]
+fn focus_first_invalid(banner: &web_sys::HtmlDivElement) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let scope = banner
+            .closest("form, section, main")
+            .ok()
+            .flatten()
+            .or_else(|| banner.parent_element());
+        let field = scope.and_then(|s| {
+            s.query_selector(
+                "[aria-invalid=\"true\"], .invalid input, .invalid select, .invalid textarea",
+            )
+            .ok()
+            .flatten()
+        });
+        let target = field
+            .and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok())
+            .unwrap_or_else(|| banner.clone().into());
+        let opts = web_sys::ScrollIntoViewOptions::new();
+        opts.set_block(web_sys::ScrollLogicalPosition::Center);
+        target.scroll_into_view_with_scroll_into_view_options(&opts);
+        let _ = target.focus();
     }
 }
 
@@ -125,5 +167,29 @@ pub fn NotFound() -> impl IntoView {
                 "Go to the start page"
             </a>
         </section>
+    }
+}
+
+/// A button that copies `text` to the clipboard and says so.
+#[component]
+pub fn CopyButton(
+    text: String,
+    #[prop(default = "Copy link")] label: &'static str,
+) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let text = StoredValue::new(text);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(w) = web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(&text.get_value());
+            copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = text;
+    };
+    view! {
+        <button type="button" class="secondary small" on:click=copy>
+            {move || if copied.get() { "Copied" } else { label }}
+        </button>
     }
 }

@@ -122,7 +122,13 @@ pub fn OnboardingPage() -> impl IntoView {
                                     <ActionForm action=customer attr:class="stack">
                                         <FormError errors />
                                         <input type="hidden" name="wizard" value="1" />
-                                        <CustomerFields form=CustomerForm::default() errors />
+                                        <CustomerFields
+                                            form=CustomerForm {
+                                                state: settings.home_state.clone().unwrap_or_default(),
+                                                ..Default::default()
+                                            }
+                                            errors
+                                        />
                                         <button type="submit">"Save customer"</button>
                                     </ActionForm>
                                 </section>

@@ -180,6 +180,34 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Sets what was invoiced or paid; returns the amount it replaced.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), %id))]
+pub async fn set_amount(
+    tx: &mut TenantTx,
+    id: Uuid,
+    kind: crate::model::AmountKind,
+    amount: Decimal,
+) -> Result<Option<Decimal>, AppError> {
+    let org = tx.org_id();
+    let paid = kind == crate::model::AmountKind::Paid;
+    let old = sqlx::query_scalar!(
+        r#"update jobs j set
+                invoiced_amount = case when $3 then j.invoiced_amount else $4 end,
+                paid_amount = case when $3 then $4 else j.paid_amount end,
+                updated_at = now()
+            from jobs before
+           where j.org_id = $1 and j.id = $2 and before.org_id = j.org_id and before.id = j.id
+       returning case when $3 then before.paid_amount else before.invoiced_amount end as "old""#,
+        org,
+        id,
+        paid,
+        amount
+    )
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(old.flatten())
+}
+
 /// A job with its quote, customer and property.
 pub struct JobRec {
     pub id: Uuid,
@@ -200,6 +228,8 @@ pub struct JobRec {
     pub lon: Option<f64>,
     pub scheduled_for: Option<NaiveDate>,
     pub total: Decimal,
+    pub invoiced_amount: Option<Decimal>,
+    pub paid_amount: Option<Decimal>,
 }
 
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
@@ -209,7 +239,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobRec>, AppError
         r#"select j.id, j.number, j.status, j.quote_id, q.number as quote_number, q.version as quote_version,
                   j.customer_id, c.name as customer_name, c.phone as customer_phone, j.property_id,
                   p.street, p.city, p.state::text as "state!", p.zip, p.lat, p.lon,
-                  j.scheduled_for as "scheduled_for: NaiveDate", j.total
+                  j.scheduled_for as "scheduled_for: NaiveDate", j.total, j.invoiced_amount, j.paid_amount
              from jobs j
              join quotes q on q.org_id = j.org_id and q.id = j.quote_id
              join customers c on c.org_id = j.org_id and c.id = j.customer_id
@@ -240,6 +270,8 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobRec>, AppError
         lon: r.lon,
         scheduled_for: r.scheduled_for,
         total: r.total,
+        invoiced_amount: r.invoiced_amount,
+        paid_amount: r.paid_amount,
     }))
 }
 

@@ -20,7 +20,9 @@ pub async fn brand(tx: &mut TenantTx) -> Result<TenantBrand, AppError> {
     let r = sqlx::query!(
         r#"select company_name, subdomain, brand_color, logo_version, plan, status,
                   greatest(0, ceil(extract(epoch from trial_ends_at - now()) / 86400))::bigint as "trial_days_left!",
-                  coalesce((features->>'white_label')::boolean, false) as "white_label!"
+                  coalesce((features->>'white_label')::boolean, false) as "white_label!",
+                  coalesce((features->>'approval_workflow')::boolean, false) as "approval_workflow!",
+                  time_zone, home_state::text as home_state
              from organizations where id = $1"#,
         org
     )
@@ -35,7 +37,19 @@ pub async fn brand(tx: &mut TenantTx) -> Result<TenantBrand, AppError> {
         status: status(&r.status)?,
         trial_days_left: r.trial_days_left,
         white_label: r.white_label,
+        approval_workflow: r.approval_workflow,
+        time_zone: effective_zone(r.time_zone.as_deref(), r.home_state.as_deref()),
     })
+}
+
+/// The zone a tenant's times are shown in: the one chosen, else its home
+/// state's.
+fn effective_zone(chosen: Option<&str>, home_state: Option<&str>) -> String {
+    match (chosen, home_state) {
+        (Some(z), _) => z.to_string(),
+        (None, Some(s)) => crate::model::time::zone_for_state(s).to_string(),
+        (None, None) => crate::model::time::DEFAULT_ZONE.to_string(),
+    }
 }
 
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
@@ -43,7 +57,7 @@ pub async fn settings(tx: &mut TenantTx) -> Result<OrgSettings, AppError> {
     let org = tx.org_id();
     let r = sqlx::query!(
         r#"select o.company_name, o.subdomain, o.support_email, o.phone, o.brand_color, o.logo_version,
-                  o.home_state::text as home_state, o.custom_markup::text as custom_markup,
+                  o.home_state::text as home_state, o.time_zone, o.custom_markup::text as custom_markup,
                   z.base_multiplier::text as zone_multiplier, o.plan, o.status, o.seats,
                   (select count(*) from users u where u.org_id = o.id) as "seats_used!",
                   (select count(*) from jobs j where j.org_id = o.id
@@ -67,6 +81,8 @@ pub async fn settings(tx: &mut TenantTx) -> Result<OrgSettings, AppError> {
         phone: r.phone,
         brand_color: r.brand_color,
         logo_version: r.logo_version,
+        time_zone: effective_zone(r.time_zone.as_deref(), r.home_state.as_deref()),
+        time_zone_chosen: r.time_zone.is_some(),
         home_state: r.home_state,
         custom_markup: r.custom_markup,
         zone_multiplier: r.zone_multiplier,
@@ -99,15 +115,30 @@ pub async fn plan_seats(tx: &mut TenantTx) -> Result<(PlanCode, Option<i32>), Ap
     Ok((plan(&r.plan)?, r.seats))
 }
 
+/// How customers reach the company: (support email, phone).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn contact(tx: &mut TenantTx) -> Result<(Option<String>, Option<String>), AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        "select support_email, phone from organizations where id = $1",
+        org
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    Ok((r.support_email, r.phone))
+}
+
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn update_company(tx: &mut TenantTx, c: &ValidCompany) -> Result<(), AppError> {
     let org = tx.org_id();
     sqlx::query!(
-        "update organizations set company_name = $2, support_email = $3, phone = $4 where id = $1",
+        "update organizations set company_name = $2, support_email = $3, phone = $4, time_zone = $5
+          where id = $1",
         org,
         c.company_name,
         c.support_email,
-        c.phone
+        c.phone,
+        c.time_zone
     )
     .execute(tx.conn())
     .await?;

@@ -23,6 +23,26 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
+/// The list's address with only what is set: `/customers`,
+/// `/customers?q=oak`, `/customers?q=oak&page=2&archived=1`.
+fn list_url(q: &str, page: u32, archived: bool) -> String {
+    let mut parts = Vec::new();
+    if !q.is_empty() {
+        parts.push(format!("q={}", encode(q)));
+    }
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    if archived {
+        parts.push("archived=1".to_string());
+    }
+    if parts.is_empty() {
+        "/customers".to_string()
+    } else {
+        format!("/customers?{}", parts.join("&"))
+    }
+}
+
 #[component]
 pub fn CustomersPage() -> impl IntoView {
     let query = use_query_map();
@@ -39,13 +59,35 @@ pub fn CustomersPage() -> impl IntoView {
         move || (q(), page(), archived()),
         |(q, p, a)| list_customers(q, p, a),
     );
-    let link = move |p: u32| {
-        format!(
-            "/customers?q={}&page={p}{}",
-            encode(&q()),
-            if archived() { "&archived=1" } else { "" }
+    let link = move |p: u32| list_url(&q(), p, archived());
+    // Search as you type: 300 ms after the last key the list follows, and
+    // the address bar holds only what is set (no `?q=&page=1`).
+    let navigate = leptos_router::hooks::use_navigate();
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let on_type = Callback::new(move |ev: leptos::ev::Event| {
+        let typed = event_target_value(&ev);
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let navigate = navigate.clone();
+        let h = set_timeout_with_handle(
+            move || {
+                if typed.trim() != q().trim() {
+                    navigate(
+                        &list_url(typed.trim(), 1, archived()),
+                        leptos_router::NavigateOptions {
+                            replace: true,
+                            scroll: false,
+                            ..Default::default()
+                        },
+                    );
+                }
+            },
+            std::time::Duration::from_millis(300),
         )
-    };
+        .ok();
+        pending.set_value(h);
+    });
     view! {
         <Title text="Customers" />
         <SiteGate on=On::Tenant>
@@ -66,6 +108,8 @@ pub fn CustomersPage() -> impl IntoView {
                         name="q"
                         value=q
                         placeholder="Name, email, phone, street or city"
+                        autocomplete="off"
+                        on:input=move |ev| on_type.run(ev)
                     />
                     {move || {
                         archived()
@@ -223,5 +267,17 @@ pub fn NewCustomerPage() -> impl IntoView {
                 </ActionForm>
             </section>
         </SiteGate>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list_url;
+
+    #[test]
+    fn list_addresses_carry_only_what_is_set() {
+        assert_eq!(list_url("", 1, false), "/customers");
+        assert_eq!(list_url("oak st", 1, false), "/customers?q=oak%20st");
+        assert_eq!(list_url("", 2, true), "/customers?page=2&archived=1");
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::CustomerFields;
 use crate::api::customers::{get_customer, SetCustomerArchived, UpdateCustomer};
-use crate::app::components::{action_error, loaded, FormError};
+use crate::app::components::{action_error, loaded, successes, FormError};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 
@@ -33,11 +33,10 @@ async fn load(id: Option<Uuid>) -> Result<crate::model::Customer, AppError> {
 pub fn CustomerPage() -> impl IntoView {
     let id = use_customer_id();
     let archive = ServerAction::<SetCustomerArchived>::new();
+    let archive_done = successes(move || archive.value().get());
     let errors = action_error(move || archive.value().get());
-    let customer = Resource::new(
-        move || (id.get(), archive.version().get()),
-        |(id, _)| load(id),
-    );
+    let customer = Resource::new(move || (id.get(), archive_done.get()), |(id, _)| load(id));
+    let properties = crate::app::pages::customer_properties_resource(id);
     view! {
         <SiteGate on=On::Tenant>
             {loaded(
@@ -119,10 +118,10 @@ pub fn CustomerPage() -> impl IntoView {
                                     }}
                                 </dd>
                                 <dt>"Added"</dt>
-                                <dd>{c.created_at.format("%b %-d, %Y").to_string()}</dd>
+                                <dd>{crate::app::local_date(c.created_at)}</dd>
                             </dl>
                         </section>
-                        <crate::app::pages::CustomerProperties customer_id=c.id />
+                        <crate::app::pages::CustomerProperties customer_id=c.id rows=properties />
                     }
                         .into_any()
                 },

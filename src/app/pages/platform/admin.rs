@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::admin::{admin_list_tenants, AdminSetSuspended, TENANTS_PER_PAGE};
 use crate::api::auth::AdminLogin;
-use crate::app::components::{action_error, loaded_keeping, Empty, Field, FormError};
+use crate::app::components::{action_error, loaded_keeping, successes, Empty, Field, FormError};
 use crate::app::{refresh_shell, On, SiteGate};
 
 #[component]
@@ -64,9 +64,10 @@ pub fn AdminPage() -> impl IntoView {
             .unwrap_or(1)
     };
     let suspend = ServerAction::<AdminSetSuspended>::new();
+    let suspend_done = successes(move || suspend.value().get());
     let errors = action_error(move || suspend.value().get());
     let tenants = Resource::new(
-        move || (q(), page(), suspend.version().get()),
+        move || (q(), page(), suspend_done.get()),
         |(q, p, _)| admin_list_tenants(q, p),
     );
     view! {
@@ -148,6 +149,20 @@ pub fn AdminPage() -> impl IntoView {
                                                                 "pill {}",
                                                                 t.status.code(),
                                                             )>{t.status.label()}</span>
+                                                            {t
+                                                                .status_reason
+                                                                .clone()
+                                                                .map(|r| {
+                                                                    view! {
+                                                                        <br />
+                                                                        <span class="muted small" data-testid="status-reason">
+                                                                            {r}
+                                                                            {t
+                                                                                .status_changed_at
+                                                                                .map(|d| format!(" ({})", d.format("%b %-d, %Y")))}
+                                                                        </span>
+                                                                    }
+                                                                })}
                                                         </td>
                                                         <td data-label="Trial ends">
                                                             {t.trial_ends_at.format("%b %-d, %Y").to_string()}
@@ -162,20 +177,49 @@ pub fn AdminPage() -> impl IntoView {
                                                             {t.created_at.format("%b %-d, %Y").to_string()}
                                                         </td>
                                                         <td>
-                                                            <ActionForm action=suspend attr:class="inline">
-                                                                <input type="hidden" name="id" value=t.id.to_string() />
-                                                                <input
-                                                                    type="hidden"
-                                                                    name="suspended"
-                                                                    value=(!suspended).to_string()
-                                                                />
-                                                                <button
-                                                                    type="submit"
-                                                                    class=if suspended { "small" } else { "small danger" }
-                                                                >
-                                                                    {if suspended { "Reactivate" } else { "Suspend" }}
-                                                                </button>
-                                                            </ActionForm>
+                                                            {if suspended {
+                                                                view! {
+                                                                    <ActionForm action=suspend attr:class="inline">
+                                                                        <input type="hidden" name="id" value=t.id.to_string() />
+                                                                        <input type="hidden" name="suspended" value="false" />
+                                                                        <button type="submit" class="small">
+                                                                            "Reactivate"
+                                                                        </button>
+                                                                    </ActionForm>
+                                                                }
+                                                                    .into_any()
+                                                            } else {
+                                                                view! {
+                                                                    <details class="confirm">
+                                                                        <summary class="button small danger">"Suspend…"</summary>
+                                                                        <ActionForm action=suspend attr:class="stack">
+                                                                            <input type="hidden" name="id" value=t.id.to_string() />
+                                                                            <input type="hidden" name="suspended" value="true" />
+                                                                            <label for=format!(
+                                                                                "reason-{}",
+                                                                                t.id,
+                                                                            )>
+                                                                                {format!(
+                                                                                    "Why suspend {}? Its people lose access at once; its data is kept.",
+                                                                                    t.company_name,
+                                                                                )}
+                                                                            </label>
+                                                                            <textarea
+                                                                                id=format!("reason-{}", t.id)
+                                                                                name="reason"
+                                                                                rows="2"
+                                                                                maxlength="500"
+                                                                                required
+                                                                                placeholder="e.g. Chargeback on the last invoice"
+                                                                            ></textarea>
+                                                                            <button type="submit" class="small danger">
+                                                                                "Suspend tenant"
+                                                                            </button>
+                                                                        </ActionForm>
+                                                                    </details>
+                                                                }
+                                                                    .into_any()
+                                                            }}
                                                         </td>
                                                     </tr>
                                                 }

@@ -36,7 +36,7 @@ pub fn Landing() -> impl IntoView {
             </div>
             <div class="card">
                 <h3>"Crews in the field"</h3>
-                <p>"Today's route, checklists and before/after photos from any phone."</p>
+                <p>"Today's jobs, checklists and before/after photos from any phone."</p>
             </div>
             <div class="card">
                 <h3>"Your data stays yours"</h3>
@@ -67,6 +67,17 @@ pub fn Landing() -> impl IntoView {
                                         .iter()
                                         .map(|h| view! { <li>{*h}</li> })
                                         .collect_view()}
+                                    {p
+                                        .coming
+                                        .iter()
+                                        .map(|h| {
+                                            view! {
+                                                <li class="coming">
+                                                    {*h} <span class="soon">" coming soon"</span>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </ul>
                                 <A
                                     href=format!("/signup?plan={}", p.code.as_str())
@@ -79,7 +90,7 @@ pub fn Landing() -> impl IntoView {
                     })
                     .collect_view()}
             </div>
-            <h3 class="addons-title">"Add-ons"</h3>
+            <h3 class="addons-title">"Add-ons (coming soon)"</h3>
             <ul class="addons">
                 {ADDONS
                     .iter()

@@ -63,7 +63,7 @@ pub fn PlanPage() -> impl IntoView {
                                         <p class="banner banner-ok">
                                             {format!(
                                                 "Your free trial ends on {} ({} days left). Billing setup arrives soon; nothing is charged during the trial.",
-                                                s.trial_ends_at.format("%B %-d, %Y"),
+                                                crate::app::local_date(s.trial_ends_at),
                                                 s.trial_days_left,
                                             )}
                                         </p>
@@ -82,6 +82,17 @@ pub fn PlanPage() -> impl IntoView {
                                     .highlights
                                     .iter()
                                     .map(|h| view! { <li>{*h}</li> })
+                                    .collect_view()}
+                                {info
+                                    .coming
+                                    .iter()
+                                    .map(|h| {
+                                        view! {
+                                            <li class="coming">
+                                                {*h} <span class="soon">" coming soon"</span>
+                                            </li>
+                                        }
+                                    })
                                     .collect_view()}
                             </ul>
                         </section>

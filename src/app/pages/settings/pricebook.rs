@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use super::SettingsTabs;
 use crate::api::pricebook::{get_price_book, SavePriceBook, SaveZoneOverrides};
-use crate::app::components::{action_error, loaded, FormError, Notice};
+use crate::app::components::{action_error, loaded, successes, FormError, Notice};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::catalogue::CATALOGUE_FIELDS;
@@ -14,11 +14,13 @@ use crate::model::catalogue::CATALOGUE_FIELDS;
 #[component]
 pub fn PriceBookPage() -> impl IntoView {
     let save = ServerAction::<SavePriceBook>::new();
+    let save_done = successes(move || save.value().get());
     let zones = ServerAction::<SaveZoneOverrides>::new();
+    let zones_done = successes(move || zones.value().get());
     let errors = action_error(move || save.value().get());
     let zone_errors = action_error(move || zones.value().get());
     let book = Resource::new(
-        move || (save.version().get(), zones.version().get()),
+        move || (save_done.get(), zones_done.get()),
         |_| get_price_book(),
     );
     let saved = Signal::derive(move || {
@@ -109,7 +111,29 @@ pub fn PriceBookPage() -> impl IntoView {
                                     .collect_view()}
                                 <fieldset>
                                     <legend>"Depot (for travel cost)"</legend>
+                                    <p class="hint">
+                                        "Where your crews start from. Give its ZIP code and we place it at the ZIP's centre, or type its coordinates from a map (e.g. 30.2672, -97.7431). Without a depot, quotes leave travel out and say so."
+                                    </p>
                                     <div class="grid-fields">
+                                        <div
+                                            class="field"
+                                            class:invalid=move || msg(errors, "depot_zip")().is_some()
+                                        >
+                                            <label for="pb-depot_zip">"ZIP code"</label>
+                                            <input
+                                                id="pb-depot_zip"
+                                                name="form[depot_zip]"
+                                                inputmode="numeric"
+                                                autocomplete="postal-code"
+                                                value=form
+                                                    .with_value(|m| {
+                                                        m.get("depot_zip").cloned().unwrap_or_default()
+                                                    })
+                                            />
+                                            <p class="error" role="alert">
+                                                {msg(errors, "depot_zip")}
+                                            </p>
+                                        </div>
                                         <div
                                             class="field"
                                             class:invalid=move || msg(errors, "depot_lat")().is_some()

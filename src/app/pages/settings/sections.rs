@@ -8,7 +8,7 @@ use crate::api::settings::{UpdateBrandColor, UpdateCompany, UpdatePricing};
 use crate::app::components::{
     action_error, field_error, state_options, Field, FormError, Notice, SelectField,
 };
-use crate::app::refresh_shell;
+use crate::app::{brand_restorer, preview_brand, refresh_shell};
 use crate::model::OrgSettings;
 
 /// "Saved." after a successful save.
@@ -16,6 +16,29 @@ fn saved<T: 'static>(
     value: impl Fn() -> Option<Result<T, crate::error::AppError>> + Send + Sync + 'static,
 ) -> Signal<Option<String>> {
     Signal::derive(move || matches!(value(), Some(Ok(_))).then(|| "Saved.".to_string()))
+}
+
+/// The time zone choices: automatic (the home state's), then each zone.
+fn zone_options(home_state: Option<&str>) -> Vec<(String, String)> {
+    use crate::model::time::{zone_for_state, ZONES};
+    let auto = match home_state {
+        Some(s) => {
+            let z = zone_for_state(s);
+            let name = ZONES.iter().find(|(k, _)| *k == z).map_or(z, |(_, n)| *n);
+            format!(
+                "Automatic: {name} (from {})",
+                crate::model::state_name(s).unwrap_or(s)
+            )
+        }
+        None => "Automatic (from your home state)".to_string(),
+    };
+    std::iter::once((String::new(), auto))
+        .chain(
+            ZONES
+                .iter()
+                .map(|(z, n)| (z.to_string(), format!("{n} ({z})"))),
+        )
+        .collect()
 }
 
 fn wizard_input(wizard: bool) -> impl IntoView {
@@ -67,6 +90,19 @@ pub fn CompanySection(settings: OrgSettings, wizard: bool) -> impl IntoView {
                     placeholder="(555) 123-4567"
                     check=|v| crate::model::optional_phone(v).err()
                 />
+                <SelectField
+                    label="Time zone"
+                    name="form[time_zone]"
+                    key="time_zone"
+                    errors
+                    value=if settings.time_zone_chosen {
+                        settings.time_zone.clone()
+                    } else {
+                        String::new()
+                    }
+                    options=zone_options(settings.home_state.as_deref())
+                    hint="Every time in the app, on quotes and in messages is shown in it."
+                />
                 <button type="submit">
                     {if wizard { "Save and continue" } else { "Save company details" }}
                 </button>
@@ -85,6 +121,9 @@ pub fn BrandingSection(settings: OrgSettings, wizard: bool) -> impl IntoView {
         }
     });
     let color = RwSignal::new(settings.brand_color.clone());
+    // The whole app previews the colour as it is picked; leaving without
+    // saving paints it back in the saved one.
+    on_cleanup(brand_restorer());
     let query = use_query_map();
     let logo_error = move || query.read().get("logo_error");
     let next = if wizard {
@@ -111,7 +150,11 @@ pub fn BrandingSection(settings: OrgSettings, wizard: bool) -> impl IntoView {
                             type="color"
                             name="brand_color"
                             value=color.get_untracked()
-                            on:input=move |ev| color.set(event_target_value(&ev))
+                            on:input=move |ev| {
+                                let c = event_target_value(&ev);
+                                preview_brand(&c);
+                                color.set(c);
+                            }
                         />
                         <code>{move || color.get()}</code>
                         <span

@@ -7,7 +7,9 @@ use super::SettingsTabs;
 use crate::api::team::{
     get_team, ChangeRole, InviteMember, RemoveMember, ResendInvitation, RevokeInvitation,
 };
-use crate::app::components::{action_error, loaded_keeping, Field, FormError, Notice, SelectField};
+use crate::app::components::{
+    action_error, loaded_keeping, successes, Field, FormError, Notice, SelectField,
+};
 use crate::app::{On, SiteGate};
 use crate::model::Role;
 
@@ -28,31 +30,39 @@ fn role_options() -> Vec<(String, String)> {
 pub fn InviteForm(action: ServerAction<InviteMember>, wizard: bool) -> impl IntoView {
     let errors = action_error(move || action.value().get());
     let sent = Signal::derive(move || action.value().get().and_then(|r| r.ok()));
+    let done = successes(move || action.value().get());
     view! {
         <ActionForm action=action attr:class="stack invite-form">
             <FormError errors />
             <Notice text=sent />
             {wizard.then(|| view! { <input type="hidden" name="wizard" value="1" /> })}
-            <div class="row2">
-                <Field
-                    label="Email"
-                    name="email"
-                    key="email"
-                    kind="email"
-                    errors
-                    required=true
-                    check=|v| crate::model::email(v).err()
-                />
-                <SelectField
-                    label="Role"
-                    name="role"
-                    key="role"
-                    errors
-                    required=true
-                    value="crew"
-                    options=role_options()
-                />
-            </div>
+            // Re-created after each invitation sent: the fields start empty
+            // for the next one.
+            {move || {
+                done.track();
+                view! {
+                    <div class="row2">
+                        <Field
+                            label="Email"
+                            name="email"
+                            key="email"
+                            kind="email"
+                            errors
+                            required=true
+                            check=|v| crate::model::email(v).err()
+                        />
+                        <SelectField
+                            label="Role"
+                            name="role"
+                            key="role"
+                            errors
+                            required=true
+                            value="crew"
+                            options=role_options()
+                        />
+                    </div>
+                }
+            }}
             <button type="submit" disabled=move || action.pending().get()>
                 "Send invitation"
             </button>
@@ -63,18 +73,23 @@ pub fn InviteForm(action: ServerAction<InviteMember>, wizard: bool) -> impl Into
 #[component]
 pub fn TeamPage() -> impl IntoView {
     let invite = ServerAction::<InviteMember>::new();
+    let invite_done = successes(move || invite.value().get());
     let role = ServerAction::<ChangeRole>::new();
+    let role_done = successes(move || role.value().get());
     let remove = ServerAction::<RemoveMember>::new();
+    let remove_done = successes(move || remove.value().get());
     let resend = ServerAction::<ResendInvitation>::new();
+    let resend_done = successes(move || resend.value().get());
     let revoke = ServerAction::<RevokeInvitation>::new();
+    let revoke_done = successes(move || revoke.value().get());
     let team = Resource::new(
         move || {
             (
-                invite.version().get(),
-                role.version().get(),
-                remove.version().get(),
-                resend.version().get(),
-                revoke.version().get(),
+                invite_done.get(),
+                role_done.get(),
+                remove_done.get(),
+                resend_done.get(),
+                revoke_done.get(),
             )
         },
         |_| get_team(),
@@ -124,6 +139,12 @@ pub fn TeamPage() -> impl IntoView {
                                     .into_iter()
                                     .map(|m| {
                                         let is_owner = m.role == Role::Owner;
+                                        let new_role = format!("New role for {}", m.name);
+                                        let remove_q = format!(
+                                            "Remove {}? They lose access at once; what they did stays in the history.",
+                                            m.name,
+                                        );
+                                        let remove_btn = format!("Remove {}", m.name);
                                         view! {
                                             <li>
                                                 <div>
@@ -136,41 +157,54 @@ pub fn TeamPage() -> impl IntoView {
                                                 } else {
                                                     view! {
                                                         <div class="member-actions">
-                                                            <ActionForm action=role attr:class="inline">
-                                                                <input
-                                                                    type="hidden"
-                                                                    name="user_id"
-                                                                    value=m.id.to_string()
-                                                                />
-                                                                <label class="sr-only" for=format!("role-{}", m.id)>
-                                                                    {format!("Role of {}", m.name)}
-                                                                </label>
-                                                                <select id=format!("role-{}", m.id) name="role">
-                                                                    {Role::INVITABLE
-                                                                        .iter()
-                                                                        .map(|r| {
-                                                                            view! {
-                                                                                <option value=r.as_str() selected=*r == m.role>
-                                                                                    {r.label()}
-                                                                                </option>
-                                                                            }
-                                                                        })
-                                                                        .collect_view()}
-                                                                </select>
-                                                                <button type="submit" class="small secondary">
-                                                                    "Change role"
-                                                                </button>
-                                                            </ActionForm>
-                                                            <ActionForm action=remove attr:class="inline">
-                                                                <input
-                                                                    type="hidden"
-                                                                    name="user_id"
-                                                                    value=m.id.to_string()
-                                                                />
-                                                                <button type="submit" class="small danger">
-                                                                    "Remove"
-                                                                </button>
-                                                            </ActionForm>
+                                                            <details class="confirm">
+                                                                <summary class="button small secondary">
+                                                                    "Change role…"
+                                                                </summary>
+                                                                <ActionForm action=role attr:class="stack">
+                                                                    <input
+                                                                        type="hidden"
+                                                                        name="user_id"
+                                                                        value=m.id.to_string()
+                                                                    />
+                                                                    <label for=format!(
+                                                                        "role-{}",
+                                                                        m.id,
+                                                                    )>{new_role.clone()}</label>
+                                                                    <select id=format!("role-{}", m.id) name="role">
+                                                                        {Role::INVITABLE
+                                                                            .iter()
+                                                                            .map(|r| {
+                                                                                view! {
+                                                                                    <option value=r.as_str() selected=*r == m.role>
+                                                                                        {format!("{} — {}", r.label(), r.describe())}
+                                                                                    </option>
+                                                                                }
+                                                                            })
+                                                                            .collect_view()}
+                                                                    </select>
+                                                                    <p class="hint">
+                                                                        "They are signed out everywhere and sign in again with the new role."
+                                                                    </p>
+                                                                    <button type="submit" class="small">
+                                                                        "Confirm role change"
+                                                                    </button>
+                                                                </ActionForm>
+                                                            </details>
+                                                            <details class="confirm">
+                                                                <summary class="button small danger">"Remove…"</summary>
+                                                                <ActionForm action=remove attr:class="stack">
+                                                                    <input
+                                                                        type="hidden"
+                                                                        name="user_id"
+                                                                        value=m.id.to_string()
+                                                                    />
+                                                                    <p>{remove_q.clone()}</p>
+                                                                    <button type="submit" class="small danger">
+                                                                        {remove_btn.clone()}
+                                                                    </button>
+                                                                </ActionForm>
+                                                            </details>
                                                         </div>
                                                     }
                                                         .into_any()
@@ -202,7 +236,7 @@ pub fn TeamPage() -> impl IntoView {
                                                                     {if i.expired {
                                                                         "Expired".to_string()
                                                                     } else {
-                                                                        format!("Expires {}", i.expires_at.format("%b %-d"))
+                                                                        format!("Expires {}", crate::app::local_date(i.expires_at))
                                                                     }}
                                                                 </span>
                                                             </div>

@@ -86,12 +86,16 @@ impl Editor {
             saving: RwSignal::new(false),
             original,
             // The same Rust code the server runs on save.
-            live: Memo::new(move |_| {
-                terms().validate().ok().map(|valid| {
-                    catalogue.with_value(|c| {
+            // While a field is invalid (a 150% discount, an item without a
+            // price yet) the last valid figures stay on screen, beside the
+            // field's message, instead of the whole quote disappearing.
+            live: Memo::new(move |prev: Option<&Option<(TakeOff, Priced)>>| {
+                match terms().validate() {
+                    Ok(valid) => Some(catalogue.with_value(|c| {
                         price_drawing(c, (m, src), &drawing.get(), lot, pets, &valid, location)
-                    })
-                })
+                    })),
+                    Err(_) => prev.cloned().flatten(),
+                }
             }),
             live_errors: Memo::new(move |_| terms().validate().err()),
             dirty: Memo::new(move |_| {
@@ -118,7 +122,13 @@ impl Editor {
     }
 
     /// Saves the drawing and terms; the server answers with the version.
-    fn save(self, id: uuid::Uuid, saved_msg: RwSignal<Option<String>>, bump: RwSignal<u32>) {
+    fn save(
+        self,
+        id: uuid::Uuid,
+        was_sent: bool,
+        saved_msg: RwSignal<Option<Saved>>,
+        bump: RwSignal<u32>,
+    ) {
         self.saving.set(true);
         saved_msg.set(None);
         let json = serde_json::to_string(&self.drawing.get_untracked()).unwrap_or_default();
@@ -131,7 +141,16 @@ impl Editor {
                 Ok(v) => {
                     self.errors.set(None);
                     self.original.set((self.drawing.get_untracked(), now));
-                    saved_msg.set(Some(format!("Saved as version {v}.")));
+                    saved_msg.set(Some(if was_sent {
+                        (
+                            format!(
+                                "Saved as version {v}, a draft. The link the customer was sent no longer works: send them this version."
+                            ),
+                            true,
+                        )
+                    } else {
+                        (format!("Saved as version {v}."), false)
+                    }));
                     bump.update(|n| *n += 1);
                 }
                 Err(e) => self.errors.set(Some(e)),
@@ -139,6 +158,10 @@ impl Editor {
         });
     }
 }
+
+/// The last save's message, and whether it replaced a version the customer
+/// had been sent (whose link then stopped working: offer to send again).
+pub type Saved = (String, bool);
 
 /// The actions a quote page offers around the editor.
 #[derive(Clone, Copy)]
@@ -152,12 +175,13 @@ pub struct QuoteActions {
 pub fn QuoteEditor(
     q: QuoteDetail,
     bump: RwSignal<u32>,
-    saved_msg: RwSignal<Option<String>>,
+    saved_msg: RwSignal<Option<Saved>>,
     actions: QuoteActions,
 ) -> impl IntoView {
     let ed = Editor::new(&q);
     let qid = q.id;
-    let save = Callback::new(move |_: ()| ed.save(qid, saved_msg, bump));
+    let was_sent = q.status == crate::model::QuoteStatus::Sent;
+    let save = Callback::new(move |_: ()| ed.save(qid, was_sent, saved_msg, bump));
     let map = q
         .map_tiles
         .clone()
@@ -192,7 +216,11 @@ pub fn QuoteEditor(
             </section>
             <div class="stack">
                 <PriceCard q=q.clone() ed />
-                <RoiPanel priced=ed.priced() costs_visible=q.costs_visible />
+                <RoiPanel
+                    priced=ed.priced()
+                    costs_visible=q.costs_visible
+                    has_depot=q.catalogue.has_depot()
+                />
                 <section class="card">
                     <h2>"Versions"</h2>
                     <ul class="plain-list">
@@ -204,7 +232,7 @@ pub fn QuoteEditor(
                                         {format!(
                                             "v{v} · {} · {}",
                                             money(total),
-                                            at.format("%b %-d, %Y %H:%M"),
+                                            crate::app::local_date_time(at),
                                         )}
                                     </li>
                                 }

@@ -6,8 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::properties::use_id;
-use crate::api::jobs::{get_job, list_jobs, TransitionJob};
-use crate::app::components::{action_error, loaded, Empty, FormError, StatusTabs};
+use crate::api::jobs::{get_job, list_jobs, CorrectJobAmount, TransitionJob};
+use crate::app::components::{action_error, loaded, successes, Empty, FormError, StatusTabs};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::pricing::money;
@@ -110,10 +110,17 @@ pub fn JobPage() -> impl IntoView {
     let query = use_query_map();
     let photo_error = move || query.read().get("photo_error");
     let transition = ServerAction::<TransitionJob>::new();
-    let errors = action_error(move || transition.value().get());
+    let transition_done = successes(move || transition.value().get());
+    let correct = ServerAction::<CorrectJobAmount>::new();
+    let correct_done = successes(move || correct.value().get());
+    let errors = Signal::derive(move || {
+        action_error(move || transition.value().get())
+            .get()
+            .or_else(|| action_error(move || correct.value().get()).get())
+    });
     let job = Resource::new(
-        move || (id.get(), transition.version().get()),
-        |(id, _)| async move {
+        move || (id.get(), transition_done.get(), correct_done.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => get_job(id).await,
                 None => Err(AppError::NotFound),
@@ -128,7 +135,9 @@ pub fn JobPage() -> impl IntoView {
                 move |j| {
                     let missing = j.missing_photos();
                     let want_before = !j.photos.iter().any(|p| p.kind == "before");
-                    let next: Vec<JobStatus> = j.status.next().to_vec();
+                    let closed = j.status.next().is_empty();
+                    let (total, invoiced) = (j.total, j.invoiced_amount);
+                    let next: Vec<JobStatus> = j.allowed.clone();
                     let nav = j
                         .lat
                         .zip(j.lon)
@@ -168,9 +177,9 @@ pub fn JobPage() -> impl IntoView {
                                                     <span class="muted small">
                                                         {p
                                                             .taken_at
-                                                            .map(|t| format!("Taken {}", t.format("%b %-d %H:%M")))
+                                                            .map(|t| format!("Taken {}", crate::app::local_short(t)))
                                                             .unwrap_or_else(|| {
-                                                                format!("Added {}", p.created_at.format("%b %-d %H:%M"))
+                                                                format!("Added {}", crate::app::local_short(p.created_at))
                                                             })}
                                                         {p
                                                             .lat
@@ -255,16 +264,59 @@ pub fn JobPage() -> impl IntoView {
                                             .map(|d| d.format("%A %b %-d, %Y").to_string())
                                             .unwrap_or_else(|| "Not yet".into())}
                                     </dd>
+                                    {j
+                                        .invoiced_amount
+                                        .map(|a| {
+                                            view! {
+                                                <dt>"Invoiced"</dt>
+                                                <dd data-testid="invoiced">
+                                                    {money(a)}
+                                                    {j
+                                                        .can_correct
+                                                        .then(|| {
+                                                            view! {
+                                                                <CorrectAmount
+                                                                    id=j.id
+                                                                    kind="invoiced"
+                                                                    amount=a
+                                                                    action=correct
+                                                                />
+                                                            }
+                                                        })}
+                                                </dd>
+                                            }
+                                        })}
+                                    {j
+                                        .paid_amount
+                                        .map(|a| {
+                                            view! {
+                                                <dt>"Paid"</dt>
+                                                <dd data-testid="paid">
+                                                    {money(a)}
+                                                    {j
+                                                        .can_correct
+                                                        .then(|| {
+                                                            view! {
+                                                                <CorrectAmount
+                                                                    id=j.id
+                                                                    kind="paid"
+                                                                    amount=a
+                                                                    action=correct
+                                                                />
+                                                            }
+                                                        })}
+                                                </dd>
+                                            }
+                                        })}
                                     <dt>"Materials"</dt>
                                     <dd>
                                         {format!(
-                                            "{} ft wire ({} spools), {} flags, {} splices, {} collar{}",
+                                            "{} ft wire ({}), {}, {}, {}",
                                             j.takeoff.wire_ft,
-                                            j.takeoff.spools,
-                                            j.takeoff.flags,
-                                            j.takeoff.splices,
-                                            j.takeoff.collars,
-                                            if j.takeoff.collars == 1 { "" } else { "s" },
+                                            crate::model::count(j.takeoff.spools, "spool", "spools"),
+                                            crate::model::count(j.takeoff.flags, "flag", "flags"),
+                                            crate::model::count(j.takeoff.splices, "splice", "splices"),
+                                            crate::model::count(j.takeoff.collars, "collar", "collars"),
                                         )}
                                     </dd>
                                     <dt>"Checklist"</dt>
@@ -275,11 +327,13 @@ pub fn JobPage() -> impl IntoView {
                             </section>
                             <section class="card">
                                 <h2>"Next step"</h2>
-                                {if next.is_empty() {
+                                {if closed {
                                     view! { <p class="muted">"This job is closed."</p> }.into_any()
-                                } else if !j.can_manage {
+                                } else if next.is_empty() {
                                     view! {
-                                        <p class="muted">"Your role can view this job only."</p>
+                                        <p class="muted">
+                                            "Nothing for your role to do on this job at this stage; the office schedules, invoices and closes jobs."
+                                        </p>
                                     }
                                         .into_any()
                                 } else {
@@ -300,6 +354,29 @@ pub fn JobPage() -> impl IntoView {
                                                                     view! {
                                                                         <label>
                                                                             "Day "<input type="date" name="date" required />
+                                                                        </label>
+                                                                    }
+                                                                })}
+                                                            {matches!(to, JobStatus::Invoiced | JobStatus::Paid)
+                                                                .then(|| {
+                                                                    let default = if to == JobStatus::Paid {
+                                                                        invoiced.unwrap_or(total)
+                                                                    } else {
+                                                                        total
+                                                                    };
+                                                                    view! {
+                                                                        <label>
+                                                                            {if to == JobStatus::Paid {
+                                                                                "Amount paid ($) "
+                                                                            } else {
+                                                                                "Invoice amount ($) "
+                                                                            }}
+                                                                            <input
+                                                                                name="amount"
+                                                                                inputmode="decimal"
+                                                                                required
+                                                                                value=default.to_string()
+                                                                            />
                                                                         </label>
                                                                     }
                                                                 })}
@@ -410,7 +487,7 @@ pub fn JobPage() -> impl IntoView {
                                                     {format!(
                                                         " · {} · {}",
                                                         e.by.clone().unwrap_or_else(|| "someone".into()),
-                                                        e.at.format("%b %-d, %Y %H:%M UTC"),
+                                                        crate::app::local_date_time(e.at),
                                                     )}
                                                 </span>
                                                 {(!e.note.is_empty())
@@ -431,5 +508,41 @@ pub fn JobPage() -> impl IntoView {
                 },
             )}
         </SiteGate>
+    }
+}
+
+/// The owner's correction of an invoiced or paid amount: a two-step form
+/// asking for the right amount and why.
+#[component]
+fn CorrectAmount(
+    id: uuid::Uuid,
+    kind: &'static str,
+    amount: rust_decimal::Decimal,
+    action: ServerAction<CorrectJobAmount>,
+) -> impl IntoView {
+    view! {
+        <details class="confirm correct">
+            <summary class="button small secondary">"Correct…"</summary>
+            <ActionForm action attr:class="stack">
+                <input type="hidden" name="id" value=id.to_string() />
+                <input type="hidden" name="kind" value=kind />
+                <label>
+                    "Right amount ($) "
+                    <input name="amount" inputmode="decimal" required value=amount.to_string() />
+                </label>
+                <label>
+                    "Why "
+                    <input
+                        name="reason"
+                        required
+                        maxlength="500"
+                        placeholder="e.g. discount agreed on site"
+                    />
+                </label>
+                <button type="submit" class="small">
+                    "Save correction"
+                </button>
+            </ActionForm>
+        </details>
     }
 }

@@ -13,13 +13,13 @@ use crate::api::properties::{
 };
 use crate::api::quotes::CreateQuote;
 use crate::app::components::{
-    action_error, loaded, state_options, Designer, Empty, Field, FormError, NotFound, SelectField,
+    action_error, loaded, state_options, successes, Designer, Empty, Field, FormError, SelectField,
     TextArea,
 };
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::pricing::money;
-use crate::model::{PetForm, PropertyForm};
+use crate::model::{PetForm, PropertyForm, PropertyRow};
 
 pub fn use_id(key: &'static str) -> Memo<Option<Uuid>> {
     let params = use_params_map();
@@ -115,10 +115,30 @@ fn PropertyFields(form: PropertyForm, errors: Signal<Option<AppError>>) -> impl 
     }
 }
 
+/// The properties of a customer, for its page. The page creates this with
+/// its own resources, before any `Suspense`: a resource first created inside
+/// another one's `Suspend` is numbered differently on the server and in the
+/// browser, and the page then failed to hydrate (issue 9).
+pub fn customer_properties_resource(
+    customer_id: Memo<Option<Uuid>>,
+) -> Resource<Result<Vec<PropertyRow>, AppError>> {
+    Resource::new(
+        move || customer_id.get(),
+        |id| async move {
+            match id {
+                Some(id) => customer_properties(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    )
+}
+
 /// The properties section of a customer's page.
 #[component]
-pub fn CustomerProperties(customer_id: Uuid) -> impl IntoView {
-    let rows = Resource::new(move || customer_id, customer_properties);
+pub fn CustomerProperties(
+    customer_id: Uuid,
+    rows: Resource<Result<Vec<PropertyRow>, AppError>>,
+) -> impl IntoView {
     view! {
         <section class="card">
             <div class="section-head">
@@ -182,19 +202,41 @@ pub fn NewPropertyPage() -> impl IntoView {
     let customer = use_id("id");
     let action = ServerAction::<CreateProperty>::new();
     let errors = action_error(move || action.value().get());
+    // A new property starts from its customer's address (most fences go
+    // round the house the customer lives in).
+    let owner = Resource::new(
+        move || customer.get(),
+        |id| async move {
+            match id {
+                Some(id) => crate::api::customers::get_customer(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Title text="Add property" />
         <SiteGate on=On::Tenant>
-            {move || match customer.get() {
-                None => view! { <NotFound /> }.into_any(),
-                Some(cid) => {
+            {loaded(
+                owner,
+                move |c| {
+                    let cid = c.id;
+                    let form = PropertyForm {
+                        street: c.street.clone(),
+                        city: c.city.clone(),
+                        state: c.state.clone(),
+                        zip: c.zip.clone(),
+                        ..Default::default()
+                    };
                     view! {
                         <section class="card form-card">
-                            <h1>"Add property"</h1>
+                            <h1>{format!("Add a property for {}", c.name)}</h1>
+                            <p class="muted">
+                                "It starts from the customer's address; change it if the fence goes elsewhere."
+                            </p>
                             <ActionForm action=action attr:class="stack">
                                 <FormError errors />
                                 <input type="hidden" name="customer_id" value=cid.to_string() />
-                                <PropertyFields form=PropertyForm::default() errors />
+                                <PropertyFields form errors />
                                 <div class="actions">
                                     <button type="submit" disabled=move || action.pending().get()>
                                         "Add property"
@@ -210,8 +252,8 @@ pub fn NewPropertyPage() -> impl IntoView {
                         </section>
                     }
                         .into_any()
-                }
-            }}
+                },
+            )}
         </SiteGate>
     }
 }
@@ -268,7 +310,9 @@ pub fn EditPropertyPage() -> impl IntoView {
 pub fn PropertyPage() -> impl IntoView {
     let id = use_id("id");
     let add_pet = ServerAction::<AddPet>::new();
+    let add_pet_done = successes(move || add_pet.value().get());
     let remove_pet = ServerAction::<RemovePet>::new();
+    let remove_pet_done = successes(move || remove_pet.value().get());
     let new_quote = ServerAction::<CreateQuote>::new();
     let pet_errors = action_error(move || add_pet.value().get());
     // After a pet is added, empty the form and fold it away (the page's
@@ -286,13 +330,7 @@ pub fn PropertyPage() -> impl IntoView {
     });
     let quote_errors = action_error(move || new_quote.value().get());
     let page = Resource::new(
-        move || {
-            (
-                id.get(),
-                add_pet.version().get(),
-                remove_pet.version().get(),
-            )
-        },
+        move || (id.get(), add_pet_done.get(), remove_pet_done.get()),
         |(id, _, _)| async move {
             match id {
                 Some(id) => get_property(id).await,
@@ -663,7 +701,7 @@ pub fn PropertyPage() -> impl IntoView {
                                                                 )>{q.status.label()}</span>
                                                             </td>
                                                             <td class="num">{money(q.total)}</td>
-                                                            <td>{q.updated_at.format("%b %-d, %Y").to_string()}</td>
+                                                            <td>{crate::app::local_date(q.updated_at)}</td>
                                                         </tr>
                                                     }
                                                 })

@@ -12,15 +12,43 @@ use crate::api::quotes::{
     get_quote, list_quotes, open_quote_link, CreateJob, ManagerApprove, RespondToQuote, SendQuote,
 };
 use crate::app::components::{
-    action_error, loaded, Empty, ErrorBox, FormError, Loading, NotFound, StatusTabs,
+    action_error, field_error, loaded, successes, Designer, Empty, ErrorBox, FormError, Loading,
+    NotFound, StatusTabs,
 };
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::pricing::money;
 use crate::model::{CustomerPrice, QuoteStatus};
 
+/// The quotes list's tabs; "Awaiting manager" only on plans with approval
+/// workflows (nothing else ever waits for a manager).
+fn quote_tabs(workflow: bool) -> Vec<(&'static str, &'static str)> {
+    [
+        ("", "All"),
+        ("draft", "Drafts"),
+        ("pending_approval", "Awaiting manager"),
+        ("sent", "Sent"),
+        ("approved", "Approved"),
+        ("declined", "Declined"),
+    ]
+    .into_iter()
+    .filter(|(code, _)| workflow || *code != "pending_approval")
+    .collect()
+}
+
 #[component]
 pub fn QuotesPage() -> impl IntoView {
+    // Read inside the SiteGate, which has already waited for the shell.
+    let shell = crate::app::use_shell();
+    let workflow = move || {
+        shell
+            .get_untracked()
+            .and_then(Result::ok)
+            .is_some_and(|s| match s.site {
+                crate::model::SiteKind::Tenant(b) => b.approval_workflow,
+                crate::model::SiteKind::Platform => false,
+            })
+    };
     let query = use_query_map();
     let status = move || query.read().get("status").unwrap_or_default();
     let list = Resource::new(status, |s| list_quotes(Some(s)));
@@ -34,14 +62,7 @@ pub fn QuotesPage() -> impl IntoView {
                 base="/quotes"
                 label="Quote status"
                 current=Signal::derive(status)
-                tabs=vec![
-                    ("", "All"),
-                    ("draft", "Drafts"),
-                    ("pending_approval", "Awaiting manager"),
-                    ("sent", "Sent"),
-                    ("approved", "Approved"),
-                    ("declined", "Declined"),
-                ]
+                tabs=quote_tabs(workflow())
             />
             {loaded(
                 list,
@@ -124,7 +145,9 @@ pub fn QuoteDocument(price: CustomerPrice, boundary_ft: rust_decimal::Decimal) -
                         view! {
                             <tr>
                                 <td>{l.description.clone()}</td>
-                                <td class="num">{format!("{} {}", l.qty.normalize(), l.unit)}</td>
+                                <td class="num">
+                                    {crate::model::pricing::qty_unit(l.qty, &l.unit)}
+                                </td>
                                 <td class="num">{money(l.unit_price)}</td>
                                 <td class="num">{money(l.total)}</td>
                             </tr>
@@ -204,20 +227,15 @@ pub fn QuotePage() -> impl IntoView {
     let id = use_id("id");
     let bump = RwSignal::new(0u32);
     // Outlives the editor, which is rebuilt from the server's numbers after a save.
-    let saved_msg = RwSignal::new(None::<String>);
+    let saved_msg = RwSignal::new(None::<super::editor::Saved>);
     let send = ServerAction::<SendQuote>::new();
+    let send_done = successes(move || send.value().get());
     let approve = ServerAction::<ManagerApprove>::new();
+    let approve_done = successes(move || approve.value().get());
     let job = ServerAction::<CreateJob>::new();
     let actions = QuoteActions { send, approve, job };
     let quote = Resource::new(
-        move || {
-            (
-                id.get(),
-                bump.get(),
-                send.version().get(),
-                approve.version().get(),
-            )
-        },
+        move || (id.get(), bump.get(), send_done.get(), approve_done.get()),
         |(id, ..)| async move {
             match id {
                 Some(id) => get_quote(id).await,
@@ -280,6 +298,13 @@ pub fn QuotePrintPage() -> impl IntoView {
                                             .map(|l| view! { <img src=l alt="" class="doc-logo" /> })}
                                         <div>
                                             <h1>{company.clone()}</h1>
+                                            <p class="doc-contact">
+                                                {[q.company_phone.clone(), q.company_email.clone()]
+                                                    .into_iter()
+                                                    .flatten()
+                                                    .collect::<Vec<_>>()
+                                                    .join(" · ")}
+                                            </p>
                                             <p class="muted">
                                                 {format!(
                                                     "Quote Q-{} · version {} · {}",
@@ -288,7 +313,7 @@ pub fn QuotePrintPage() -> impl IntoView {
                                                     q
                                                         .versions
                                                         .first()
-                                                        .map(|v| v.2.format("%b %-d, %Y").to_string())
+                                                        .map(|v| crate::app::local_date(v.2))
                                                         .unwrap_or_default(),
                                                 )}
                                             </p>
@@ -326,6 +351,15 @@ pub fn QuotePrintPage() -> impl IntoView {
                                             if q.property.pets.len() == 1 { "" } else { "s" },
                                         )}
                                     </p>
+                                    <p class="doc-status" data-testid="print-status">
+                                        {print_status(&q)}
+                                    </p>
+                                    <figure class="doc-plan">
+                                        <Designer drawing=RwSignal::new(q.drawing.clone()) />
+                                        <figcaption class="muted small">
+                                            "The boundary as planned (north up; the red dot is the property's pin)."
+                                        </figcaption>
+                                    </figure>
                                     <QuoteDocument
                                         price=CustomerPrice::from(&q.priced)
                                         boundary_ft=q.takeoff.boundary_ft
@@ -348,15 +382,42 @@ pub fn QuotePrintPage() -> impl IntoView {
     }
 }
 
+/// Where the printed quote stands: its approval, in words.
+fn print_status(q: &crate::model::QuoteDetail) -> String {
+    match q.status {
+        QuoteStatus::Approved => format!(
+            "Approved by {} on {}.",
+            q.decided_name.clone().unwrap_or_default(),
+            q.decided_at.map(crate::app::local_date).unwrap_or_default()
+        ),
+        QuoteStatus::Declined => format!(
+            "Declined on {}.",
+            q.decided_at.map(crate::app::local_date).unwrap_or_default()
+        ),
+        QuoteStatus::Sent => format!(
+            "Awaiting your approval{}.",
+            q.link_expires_at
+                .map(|d| format!(" (the offer stands until {})", crate::app::local_date(d)))
+                .unwrap_or_default()
+        ),
+        QuoteStatus::PendingApproval | QuoteStatus::Draft => {
+            "Draft: not yet offered to the customer.".to_string()
+        }
+    }
+}
+
 /// `/q/:token`: the customer's page. No login; shows this one quote.
 #[component]
 pub fn QuoteLinkPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
     let respond = ServerAction::<RespondToQuote>::new();
+    let respond_done = successes(move || respond.value().get());
     let errors = action_error(move || respond.value().get());
+    let name_err = field_error(errors, "name");
+    let reason_err = field_error(errors, "reason");
     let quote = Resource::new(
-        move || (token(), respond.version().get()),
+        move || (token(), respond_done.get()),
         |(t, _)| open_quote_link(t),
     );
     view! {
@@ -413,7 +474,7 @@ pub fn QuoteLinkPage() -> impl IntoView {
                                     <p class="muted small">
                                         {format!(
                                             "This link works until {}.{}{}",
-                                            q.expires_at.format("%b %-d, %Y"),
+                                            crate::app::local_date(q.expires_at),
                                             q
                                                 .phone
                                                 .clone()
@@ -462,9 +523,20 @@ pub fn QuoteLinkPage() -> impl IntoView {
                                                         <input type="hidden" name="token" value=tok.clone() />
                                                         <input type="hidden" name="approve" value="true" />
                                                         <input type="hidden" name="reason" value="" />
-                                                        <div class="field">
+                                                        <div
+                                                            class="field"
+                                                            class:invalid=move || name_err.get().is_some()
+                                                        >
                                                             <label for="sig">"Type your full name to approve"</label>
-                                                            <input id="sig" name="name" autocomplete="name" required />
+                                                            <input
+                                                                id="sig"
+                                                                name="name"
+                                                                autocomplete="name"
+                                                                required
+                                                                aria-invalid=move || {
+                                                                    if name_err.get().is_some() { "true" } else { "false" }
+                                                                }
+                                                            />
                                                             <p class="error" role="alert">
                                                                 {move || {
                                                                     errors
@@ -485,13 +557,19 @@ pub fn QuoteLinkPage() -> impl IntoView {
                                                             <input type="hidden" name="token" value=tok2.clone() />
                                                             <input type="hidden" name="approve" value="false" />
                                                             <input type="hidden" name="name" value="" />
-                                                            <div class="field">
+                                                            <div
+                                                                class="field"
+                                                                class:invalid=move || reason_err.get().is_some()
+                                                            >
                                                                 <label for="reason">"Why are you declining?"</label>
                                                                 <textarea
                                                                     id="reason"
                                                                     name="reason"
                                                                     rows="3"
                                                                     required
+                                                                    aria-invalid=move || {
+                                                                        if reason_err.get().is_some() { "true" } else { "false" }
+                                                                    }
                                                                 ></textarea>
                                                                 <p class="error" role="alert">
                                                                     {move || {

@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::{Editor, QuoteActions};
+use super::{Editor, QuoteActions, Saved};
 use crate::api::quotes::{ManagerApprove, SendQuote};
-use crate::app::components::{action_error, FormError};
+use crate::app::components::{action_error, CopyButton, FormError};
 use crate::model::{QuoteDetail, QuoteStatus};
 
 #[component]
@@ -15,11 +15,12 @@ pub fn Actions(
     ed: Editor,
     actions: QuoteActions,
     save: Callback<()>,
-    saved_msg: RwSignal<Option<String>>,
+    saved_msg: RwSignal<Option<Saved>>,
 ) -> impl IntoView {
     let qid = q.id;
     let (saving, dirty) = (ed.saving, ed.dirty);
     let QuoteActions { send, approve, job } = actions;
+    let was_sent = q.status == QuoteStatus::Sent;
     view! {
         <div class="actions">
             <a class="button secondary" href=format!("/quotes/{}/print", q.id) target="_blank">
@@ -34,7 +35,15 @@ pub fn Actions(
                             on:click=move |_| save.run(())
                             disabled=move || saving.get() || !dirty.get()
                         >
-                            {move || if saving.get() { "Saving…" } else { "Save" }}
+                            {move || {
+                                if saving.get() {
+                                    "Saving…"
+                                } else if was_sent {
+                                    "Save as a new draft"
+                                } else {
+                                    "Save"
+                                }
+                            }}
                         </button>
                     }
                 })}
@@ -103,14 +112,12 @@ fn status_line(q: &QuoteDetail) -> Option<String> {
             "Approved by {} on {}.",
             q.decided_name.clone().unwrap_or_default(),
             q.decided_at
-                .map(|d| d.format("%b %-d, %Y at %H:%M UTC").to_string())
+                .map(crate::app::local_date_time)
                 .unwrap_or_default()
         )),
         QuoteStatus::Declined => Some(format!(
             "Declined on {}: “{}”",
-            q.decided_at
-                .map(|d| d.format("%b %-d, %Y").to_string())
-                .unwrap_or_default(),
+            q.decided_at.map(crate::app::local_date).unwrap_or_default(),
             q.decline_reason.clone().unwrap_or_default()
         )),
         QuoteStatus::PendingApproval => {
@@ -119,7 +126,7 @@ fn status_line(q: &QuoteDetail) -> Option<String> {
         QuoteStatus::Sent => Some(format!(
             "Sent to the customer; the link works until {}.",
             q.link_expires_at
-                .map(|d| d.format("%b %-d, %Y").to_string())
+                .map(crate::app::local_date)
                 .unwrap_or_else(|| "it is replaced".into())
         )),
         QuoteStatus::Draft => None,
@@ -145,13 +152,14 @@ pub fn Banners(
     q: QuoteDetail,
     ed: Editor,
     actions: QuoteActions,
-    saved_msg: RwSignal<Option<String>>,
+    saved_msg: RwSignal<Option<Saved>>,
 ) -> impl IntoView {
     let QuoteActions { send, approve, job } = actions;
     let job_errors = action_error(move || job.value().get());
     let approve_errors = action_error(move || approve.value().get());
     let errors = ed.errors;
     let sent = move || send.value().get();
+    let (qid, can_send) = (q.id, q.can_edit);
     view! {
         {status_line(&q)
             .map(|b| {
@@ -183,12 +191,16 @@ pub fn Banners(
                                 } else {
                                     "The customer has no email address; share this approval link:"
                                 }}
-                                <input
-                                    class="link-box"
-                                    readonly
-                                    data-testid="approval-link"
-                                    value=o.link.clone().unwrap_or_default()
-                                />
+                                <span class="link-row">
+                                    <input
+                                        class="link-box"
+                                        readonly
+                                        aria-label="Approval link"
+                                        data-testid="approval-link"
+                                        value=o.link.clone().unwrap_or_default()
+                                    />
+                                    <CopyButton text=o.link.clone().unwrap_or_default() />
+                                </span>
                             </div>
                         }
                             .into_any()
@@ -203,13 +215,45 @@ pub fn Banners(
                     }
                 })
         }}
+        {(q.status == QuoteStatus::Sent && ed.editable)
+            .then(|| {
+                view! {
+                    <Show when=move || ed.dirty.get()>
+                        <div
+                            class="banner banner-warn"
+                            role="status"
+                            data-testid="sent-edit-warning"
+                        >
+                            "This quote was sent to the customer. Saving your changes makes a new draft version, and the link they were sent stops working until you send the new version."
+                        </div>
+                    </Show>
+                }
+            })}
         {move || {
             saved_msg
                 .get()
-                .map(|m| {
+                .map(|(m, resend)| {
+                    let offer = resend && can_send && sent().is_none_or(|r| r.is_err());
                     view! {
                         <div class="banner banner-ok" role="status">
                             {m}
+                            {offer
+                                .then(|| {
+                                    view! {
+                                        " "
+                                        <button
+                                            type="button"
+                                            class="primary small"
+                                            disabled=move || send.pending().get()
+                                            on:click=move |_| {
+                                                saved_msg.set(None);
+                                                send.dispatch(SendQuote { id: qid });
+                                            }
+                                        >
+                                            "Send the new version"
+                                        </button>
+                                    }
+                                })}
                         </div>
                     }
                 })

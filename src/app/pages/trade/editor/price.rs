@@ -15,6 +15,7 @@ pub fn PriceCard(q: QuoteDetail, ed: Editor) -> impl IntoView {
     let pets = q.property.pets.len();
     let priced = ed.priced();
     let (live, live_errors) = (ed.live, ed.live_errors);
+    let costs_visible = q.costs_visible;
     view! {
         <section class="card">
             <h2>"Price"</h2>
@@ -63,7 +64,7 @@ pub fn PriceCard(q: QuoteDetail, ed: Editor) -> impl IntoView {
                                                 <tr>
                                                     <td>{l.description.clone()}</td>
                                                     <td class="num">
-                                                        {format!("{} {}", l.qty.normalize(), l.unit)}
+                                                        {crate::model::pricing::qty_unit(l.qty, &l.unit)}
                                                     </td>
                                                     <td class="num">{money(l.unit_price)}</td>
                                                     <td class="num">{money(l.total)}</td>
@@ -75,12 +76,12 @@ pub fn PriceCard(q: QuoteDetail, ed: Editor) -> impl IntoView {
                             </table>
                             <p class="muted">
                                 {format!(
-                                    "Wire {} ft with slack: {} ft boundary × {} + 2 × ({} ft lead + {} ft crossings)",
-                                    t.wire_ft,
-                                    t.boundary_ft,
+                                    "Wire {} with slack: {} boundary × {} + 2 × ({} lead + {} crossings)",
+                                    crate::model::pricing::feet_text(t.wire_ft),
+                                    crate::model::pricing::feet_text(t.boundary_ft),
                                     ed.drawing.with(|d| d.layout.boundary_factor()),
-                                    t.lead_ft,
-                                    t.crossings_ft,
+                                    crate::model::pricing::feet_text(t.lead_ft),
+                                    crate::model::pricing::feet_text(t.crossings_ft),
                                 )}
                             </p>
                         }
@@ -92,6 +93,7 @@ pub fn PriceCard(q: QuoteDetail, ed: Editor) -> impl IntoView {
                 <TermInput
                     label="Discount (%)"
                     key="discount_pct"
+                    live=ed.live_errors
                     value=ed.discount
                     errors=ed.errors
                     disabled=!ed.editable
@@ -99,6 +101,7 @@ pub fn PriceCard(q: QuoteDetail, ed: Editor) -> impl IntoView {
                 <TermInput
                     label="Tax rate (%)"
                     key="tax_pct"
+                    live=ed.live_errors
                     value=ed.tax
                     errors=ed.errors
                     disabled=!ed.editable
@@ -106,6 +109,7 @@ pub fn PriceCard(q: QuoteDetail, ed: Editor) -> impl IntoView {
                 <TermInput
                     label="Price override ($)"
                     key="price_override"
+                    live=ed.live_errors
                     value=ed.over
                     errors=ed.errors
                     disabled=!ed.editable
@@ -115,16 +119,11 @@ pub fn PriceCard(q: QuoteDetail, ed: Editor) -> impl IntoView {
             {move || {
                 live_errors
                     .get()
-                    .map(|f| {
+                    .map(|_| {
                         view! {
-                            <ul class="warnings">
-                                {f
-                                    .0
-                                    .iter()
-                                    .filter(|(k, _)| !k.starts_with("item"))
-                                    .map(|(_, m)| view! { <li>{m.clone()}</li> })
-                                    .collect_view()}
-                            </ul>
+                            <p class="warnings" role="status" data-testid="stale">
+                                "Showing the last valid figures: correct the highlighted field to update them."
+                            </p>
                         }
                     })
             }}
@@ -159,6 +158,21 @@ pub fn PriceCard(q: QuoteDetail, ed: Editor) -> impl IntoView {
                                     {money(p.total)}
                                 </dd>
                             </dl>
+                            {(costs_visible && p.margin < rust_decimal::Decimal::ZERO)
+                                .then(|| {
+                                    view! {
+                                        <p
+                                            class="warnings"
+                                            role="alert"
+                                            data-testid="negative-margin"
+                                        >
+                                            {format!(
+                                                "This price is below your cost: you would lose {} on this job. Check the discount, the override and the items.",
+                                                money(-p.margin),
+                                            )}
+                                        </p>
+                                    }
+                                })}
                         }
                     })
             }}
@@ -181,14 +195,20 @@ fn TermInput(
     key: &'static str,
     value: RwSignal<String>,
     errors: RwSignal<Option<AppError>>,
+    /// The message as the user types (the same validation the server runs).
+    live: Memo<Option<crate::model::FieldErrors>>,
     #[prop(optional)] hint: Option<&'static str>,
     disabled: bool,
 ) -> impl IntoView {
     let id = format!("t-{key}");
     let msg = move || {
-        errors
-            .get()
-            .and_then(|e| e.fields().and_then(|f| f.get(key).map(str::to_string)))
+        live.get()
+            .and_then(|f| f.get(key).map(str::to_string))
+            .or_else(|| {
+                errors
+                    .get()
+                    .and_then(|e| e.fields().and_then(|f| f.get(key).map(str::to_string)))
+            })
     };
     view! {
         <div class="field" class:invalid=move || msg().is_some()>

@@ -8,7 +8,13 @@ use crate::model::pricing::{money, Priced};
 
 /// The installer's ROI panel.
 #[component]
-pub fn RoiPanel(priced: Signal<Option<Priced>>, costs_visible: bool) -> impl IntoView {
+pub fn RoiPanel(
+    priced: Signal<Option<Priced>>,
+    costs_visible: bool,
+    /// Whether the price book has a depot (else travel cannot be costed, and
+    /// the panel says so instead of showing $0).
+    has_depot: bool,
+) -> impl IntoView {
     move || {
         priced.get().map(|p| {
             view! {
@@ -65,13 +71,27 @@ pub fn RoiPanel(priced: Signal<Option<Priced>>, costs_visible: bool) -> impl Int
                                     <dd>{money(-p.materials_cost)}</dd>
                                     <dt>{format!("Crew ({} h)", p.labour_hours.normalize())}</dt>
                                     <dd>{money(-p.labour_cost)}</dd>
-                                    <dt>
-                                        {format!(
-                                            "Travel ({} mi round trip)",
-                                            p.travel_miles.normalize(),
-                                        )}
-                                    </dt>
-                                    <dd>{money(-p.travel_cost)}</dd>
+                                    {if has_depot {
+                                        view! {
+                                            <dt>
+                                                {format!(
+                                                    "Travel ({} mi round trip)",
+                                                    p.travel_miles.normalize(),
+                                                )}
+                                            </dt>
+                                            <dd>{money(-p.travel_cost)}</dd>
+                                        }
+                                            .into_any()
+                                    } else {
+                                        view! {
+                                            <dt>"Travel"</dt>
+                                            <dd class="muted" data-testid="no-depot">
+                                                "Not included: set your depot in "
+                                                <a href="/settings/pricebook">"Settings → Price book"</a>
+                                            </dd>
+                                        }
+                                            .into_any()
+                                    }}
                                     <dt class="strong">"Margin"</dt>
                                     <dd
                                         class="strong"
