@@ -16,6 +16,9 @@ async function open(page: Page, url: string, js: boolean, errors: string[]) {
   if (js) {
     await page.waitForSelector('body[data-hydrated]', { timeout: 20_000 })
       .catch(() => { throw new Error(`${url} never hydrated: ${errors.join(' | ')}`); });
+    // A mismatch can be reported just after the page marks itself live.
+    await page.waitForLoadState('networkidle');
+    await page.waitForTimeout(250);
     expect(errors, `${url}: errors while hydrating`).toEqual([]);
   }
 }
