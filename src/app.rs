@@ -52,11 +52,14 @@ pub fn use_shell() -> Resource<Result<Shell, AppError>> {
 /// loaded: inside a `SiteGate`, or a loader that awaited it).
 pub fn use_time_zone() -> String {
     use_context::<ShellResource>()
-        .and_then(|r| r.0.get_untracked())
-        .and_then(Result::ok)
-        .and_then(|s| match s.site {
-            SiteKind::Tenant(b) => Some(b.time_zone),
-            SiteKind::Platform => None,
+        .and_then(|r| {
+            r.0.with_untracked(|s| match s {
+                Some(Ok(Shell {
+                    site: SiteKind::Tenant(b),
+                    ..
+                })) => Some(b.time_zone.clone()),
+                _ => None,
+            })
         })
         .unwrap_or_else(|| crate::model::time::DEFAULT_ZONE.to_string())
 }
@@ -93,6 +96,23 @@ pub fn preview_brand(color: &str) {
 /// A function that paints the app back in its saved colour (for a preview
 /// abandoned unsaved); call it where the context is at hand.
 pub fn brand_restorer() -> impl Fn() + Clone + Send + Sync + 'static {
+    shell_refresher()
+}
+
+/// The shell as fetched again after a change it shows (brand colour,
+/// company name, who is signed in). Only the header and the brand colour
+/// read it: pages gate on the first load, so a refresh never re-renders a
+/// page (and never resets the form that caused it).
+#[derive(Clone, Copy)]
+pub struct FreshShell(pub RwSignal<Option<Shell>>);
+
+pub fn refresh_shell() {
+    shell_refresher()()
+}
+
+/// Fetches the shell again into [`FreshShell`] when called (the context is
+/// looked up now, so the function also works from a cleanup).
+fn shell_refresher() -> impl Fn() + Clone + Send + Sync + 'static {
     let fresh = use_context::<FreshShell>();
     move || {
         #[cfg(feature = "hydrate")]
@@ -105,23 +125,6 @@ pub fn brand_restorer() -> impl Fn() + Clone + Send + Sync + 'static {
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = &fresh;
-    }
-}
-
-/// The shell as fetched again after a change it shows (brand colour,
-/// company name, who is signed in). Only the header and the brand colour
-/// read it: pages gate on the first load, so a refresh never re-renders a
-/// page (and never resets the form that caused it).
-#[derive(Clone, Copy)]
-pub struct FreshShell(pub RwSignal<Option<Shell>>);
-
-pub fn refresh_shell() {
-    if let Some(FreshShell(fresh)) = use_context::<FreshShell>() {
-        leptos::task::spawn_local(async move {
-            if let Ok(s) = get_shell().await {
-                fresh.set(Some(s));
-            }
-        });
     }
 }
 

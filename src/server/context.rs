@@ -429,14 +429,20 @@ pub fn not_found() -> Response {
 const SUSPENDED: &str = "Access to this company's workspace is paused. Your data is safe and \
      unchanged. Please contact the platform's support to reactivate it.";
 
-/// A suspended tenant's answer: the plain page, or for a server function
-/// called from the app the same words as its error, which the page shows.
-fn suspended(path: &str, headers: &HeaderMap) -> Response {
+/// Whether a refusal should be the server function's JSON error (a call
+/// from the app) rather than a page (a browser's own form post or a visit).
+fn wants_json(path: &str, headers: &HeaderMap) -> bool {
     let form_post = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
-    if path.starts_with("/api/") && !form_post {
+    path.starts_with("/api/") && !form_post
+}
+
+/// A suspended tenant's answer: the plain page, or for a server function
+/// called from the app the same words as its error, which the page shows.
+fn suspended(path: &str, headers: &HeaderMap) -> Response {
+    if wants_json(path, headers) {
         let e = AppError::Forbidden(SUSPENDED.into());
         return (StatusCode::FORBIDDEN, axum::Json(e)).into_response();
     }
@@ -472,11 +478,7 @@ async fn unavailable_to_homeowner(
     let message = format!(
         "This link cannot be opened at the moment. Please contact {who} directly about your quote."
     );
-    let form_post = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if path.starts_with("/api/") && !form_post {
+    if wants_json(path, headers) {
         let e = AppError::Forbidden(message);
         return (StatusCode::FORBIDDEN, axum::Json(e)).into_response();
     }

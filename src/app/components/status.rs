@@ -193,3 +193,16 @@ pub fn CopyButton(
         </button>
     }
 }
+
+/// A plan's list items: what it includes today, then what is coming (marked
+/// so, never shown as included).
+pub fn plan_features(p: &crate::model::PlanInfo) -> impl IntoView {
+    let today = p.highlights.iter().map(|h| view! { <li>{*h}</li> });
+    let coming = p.coming.iter().map(|h| {
+        view! { <li class="coming">{*h} <span class="soon">" coming soon"</span></li> }
+    });
+    view! {
+        {today.collect_view()}
+        {coming.collect_view()}
+    }
+}

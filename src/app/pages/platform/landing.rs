@@ -61,24 +61,7 @@ pub fn Landing() -> impl IntoView {
                                     </span>
                                     " / month"
                                 </p>
-                                <ul>
-                                    {p
-                                        .highlights
-                                        .iter()
-                                        .map(|h| view! { <li>{*h}</li> })
-                                        .collect_view()}
-                                    {p
-                                        .coming
-                                        .iter()
-                                        .map(|h| {
-                                            view! {
-                                                <li class="coming">
-                                                    {*h} <span class="soon">" coming soon"</span>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
+                                <ul>{crate::app::components::plan_features(p)}</ul>
                                 <A
                                     href=format!("/signup?plan={}", p.code.as_str())
                                     attr:class=if featured { "button" } else { "button secondary" }

@@ -77,24 +77,7 @@ pub fn PlanPage() -> impl IntoView {
                                 <dt>"Photo storage"</dt>
                                 <dd data-testid="storage-usage">{storage}</dd>
                             </dl>
-                            <ul>
-                                {info
-                                    .highlights
-                                    .iter()
-                                    .map(|h| view! { <li>{*h}</li> })
-                                    .collect_view()}
-                                {info
-                                    .coming
-                                    .iter()
-                                    .map(|h| {
-                                        view! {
-                                            <li class="coming">
-                                                {*h} <span class="soon">" coming soon"</span>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
+                            <ul>{crate::app::components::plan_features(info)}</ul>
                         </section>
                         <section class="card">
                             <h2>"Compare plans"</h2>

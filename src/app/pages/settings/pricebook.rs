@@ -115,61 +115,27 @@ pub fn PriceBookPage() -> impl IntoView {
                                         "Where your crews start from. Give its ZIP code and we place it at the ZIP's centre, or type its coordinates from a map (e.g. 30.2672, -97.7431). Without a depot, quotes leave travel out and say so."
                                     </p>
                                     <div class="grid-fields">
-                                        <div
-                                            class="field"
-                                            class:invalid=move || msg(errors, "depot_zip")().is_some()
-                                        >
-                                            <label for="pb-depot_zip">"ZIP code"</label>
-                                            <input
-                                                id="pb-depot_zip"
-                                                name="form[depot_zip]"
-                                                inputmode="numeric"
-                                                autocomplete="postal-code"
-                                                value=form
-                                                    .with_value(|m| {
-                                                        m.get("depot_zip").cloned().unwrap_or_default()
-                                                    })
-                                            />
-                                            <p class="error" role="alert">
-                                                {msg(errors, "depot_zip")}
-                                            </p>
-                                        </div>
-                                        <div
-                                            class="field"
-                                            class:invalid=move || msg(errors, "depot_lat")().is_some()
-                                        >
-                                            <label for="pb-depot_lat">"Latitude"</label>
-                                            <input
-                                                id="pb-depot_lat"
-                                                name="form[depot_lat]"
-                                                inputmode="decimal"
-                                                value=form
-                                                    .with_value(|m| {
-                                                        m.get("depot_lat").cloned().unwrap_or_default()
-                                                    })
-                                            />
-                                            <p class="error" role="alert">
-                                                {msg(errors, "depot_lat")}
-                                            </p>
-                                        </div>
-                                        <div
-                                            class="field"
-                                            class:invalid=move || msg(errors, "depot_lon")().is_some()
-                                        >
-                                            <label for="pb-depot_lon">"Longitude"</label>
-                                            <input
-                                                id="pb-depot_lon"
-                                                name="form[depot_lon]"
-                                                inputmode="decimal"
-                                                value=form
-                                                    .with_value(|m| {
-                                                        m.get("depot_lon").cloned().unwrap_or_default()
-                                                    })
-                                            />
-                                            <p class="error" role="alert">
-                                                {msg(errors, "depot_lon")}
-                                            </p>
-                                        </div>
+                                        {depot_field(
+                                            "depot_zip",
+                                            "ZIP code",
+                                            "numeric",
+                                            form,
+                                            errors,
+                                        )}
+                                        {depot_field(
+                                            "depot_lat",
+                                            "Latitude",
+                                            "decimal",
+                                            form,
+                                            errors,
+                                        )}
+                                        {depot_field(
+                                            "depot_lon",
+                                            "Longitude",
+                                            "decimal",
+                                            form,
+                                            errors,
+                                        )}
                                     </div>
                                 </fieldset>
                                 <div class="actions">
@@ -227,6 +193,34 @@ pub fn PriceBookPage() -> impl IntoView {
                 },
             )}
         </SiteGate>
+    }
+}
+
+/// One of the depot's fields (ZIP code, latitude, longitude).
+fn depot_field(
+    key: &'static str,
+    label: &'static str,
+    inputmode: &'static str,
+    form: StoredValue<std::collections::BTreeMap<String, String>>,
+    errors: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let msg = field_msg(errors, key.to_string());
+    let invalid = msg.clone();
+    let id = format!("pb-{key}");
+    view! {
+        <div class="field" class:invalid=move || invalid().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=format!("form[{key}]")
+                inputmode=inputmode
+                autocomplete=(key == "depot_zip").then_some("postal-code")
+                value=form.with_value(|m| m.get(key).cloned().unwrap_or_default())
+            />
+            <p class="error" role="alert">
+                {msg}
+            </p>
+        </div>
     }
 }
 

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::properties::use_id;
 use crate::api::jobs::{get_job, list_jobs, CorrectJobAmount, TransitionJob};
-use crate::app::components::{action_error, loaded, successes, Empty, FormError, StatusTabs};
+use crate::app::components::{loaded, successes, Empty, FormError, StatusTabs};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::pricing::money;
@@ -114,9 +114,8 @@ pub fn JobPage() -> impl IntoView {
     let correct = ServerAction::<CorrectJobAmount>::new();
     let correct_done = successes(move || correct.value().get());
     let errors = Signal::derive(move || {
-        action_error(move || transition.value().get())
-            .get()
-            .or_else(|| action_error(move || correct.value().get()).get())
+        let failed = |r: Option<Result<(), AppError>>| r.and_then(Result::err);
+        failed(transition.value().get()).or_else(|| failed(correct.value().get()))
     });
     let job = Resource::new(
         move || (id.get(), transition_done.get(), correct_done.get()),
@@ -264,50 +263,30 @@ pub fn JobPage() -> impl IntoView {
                                             .map(|d| d.format("%A %b %-d, %Y").to_string())
                                             .unwrap_or_else(|| "Not yet".into())}
                                     </dd>
-                                    {j
-                                        .invoiced_amount
-                                        .map(|a| {
-                                            view! {
-                                                <dt>"Invoiced"</dt>
-                                                <dd data-testid="invoiced">
-                                                    {money(a)}
-                                                    {j
-                                                        .can_correct
-                                                        .then(|| {
-                                                            view! {
-                                                                <CorrectAmount
-                                                                    id=j.id
-                                                                    kind="invoiced"
-                                                                    amount=a
-                                                                    action=correct
-                                                                />
-                                                            }
-                                                        })}
-                                                </dd>
-                                            }
-                                        })}
-                                    {j
-                                        .paid_amount
-                                        .map(|a| {
-                                            view! {
-                                                <dt>"Paid"</dt>
-                                                <dd data-testid="paid">
-                                                    {money(a)}
-                                                    {j
-                                                        .can_correct
-                                                        .then(|| {
-                                                            view! {
-                                                                <CorrectAmount
-                                                                    id=j.id
-                                                                    kind="paid"
-                                                                    amount=a
-                                                                    action=correct
-                                                                />
-                                                            }
-                                                        })}
-                                                </dd>
-                                            }
-                                        })}
+                                    {[
+                                        ("Invoiced", "invoiced", j.invoiced_amount),
+                                        ("Paid", "paid", j.paid_amount),
+                                    ]
+                                        .into_iter()
+                                        .filter_map(|(label, kind, amount)| {
+                                            amount
+                                                .map(|a| {
+                                                    view! {
+                                                        <dt>{label}</dt>
+                                                        <dd data-testid=kind>
+                                                            {money(a)}
+                                                            {j
+                                                                .can_correct
+                                                                .then(|| {
+                                                                    view! {
+                                                                        <CorrectAmount id=j.id kind amount=a action=correct />
+                                                                    }
+                                                                })}
+                                                        </dd>
+                                                    }
+                                                })
+                                        })
+                                        .collect_view()}
                                     <dt>"Materials"</dt>
                                     <dd>
                                         {format!(

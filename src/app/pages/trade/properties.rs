@@ -650,11 +650,10 @@ pub fn PropertyPage() -> impl IntoView {
                                 {move || {
                                     let (t, pr) = estimate();
                                     format!(
-                                        "Wire {} ft ({} spool{}) · {} flags · {} h labour · estimate {} before discounts and tax",
+                                        "Wire {} ft ({}) · {} · {} h labour · estimate {} before discounts and tax",
                                         t.wire_ft,
-                                        t.spools,
-                                        if t.spools == 1 { "" } else { "s" },
-                                        t.flags,
+                                        crate::model::count(t.spools, "spool", "spools"),
+                                        crate::model::count(t.flags, "flag", "flags"),
                                         t.labour_hours,
                                         money(pr.total),
                                     )
