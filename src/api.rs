@@ -9,6 +9,7 @@ pub mod jobs;
 pub mod pricebook;
 pub mod properties;
 pub mod quotes;
+pub mod schedule;
 pub mod settings;
 pub mod shell;
 pub mod signup;

@@ -276,6 +276,21 @@ pub fn App() -> impl IntoView {
                             ssr=async_ssr.clone()
                         />
                         <Route
+                            path=path!("/schedule")
+                            view=lazy(SchedulePageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/crews")
+                            view=lazy(CrewsPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/today")
+                            view=lazy(TodayPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
                             path=path!("/settings/pricebook")
                             view=lazy(PriceBookPageRoute)
                             ssr=async_ssr.clone()
@@ -350,6 +365,9 @@ lazy_pages! {
     QuoteLinkPageRoute => QuoteLinkPage,
     JobsPageRoute => JobsPage,
     JobPageRoute => JobPage,
+    SchedulePageRoute => SchedulePage,
+    CrewsPageRoute => CrewsPage,
+    TodayPageRoute => TodayPage,
     PriceBookPageRoute => PriceBookPage,
     PlanPageRoute => PlanPage,
 }

@@ -11,6 +11,7 @@ pub mod pricing;
 pub mod property;
 pub mod quote;
 mod role;
+pub mod schedule;
 mod states;
 pub mod takeoff;
 pub mod time;

@@ -57,12 +57,18 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
             let cx = ctx()?;
             let role = cx.member()?.role;
             let mut tx = cx.tx().await?;
+            let day = if role.edits_customers() {
+                crate::server::schedule::overview(&mut tx).await?
+            } else {
+                Default::default()
+            };
             let d = Dashboard {
                 role,
                 customers: repo::customers::count(&mut tx).await?,
                 team: repo::users::count(&mut tx).await?,
                 recent: repo::customers::recent(&mut tx, 5).await?,
                 onboarding: repo::orgs::onboarding(&mut tx).await?,
+                day,
             };
             tx.commit().await?;
             Ok(d)

@@ -4,6 +4,7 @@
 mod designer;
 mod field;
 mod header;
+mod live;
 mod loaded;
 mod status;
 mod tabs;
@@ -11,6 +12,7 @@ mod tabs;
 pub use designer::*;
 pub use field::*;
 pub use header::*;
+pub use live::*;
 pub use loaded::*;
 pub use status::*;
 pub use tabs::*;

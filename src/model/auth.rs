@@ -75,4 +75,8 @@ pub struct Dashboard {
     pub team: i64,
     pub recent: Vec<crate::model::Customer>,
     pub onboarding: crate::model::Onboarding,
+    /// The day: crews' jobs today, the queue, money in, batteries due and
+    /// what needs attention (the office's roles only; empty for others).
+    #[serde(default)]
+    pub day: crate::model::schedule::DayOverview,
 }

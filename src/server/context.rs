@@ -329,8 +329,12 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     let path = req.uri().path().to_string();
     if *req.method() == Method::GET {
         let needs_login = match &site {
+            // The event stream answers 401 itself (an EventSource cannot
+            // follow a login page).
             Site::Tenant { .. } => {
-                !public_tenant_path(&path) && !matches!(principal, Some(Principal::User(_)))
+                !public_tenant_path(&path)
+                    && path != "/events"
+                    && !matches!(principal, Some(Principal::User(_)))
             }
             Site::Platform => {
                 path.starts_with("/admin")

@@ -157,6 +157,11 @@ pub async fn transition(
             )));
         }
     }
+    // The crew before the change (unscheduling takes the job off it).
+    let crews: Vec<Uuid> = repo::jobs::crew_of(&mut tx, id)
+        .await?
+        .into_iter()
+        .collect();
     repo::jobs::set_status(&mut tx, id, t.to, t.date).await?;
     let kind = match t.to {
         JobStatus::Invoiced => Some(crate::model::AmountKind::Invoiced),
@@ -179,6 +184,7 @@ pub async fn transition(
         _ => t.note,
     };
     repo::jobs::record(&mut tx, id, Some(from), t.to, Some(by), &note).await?;
+    super::live::notify(&mut tx, "job.status", Some(id), &crews).await?;
     repo::audit::record(
         &mut tx,
         Some(by),

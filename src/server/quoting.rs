@@ -465,6 +465,11 @@ pub async fn create_job(cx: &RequestCtx, by: Uuid, quote_id: Uuid) -> Result<Uui
             .map(|d| d.format("%b %-d, %Y").to_string())
             .unwrap_or_default()
     );
+    // The job's length on the board, from the take-off's labour hours.
+    let takeoff = repo::quotes::version(&mut tx, quote_id, q.version)
+        .await?
+        .takeoff;
+    let minutes = crate::model::schedule::estimate_minutes(takeoff.labour_hours);
     let (id, number) = repo::jobs::create(
         &mut tx,
         by,
@@ -472,6 +477,7 @@ pub async fn create_job(cx: &RequestCtx, by: Uuid, quote_id: Uuid) -> Result<Uui
         q.property_id,
         q.customer_id,
         q.total,
+        minutes,
         &note,
     )
     .await?;

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod pricing;
 pub mod properties;
 pub mod quotes;
+pub mod schedule;
 pub mod storage;
 pub mod users;
 

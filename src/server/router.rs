@@ -81,6 +81,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         .route("/brand/logo", get(routes::logo))
         .route("/auth/handoff", get(routes::handoff))
         .route("/go", get(routes::go))
+        .route("/events", get(super::live::events))
         .route("/photos/{id}", get(photo_routes::photo))
         .route("/photos/{id}/thumb", get(photo_routes::photo_thumb))
         .leptos_routes(&options, route_list, {

@@ -161,9 +161,10 @@ pub async fn run(state: &AppState) -> Result<Seeded, String> {
             .map_err(|e| e.to_string())?;
     }
     let crew_hash = password::hash_blocking(&s.owner_password).map_err(|e| e.to_string())?;
+    let crew_user = Uuid::new_v4();
     repo::users::insert(
         &mut tx,
-        Uuid::new_v4(),
+        crew_user,
         "crew@demo.example",
         "Casey Crew",
         Role::Crew,
@@ -174,6 +175,9 @@ pub async fn run(state: &AppState) -> Result<Seeded, String> {
     repo::orgs::update_pricing(&mut tx, "TX", None)
         .await
         .map_err(|e| e.to_string())?;
+    seed_schedule(&mut tx, owner_id, crew_user)
+        .await
+        .map_err(|e| format!("the demo schedule: {e:?}"))?;
     for step in ["company", "branding", "pricing", "team", "customer"] {
         repo::orgs::set_onboarding_step(&mut tx, step, "done")
             .await
@@ -253,6 +257,205 @@ async fn seed_trade(
         },
     )
     .await?;
+    Ok(())
+}
+
+/// Homeowners around the Austin depot for the demo's fortnight: name,
+/// street, ZIP, and the offset from the depot in thousandths of a degree.
+const AUSTIN: [(&str, &str, &str, i32, i32); 16] = [
+    ("Priya Shah", "2204 Enfield Rd", "78703", 22, -27),
+    ("Tom Okafor", "5106 Shoal Creek Blvd", "78756", 56, -6),
+    ("Elena Ruiz", "3910 Avenue G", "78751", 35, 15),
+    ("Grant Miller", "1207 Kinney Ave", "78704", -12, -24),
+    ("Hannah Cole", "4602 Sinclair Ave", "78756", 48, -8),
+    ("Luis Ortega", "6200 Bull Creek Rd", "78757", 68, -10),
+    ("Nora Patel", "1600 Travis Heights Blvd", "78704", -17, 5),
+    ("Owen Brooks", "2801 S Lamar Blvd", "78704", -24, -22),
+    ("Ruth Kim", "7400 Cooper Ln", "78745", -66, -45),
+    ("Sam Fischer", "3300 Bee Caves Rd", "78746", -1, -65),
+    ("Tara Nguyen", "11500 Jollyville Rd", "78759", 148, -15),
+    ("Victor Hale", "4700 E Riverside Dr", "78741", -36, 40),
+    ("Wendy Park", "9100 Brodie Ln", "78748", -100, -75),
+    ("Yusuf Adams", "1900 E 12th St", "78702", 8, 27),
+    ("Zoe Turner", "2500 Great Northern Blvd", "78757", 75, -3),
+    ("Ivan Petrov", "8700 Manchaca Rd", "78748", -95, -55),
+];
+
+/// Two crews and a realistic fortnight around the depot: sixteen approved
+/// jobs, twelve booked over the next ten working days (two a day at most per
+/// crew, mornings and afternoons) and four waiting to be scheduled.
+async fn seed_schedule(
+    tx: &mut TenantTx,
+    owner_id: Uuid,
+    crew_user: Uuid,
+) -> Result<(), crate::error::AppError> {
+    use crate::model::pricing::QuoteTerms;
+    use crate::model::schedule::{default_hours, CrewForm, TimeWindow};
+    use crate::model::{Drawing, JobStatus, Layout, PropertyForm, Pt, QuoteStatus};
+    use chrono::{Datelike, Duration};
+    let depot = (30.2672, -97.7431);
+    let hours = default_hours();
+    let clock = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+    let mut crews = Vec::new();
+    for (name, color, mpg, members) in [
+        ("North crew", "#2563eb", "16", vec![crew_user]),
+        ("South crew", "#16a34a", "14.5", vec![]),
+    ] {
+        let form = CrewForm {
+            name: name.into(),
+            color: color.into(),
+            mpg: mpg.into(),
+            starts: hours
+                .iter()
+                .map(|h| h.map(|[s, _]| clock(s)).unwrap_or_default())
+                .collect(),
+            ends: hours
+                .iter()
+                .map(|h| h.map(|[_, e]| clock(e)).unwrap_or_default())
+                .collect(),
+            start_at: format!("{}, {}", depot.0, depot.1),
+            members,
+            ..Default::default()
+        }
+        .validate()
+        .map_err(crate::error::AppError::Validation)?;
+        let id = repo::schedule::save(tx, None, &form)
+            .await?
+            .ok_or(crate::error::AppError::NotFound)?;
+        crews.push((id, form));
+    }
+    let zone = repo::orgs::time_zone(tx).await?;
+    let today = crate::model::time::local_day(chrono::Utc::now(), &zone);
+    let mut working = Vec::new();
+    let mut d = today + Duration::days(1);
+    while working.len() < 10 {
+        if d.weekday().num_days_from_monday() < 5 {
+            working.push(d);
+        }
+        d += Duration::days(1);
+    }
+    let pc = super::quoting::context(tx, "TX").await?;
+    for (i, (name, street, zip, dlat, dlon)) in AUSTIN.iter().enumerate() {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let customer = CustomerForm {
+            name: name.to_string(),
+            email,
+            phone: format!("(512) 555-{:04}", 1200 + i),
+            street: street.to_string(),
+            city: "Austin".into(),
+            state: "TX".into(),
+            zip: zip.to_string(),
+            notes: String::new(),
+        }
+        .validate()
+        .map_err(crate::error::AppError::Validation)?;
+        let cid = repo::customers::insert(tx, owner_id, &customer).await?;
+        let lat = depot.0 + *dlat as f64 / 1000.0;
+        let lon = depot.1 + *dlon as f64 / 1000.0;
+        let property = PropertyForm {
+            street: street.to_string(),
+            city: "Austin".into(),
+            state: "TX".into(),
+            zip: zip.to_string(),
+            lat: format!("{lat:.3}"),
+            lon: format!("{lon:.3}"),
+            lot_sqft: format!("{}", 9000 + 1500 * (i % 7)),
+            ..Default::default()
+        }
+        .validate()?;
+        let pid = repo::properties::insert(tx, cid, &property).await?;
+        let side = 60.0 + 12.0 * (i % 5) as f64;
+        let p = |x: f64, y: f64| Pt::new(x, y);
+        let drawing = Drawing {
+            boundary: vec![
+                p(-side, -side),
+                p(side, -side),
+                p(side, side),
+                p(-side, side),
+            ],
+            transmitter: Some(p(0.0, 0.0)),
+            lead: vec![p(0.0, side * 0.5), p(0.0, side)],
+            crossings: vec![],
+            layout: Layout::Perimeter,
+            width_ft: side * 2.0 + 40.0,
+        };
+        repo::properties::set_drawing(tx, pid, &drawing).await?;
+        let prop = repo::properties::get(tx, pid)
+            .await?
+            .ok_or(crate::error::AppError::NotFound)?;
+        let terms = QuoteTerms {
+            tax_pct: "8.25".into(),
+            ..Default::default()
+        };
+        let valid = terms.validate()?;
+        let (takeoff, priced) = super::quoting::compute(&pc, &prop, &drawing, &valid);
+        let minutes = crate::model::schedule::estimate_minutes(takeoff.labour_hours);
+        let total = priced.total;
+        let (qid, _) = repo::quotes::create(
+            tx,
+            owner_id,
+            pid,
+            cid,
+            &repo::quotes::Version {
+                drawing,
+                terms,
+                takeoff,
+                priced,
+            },
+        )
+        .await?;
+        repo::quotes::set_status(tx, qid, QuoteStatus::Sent).await?;
+        repo::quotes::decide(tx, qid, true, name, None).await?;
+        let (jid, _) = repo::jobs::create(
+            tx,
+            owner_id,
+            qid,
+            pid,
+            cid,
+            total,
+            minutes,
+            "From the demo data",
+        )
+        .await?;
+        // Twelve booked, four waiting.
+        if i >= 12 {
+            continue;
+        }
+        let (crew_id, crew) = &crews[i % 2];
+        let day = working[(i / 2 * 3) % working.len()];
+        let start = if (i / 2) % 2 == 0 {
+            7 * 60 + 30
+        } else {
+            12 * 60 + 30
+        };
+        let minutes = minutes.min(16 * 60 - start);
+        let starts_at = repo::schedule::utc_start(day, start, &zone);
+        repo::schedule::place(
+            tx,
+            jid,
+            Some(*crew_id),
+            Some(starts_at),
+            Some(day),
+            minutes,
+            TimeWindow::Any,
+        )
+        .await?;
+        let note = format!(
+            "Scheduled: {}, {}, {}",
+            crew.name,
+            day.format("%a %b %-d"),
+            crate::model::schedule::span(start, minutes)
+        );
+        repo::jobs::record(
+            tx,
+            jid,
+            Some(JobStatus::Approved),
+            JobStatus::Scheduled,
+            Some(owner_id),
+            &note,
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -31,12 +31,15 @@ pub struct Inner {
     pub keys: Keys,
     /// Rate-limit refusals this instance remembers (see `throttle`).
     pub denials: super::throttle::Denials,
+    /// The tenant events this instance hears, for live pages (see `live`).
+    pub live: super::live::Live,
 }
 
 impl AppState {
     pub fn new(pool: PgPool, config: Config, storage: Storage, keys: Keys) -> AppState {
         let hasher = Hasher::new(config.platform.password_hash_concurrency.max(1));
         let decodes = Arc::new(Semaphore::new(config.uploads.decodes()));
+        let live = super::live::Live::start(config.app_url().to_string());
         AppState(Arc::new(Inner {
             pool,
             config,
@@ -45,6 +48,7 @@ impl AppState {
             storage,
             keys,
             denials: Default::default(),
+            live,
         }))
     }
 }

@@ -189,6 +189,24 @@ impl TestApp {
         }
     }
 
+    /// Runs `fence seed` against this test's database (a state with the
+    /// owner's connection, as the command has).
+    pub async fn seed_demo(&self) -> Result<(), String> {
+        let mut config = Config::for_tests(&with_db(&self.admin_url, &self.db));
+        config.platform.public_url = format!("http://localhost:{}", self.port);
+        config.platform.db_pool_size = 2;
+        config.storage = StorageSettings {
+            dir: format!("target/test-objects/{}", self.db),
+            ..StorageSettings::default()
+        };
+        let options = LeptosOptions::builder()
+            .output_name("fence")
+            .site_root("target/site")
+            .build();
+        let (_, state) = router::build(config, options).await?;
+        fence::server::seed::run(&state).await.map(|_| ())
+    }
+
     /// Kept for tests written before the guard; dropping does the work.
     pub async fn cleanup(self) {}
 

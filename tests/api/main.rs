@@ -15,6 +15,7 @@ mod hosts;
 mod isolation_db;
 mod isolation_http;
 mod repos;
+mod schedule;
 mod signup;
 mod team;
 mod trade;

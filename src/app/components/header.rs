@@ -83,6 +83,11 @@ pub fn Header(shell: Shell) -> impl IntoView {
                                     <A href="/customers">"Customers"</A>
                                     <A href="/quotes">"Quotes"</A>
                                     <A href="/jobs">"Jobs"</A>
+                                    {if v.role == Some(crate::model::Role::Crew) {
+                                        view! { <A href="/today">"My day"</A> }.into_any()
+                                    } else {
+                                        view! { <A href="/schedule">"Schedule"</A> }.into_any()
+                                    }}
                                     {manages.then(|| view! { <A href="/settings">"Settings"</A> })}
                                 </nav>
                                 <div class="who">

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::shell::get_dashboard;
-use crate::app::components::{loaded, Empty};
+use crate::app::components::Empty;
 use crate::app::use_shell;
 use crate::error::AppError;
 use crate::model::{SiteKind, ONBOARDING_STEPS};
@@ -22,8 +22,11 @@ pub fn Home() -> impl IntoView {
     // One resource, made here before any Suspense: the dashboard's data used
     // to be loaded by a component created inside the shell's Suspend, which
     // numbers its resource differently on the server and in the browser.
+    // Counts and the day follow what others do, without a reload.
+    let refresh = RwSignal::new(0u32);
+    crate::app::components::on_live_change(move || refresh.update(|n| *n += 1));
     let data = Resource::new(
-        || (),
+        move || refresh.get(),
         move |_| async move {
             let s = shell.await?;
             match s.site {
@@ -35,7 +38,7 @@ pub fn Home() -> impl IntoView {
         },
     );
     view! {
-        {loaded(
+        {crate::app::components::loaded_keeping(
             data,
             move |v| match v {
                 None => view! { <Landing /> }.into_any(),
@@ -90,6 +93,7 @@ fn dashboard(d: crate::model::Dashboard) -> AnyView {
                     </section>
                 }
             })}
+        {d.day.today.map(|_| day_overview(d.day.clone()))}
         <section class="stats">
             <A href="/customers" attr:class="stat card">
                 <span class="stat-n">{d.customers}</span>
@@ -138,4 +142,155 @@ fn dashboard(d: crate::model::Dashboard) -> AnyView {
         </section>
     }
                     .into_any()
+}
+
+/// The office's day: what needs attention, today by crew, the queue, money
+/// won this month and collar batteries coming due, each a link to act on.
+fn day_overview(o: crate::model::schedule::DayOverview) -> AnyView {
+    use crate::model::pricing::money;
+    use crate::model::schedule::span;
+    view! {
+        {(!o.attention.is_empty())
+            .then(|| {
+                view! {
+                    <section class="banner banner-warn attention" aria-label="Needs attention">
+                        <strong>"Needs attention"</strong>
+                        <ul>
+                            {o
+                                .attention
+                                .iter()
+                                .map(|(text, href)| {
+                                    view! {
+                                        <li>
+                                            <a href=href.clone()>{text.clone()}</a>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </section>
+                }
+            })}
+        <section class="stats">
+            <A href="/schedule" attr:class="stat card">
+                <span class="stat-n">{o.to_schedule}</span>
+                <span class="stat-l">"Jobs to schedule"</span>
+            </A>
+            <A href="/quotes?status=sent" attr:class="stat card">
+                <span class="stat-n">{o.quotes_with_customer}</span>
+                <span class="stat-l">"Quotes with customers"</span>
+            </A>
+            {(o.quotes_with_manager > 0)
+                .then(|| {
+                    view! {
+                        <A href="/quotes?status=pending_approval" attr:class="stat card">
+                            <span class="stat-n">{o.quotes_with_manager}</span>
+                            <span class="stat-l">"Awaiting a manager"</span>
+                        </A>
+                    }
+                })}
+            <A href="/jobs" attr:class="stat card">
+                <span class="stat-n">{money(o.won_this_month)}</span>
+                <span class="stat-l">
+                    {format!("Won this month ({})", crate::model::count(o.won_jobs, "job", "jobs"))}
+                </span>
+            </A>
+        </section>
+        <section class="card today">
+            <div class="page-head">
+                <h2>"Today"</h2>
+                <A href="/schedule?view=day" attr:class="button secondary">
+                    "Open the board"
+                </A>
+            </div>
+            {if o.crews.is_empty() {
+                view! {
+                    <p class="muted">
+                        "No crews yet. " <A href="/crews">"Add a crew"</A>
+                        " to book jobs on the schedule."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <div class="today-crews">
+                        {o
+                            .crews
+                            .into_iter()
+                            .map(|(c, jobs)| {
+                                view! {
+                                    <div class="today-crew" style=format!("--crew: {}", c.color)>
+                                        <h3>
+                                            <span class="dot" aria-hidden="true"></span>
+                                            {c.name.clone()}
+                                        </h3>
+                                        {if jobs.is_empty() {
+                                            view! { <p class="muted">"Nothing booked today."</p> }
+                                                .into_any()
+                                        } else {
+                                            view! {
+                                                <ul class="rows">
+                                                    {jobs
+                                                        .into_iter()
+                                                        .map(|j| {
+                                                            view! {
+                                                                <li>
+                                                                    <span>
+                                                                        {j.place.start.map(|s| span(s, j.place.minutes))}
+                                                                    </span>
+                                                                    <A href=format!(
+                                                                        "/jobs/{}",
+                                                                        j.id,
+                                                                    )>{format!("J-{} {}", j.number, j.customer_name)}</A>
+                                                                    <span class=format!(
+                                                                        "pill {}",
+                                                                        j.status.code(),
+                                                                    )>{j.status.label()}</span>
+                                                                </li>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </ul>
+                                            }
+                                                .into_any()
+                                        }}
+                                    </div>
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                }
+                    .into_any()
+            }}
+        </section>
+        {(!o.batteries_due.is_empty())
+            .then(|| {
+                view! {
+                    <section class="card" id="batteries">
+                        <h2>"Collar batteries due"</h2>
+                        <ul class="rows">
+                            {o
+                                .batteries_due
+                                .into_iter()
+                                .map(|b| {
+                                    view! {
+                                        <li>
+                                            <A href=format!(
+                                                "/customers/{}",
+                                                b.customer_id,
+                                            )>{b.customer_name.clone()}</A>
+                                            <span>{b.pet.clone()}</span>
+                                            <span class="muted">
+                                                {format!("due {}", b.due.format("%b %-d"))}
+                                            </span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </section>
+                }
+            })}
+    }
+        .into_any()
 }

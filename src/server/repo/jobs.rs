@@ -13,6 +13,10 @@ use crate::server::TenantTx;
 pub const MAX_PHOTOS_PER_JOB: i64 = 60;
 
 /// A job status read back from the database.
+pub fn parse_status(column_value: &str) -> Result<JobStatus, AppError> {
+    status("jobs.status", column_value)
+}
+
 fn status(column: &str, value: &str) -> Result<JobStatus, AppError> {
     JobStatus::parse(value).ok_or_else(|| super::corrupt(column, value))
 }
@@ -81,6 +85,7 @@ pub async fn for_quote(tx: &mut TenantTx, quote_id: Uuid) -> Result<Option<Uuid>
 }
 
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     tx: &mut TenantTx,
     by: Uuid,
@@ -88,14 +93,16 @@ pub async fn create(
     property_id: Uuid,
     customer_id: Uuid,
     total: Decimal,
+    minutes: u32,
     note: &str,
 ) -> Result<(Uuid, i32), AppError> {
     super::quotes::lock_numbering(tx, "jobs").await?;
     let org = tx.org_id();
     let id = Uuid::new_v4();
     let number = sqlx::query_scalar!(
-        "insert into jobs (org_id, id, number, quote_id, property_id, customer_id, status, total, created_by)
-         values ($1, $2, (select coalesce(max(number), 0) + 1 from jobs where org_id = $1), $3, $4, $5, 'approved', $6, $7)
+        "insert into jobs (org_id, id, number, quote_id, property_id, customer_id, status, total, created_by,
+                           duration_minutes)
+         values ($1, $2, (select coalesce(max(number), 0) + 1 from jobs where org_id = $1), $3, $4, $5, 'approved', $6, $7, $8)
          returning number",
         org,
         id,
@@ -103,7 +110,8 @@ pub async fn create(
         property_id,
         customer_id,
         total,
-        by
+        by,
+        minutes as i32
     )
     .fetch_one(tx.conn())
     .await
@@ -143,6 +151,20 @@ pub async fn record(
     Ok(())
 }
 
+/// The crew a job is booked on, if any.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn crew_of(tx: &mut TenantTx, id: Uuid) -> Result<Option<Uuid>, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        "select crew_id from jobs where org_id = $1 and id = $2",
+        org,
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await?
+    .flatten())
+}
+
 /// The job's status, locked for the transaction.
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn status_for_update(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobStatus>, AppError> {
@@ -168,6 +190,8 @@ pub async fn set_status(
     sqlx::query!(
         "update jobs set status = $3,
                 scheduled_for = coalesce($4::date, case when $3 = 'approved' then null else scheduled_for end),
+                crew_id = case when $3 = 'approved' or $4::date is not null then null else crew_id end,
+                starts_at = case when $3 = 'approved' or $4::date is not null then null else starts_at end,
                 updated_at = now()
           where org_id = $1 and id = $2",
         org,

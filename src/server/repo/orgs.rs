@@ -42,6 +42,22 @@ pub async fn brand(tx: &mut TenantTx) -> Result<TenantBrand, AppError> {
     })
 }
 
+/// The tenant's time zone (the one chosen, else its home state's).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn time_zone(tx: &mut TenantTx) -> Result<String, AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        "select time_zone, home_state::text as home_state from organizations where id = $1",
+        org
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(effective_zone(
+        r.time_zone.as_deref(),
+        r.home_state.as_deref(),
+    ))
+}
+
 /// The zone a tenant's times are shown in: the one chosen, else its home
 /// state's.
 fn effective_zone(chosen: Option<&str>, home_state: Option<&str>) -> String {

@@ -1,0 +1,175 @@
+import { test, expect, Page, Locator } from '@playwright/test';
+
+// The schedule board (issue 10): a job dragged onto a crew and a time with
+// a mouse and with a finger, the conflict shown while dragging and refused,
+// the keyboard's form, undo, and a second browser seeing the move live.
+
+import { base, call, world } from './world';
+
+const DAY = '2027-03-09'; // a Tuesday
+
+function crewForm(name: string, color: string) {
+  const f: Record<string, string> = { 'form[name]': name, 'form[color]': color, 'form[mpg]': '16' };
+  for (let i = 0; i < 5; i++) {
+    f[`form[starts][${i}]`] = '07:00';
+    f[`form[ends][${i}]`] = '16:00';
+  }
+  return f;
+}
+
+/** Another approved job on the world's property. */
+async function approvedJob(page: Page, sub: string, property: string): Promise<string> {
+  const q = await call(page, 'quotes/create', { property_id: property });
+  const sent = await call(page, 'quotes/send', { id: q });
+  const token = String(sent.link).split('/').pop()!;
+  const anon = await page.context().browser()!.newContext();
+  const h = await anon.newPage();
+  await h.goto(`${base(sub)}/q/${token}`);
+  await call(h, 'quotes/respond', { token, approve: 'true', name: 'Hana Homeowner', reason: '' });
+  await anon.close();
+  return call(page, 'quotes/create_job', { quote_id: q });
+}
+
+async function hydrated(page: Page) {
+  await page.waitForSelector('body[data-hydrated]', { timeout: 20_000 });
+  await page.waitForLoadState('networkidle');
+}
+
+/** The x of `minute` (of the day) in a day-view lane. */
+async function xOf(lane: Locator, minute: number) {
+  const box = (await lane.boundingBox())!;
+  const from = 6 * 60, to = 20 * 60;
+  return { x: box.x + ((minute - from) / (to - from)) * box.width, y: box.y + box.height / 2 };
+}
+
+async function mouseDrag(page: Page, card: Locator, to: { x: number; y: number }, release = true) {
+  const b = (await card.boundingBox())!;
+  await page.mouse.move(b.x + 6, b.y + b.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i++) {
+    await page.mouse.move(b.x + 6 + ((to.x - b.x - 6) * i) / 8, b.y + b.height / 2 + ((to.y - b.y - b.height / 2) * i) / 8);
+  }
+  if (release) await page.mouse.up();
+}
+
+async function touchDrag(page: Page, card: Locator, to: { x: number; y: number }) {
+  const cdp = await page.context().newCDPSession(page);
+  const b = (await card.boundingBox())!;
+  const from = { x: b.x + 6, y: b.y + b.height / 2 };
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [from] });
+  for (let i = 1; i <= 10; i++) {
+    await cdp.send('Input.dispatchTouchEvent', {
+      type: 'touchMove',
+      touchPoints: [{ x: from.x + ((to.x - from.x) * i) / 10, y: from.y + ((to.y - from.y) * i) / 10 }],
+    });
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+}
+
+test('drag a job onto a crew and a time, see the conflict, undo, and a second browser sees it live', async ({ page, browser }, info) => {
+  test.skip(info.project.use.javaScriptEnabled === false, 'the board is dragged with JavaScript; without it the job page schedules by date');
+  test.setTimeout(180_000);
+  const touch = info.project.name.startsWith('phone');
+  // A tablet held sideways: the whole day fits, and fingers do the dragging.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const w = await world(page, `sched-${info.project.name}`);
+  const t = base(w.sub);
+  const a = await call(page, 'crews/save', crewForm('Crew A', '#2563eb'));
+  const b = await call(page, 'crews/save', crewForm('Crew B', '#16a34a'));
+  const other = await approvedJob(page, w.sub, w.property);
+  // Crew A is busy 9 to 11.
+  await call(page, 'schedule/place', { id: other, crew_id: a, day: DAY, start: '09:00', minutes: '120' });
+
+  // A second browser (the same office, another screen) watches the board.
+  const watcher = await browser.newContext({ storageState: await page.context().storageState(), viewport: { width: 1280, height: 800 } });
+  const w2 = await watcher.newPage();
+  await w2.goto(`${t}/schedule?view=day&from=${DAY}`);
+  await hydrated(w2);
+
+  await page.goto(`${t}/schedule?view=day&from=${DAY}`);
+  await hydrated(page);
+  const laneA = page.locator(`.lane[data-crew="${a}"]`);
+  const laneB = page.locator(`.lane[data-crew="${b}"]`);
+  const card = page.locator(`.waiting [data-job="${w.job}"] .bcard-body`);
+  await expect(card).toBeVisible();
+
+  // Onto crew A at 10:00: the hint says why not, while dragging (mouse).
+  if (!touch) {
+    await mouseDrag(page, card, await xOf(laneA, 10 * 60), false);
+    await expect(laneA.locator('.drop-hint.bad')).toContainText('Overlaps J-');
+    await page.mouse.up();
+    await expect(page.getByRole('alert')).toContainText('Not moved: Overlaps J-');
+  }
+  // Onto crew B at 1 PM: booked.
+  const target = await xOf(laneB, 12 * 60 + 5);
+  if (touch) await touchDrag(page, card, target);
+  else await mouseDrag(page, card, target);
+  await expect(laneB.locator(`[data-job="${w.job}"]`)).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Scheduled: Crew B' })).toContainText('12:00 PM');
+  // The other browser sees it without a reload.
+  await expect(w2.locator(`.lane[data-crew="${b}"] [data-job="${w.job}"]`)).toBeVisible({ timeout: 5_000 });
+
+  // Undo puts it back in the list.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.locator(`.waiting [data-job="${w.job}"]`)).toBeVisible();
+  await expect(w2.locator(`.waiting [data-job="${w.job}"]`)).toBeVisible({ timeout: 5_000 });
+
+  // The keyboard: focus the card, Enter opens the form; a clash is named
+  // before saving; a free time saves.
+  await page.locator(`.waiting [data-job="${w.job}"] .bcard-body`).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel('Crew').selectOption({ label: 'Crew A' });
+  await dialog.getByLabel('Day').fill(DAY);
+  await dialog.getByLabel('Start').fill('10:00');
+  await dialog.getByLabel('Takes (minutes)').fill('60');
+  await expect(dialog.getByRole('alert')).toContainText('Overlaps J-');
+  await dialog.getByLabel('Start').fill('11:00');
+  await expect(dialog.getByRole('alert')).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(laneA.locator(`[data-job="${w.job}"]`)).toBeVisible();
+
+  // The job's history says who moved it, from where to where.
+  await page.goto(`${t}/jobs/${w.job}`);
+  await expect(page.locator('main')).toContainText('Scheduled: Crew A, Tue Mar 9, 11:00 AM–12:00 PM');
+  await expect(page.locator('main')).toContainText('Crew B, Tue Mar 9, 12:00 PM');
+  await watcher.close();
+});
+
+test('the week view, the crews page and a crew member\'s day', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const js = info.project.use.javaScriptEnabled !== false;
+  const w = await world(page, `week-${info.project.name}`);
+  const t = base(w.sub);
+  // Add a crew through the page (a real form, with and without JavaScript).
+  await page.goto(`${t}/crews`);
+  if (js) await hydrated(page);
+  if (js) {
+    await page.getByRole('button', { name: 'Add a crew' }).click();
+    await page.getByLabel('Name').fill('Crew A');
+    await page.getByLabel('Vehicle fuel economy (mpg)').fill('0');
+    await page.getByRole('button', { name: 'Save crew' }).click();
+    await expect(page.locator('main')).toContainText('miles per gallon');
+    await page.getByLabel('Vehicle fuel economy (mpg)').fill('16');
+    await page.getByRole('button', { name: 'Save crew' }).click();
+    await expect(page.locator('.crew-item')).toContainText('Crew A');
+    await expect(page.locator('.crew-item')).toContainText('Mon–Fri 7:00 AM–4:00 PM');
+  } else {
+    await call(page, 'crews/save', crewForm('Crew A', '#2563eb'));
+  }
+  const crews = await call(page, 'crews/list', {});
+  const crewId = crews.crews[0].id;
+  await call(page, 'schedule/place', { id: w.job, crew_id: crewId, day: DAY, start: '08:00', minutes: '120' });
+  // The week from Monday March 8: server-rendered, with or without JavaScript.
+  await page.goto(`${t}/schedule?from=2027-03-08`);
+  if (js) await hydrated(page);
+  const cell = page.locator(`.cell[data-crew="${crewId}"][data-day="${DAY}"]`);
+  await expect(cell).toContainText('8:00 AM · 2 h');
+  await expect(page.locator('.board-week')).toContainText('Tue Mar 9');
+  // Saturday is a day off on the board.
+  await expect(page.locator(`.cell.off[data-crew="${crewId}"][data-day="2027-03-13"]`)).toContainText('Off');
+  // The owner is on no crew: their day says so.
+  await page.goto(`${t}/today?day=${DAY}`);
+  await expect(page.locator('main')).toContainText('You are not on a crew yet');
+});

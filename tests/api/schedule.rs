@@ -1,0 +1,788 @@
+//! Crews and the schedule board through the real server: crews with their
+//! rules, booking and moving jobs (conflicts refused with the reason,
+//! history written, undo), time zones across a daylight-saving change,
+//! roles, a crew member's day, and tenant A reaching for B's crews and jobs.
+
+use fence::api::properties::SaveDrawing;
+use fence::api::quotes::{CreateJob, CreateQuote};
+use fence::api::schedule::{DeleteCrew, GetMyDay, ListCrews, PlaceJob, SaveCrew, ScheduleBoard};
+use fence::error::AppError;
+use fence::model::schedule::CrewForm;
+use uuid::Uuid;
+
+use crate::helpers::{Tenant, TestApp};
+use crate::trade::{approve, property, send_link, transition, SQUARE};
+
+/// An approved job for a new customer `name` in Austin.
+async fn approved_job(app: &TestApp, t: &Tenant, name: &str) -> Uuid {
+    let email = format!(
+        "{}@{}.example",
+        name.to_lowercase().replace(' ', "."),
+        t.sub
+    );
+    let customer = app.customer(t, name, &email).await;
+    let property = property(app, t, customer, "TX").await;
+    app.as_owner(
+        t,
+        SaveDrawing {
+            id: property,
+            drawing: SQUARE.into(),
+            lat: None,
+            lon: None,
+        },
+    )
+    .await
+    .expect("drawing");
+    let quote = app
+        .as_owner(
+            t,
+            CreateQuote {
+                property_id: property,
+            },
+        )
+        .await
+        .expect("quote");
+    let token = send_link(app, t, &quote.to_string()).await;
+    approve(app, t, &token, "Hana Homeowner").await;
+    app.as_owner(t, CreateJob { quote_id: quote })
+        .await
+        .expect("job")
+}
+
+fn crew_form(name: &str, members: Vec<Uuid>) -> CrewForm {
+    CrewForm {
+        name: name.into(),
+        color: "#2563eb".into(),
+        mpg: "16".into(),
+        starts: vec!["07:00".into(); 5],
+        ends: vec!["16:00".into(); 5],
+        days_off: "2027-03-17".into(),
+        members,
+        ..Default::default()
+    }
+}
+
+async fn crew(app: &TestApp, t: &Tenant, name: &str, members: Vec<Uuid>) -> Uuid {
+    app.as_owner(
+        t,
+        SaveCrew {
+            id: None,
+            form: crew_form(name, members),
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("crew {name}: {e:?}"))
+}
+
+fn book(job: Uuid, crew: Uuid, day: &str, start: &str, minutes: &str) -> PlaceJob {
+    PlaceJob {
+        id: job,
+        crew_id: Some(crew),
+        day: Some(day.into()),
+        start: Some(start.into()),
+        minutes: Some(minutes.into()),
+        window: None,
+    }
+}
+
+fn conflict(r: Result<impl std::fmt::Debug, AppError>) -> String {
+    match r {
+        Err(AppError::Conflict(m)) => m,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn crews_are_saved_with_their_rules_and_bad_input_says_what_to_fix() {
+    let app = TestApp::spawn().await;
+    let t = app.signup("crewco", "growth").await;
+    let id = crew(&app, &t, "North", vec![t.owner_id]).await;
+    let d = app.as_owner(&t, ListCrews {}).await.unwrap();
+    assert!(d.can_edit);
+    assert_eq!(d.crews.len(), 1);
+    let c = &d.crews[0];
+    assert_eq!((c.id, c.name.as_str()), (id, "North"));
+    assert_eq!(c.hours[0], Some([420, 960]));
+    assert_eq!(c.hours[5], None, "Saturday off");
+    assert_eq!(c.members.len(), 1);
+    assert!(d.people.iter().any(|p| p.user_id == t.owner_id));
+    // The same name twice, bad hours, a bad day off: each field says why.
+    let dup = app
+        .as_owner(
+            &t,
+            SaveCrew {
+                id: None,
+                form: crew_form("North", vec![]),
+            },
+        )
+        .await;
+    assert!(
+        matches!(&dup, Err(AppError::Validation(f)) if f.get("name").is_some()),
+        "{dup:?}"
+    );
+    let mut bad = crew_form("South", vec![]);
+    bad.ends[2] = "06:00".into();
+    bad.days_off = "next tuesday".into();
+    let r = app
+        .as_owner(
+            &t,
+            SaveCrew {
+                id: None,
+                form: bad,
+            },
+        )
+        .await;
+    let Err(AppError::Validation(f)) = r else {
+        panic!("{r:?}")
+    };
+    assert!(f.get("starts.2").unwrap().contains("Wednesday"), "{f:?}");
+    assert!(f.get("days_off").is_some(), "{f:?}");
+    // Nothing half-written.
+    assert_eq!(app.as_owner(&t, ListCrews {}).await.unwrap().crews.len(), 1);
+    // Editing keeps the id and replaces the members.
+    let mut f = crew_form("North crew", vec![]);
+    f.mpg = "18.5".into();
+    app.as_owner(
+        &t,
+        SaveCrew {
+            id: Some(id),
+            form: f,
+        },
+    )
+    .await
+    .unwrap();
+    let c = app.as_owner(&t, ListCrews {}).await.unwrap().crews[0].clone();
+    assert_eq!((c.name.as_str(), c.members.len()), ("North crew", 0));
+    assert_eq!(c.mpg.to_string(), "18.5");
+}
+
+#[tokio::test]
+async fn jobs_are_booked_moved_and_refused_with_the_reason() {
+    let app = TestApp::spawn().await;
+    let t = app.signup("boardco", "growth").await;
+    let a = crew(&app, &t, "Crew A", vec![]).await;
+    let b = crew(&app, &t, "Crew B", vec![]).await;
+    let j1 = approved_job(&app, &t, "Ann Able").await;
+    let j2 = approved_job(&app, &t, "Ben Baker").await;
+    // Both wait on the board.
+    let board = app
+        .as_owner(
+            &t,
+            ScheduleBoard {
+                from: Some("2027-03-08".into()),
+                days: 7,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(board.waiting.len(), 2);
+    assert!(board.booked.is_empty());
+    let minutes = board.waiting[0].place.minutes;
+    assert!(minutes >= 60 && minutes % 15 == 0, "from labour: {minutes}");
+
+    // Book J1 Tuesday 9:00 for two hours on crew A.
+    let m = app
+        .as_owner(&t, book(j1, a, "2027-03-09", "09:00", "120"))
+        .await
+        .unwrap();
+    assert_eq!(m.before.day, None);
+    assert_eq!(m.after.start, Some(540));
+    assert_eq!(m.note, "Scheduled: Crew A, Tue Mar 9, 9:00 AM–11:00 AM");
+    // J2 on top of it: refused, naming the job it hits; nothing written.
+    let e = conflict(
+        app.as_owner(&t, book(j2, a, "2027-03-09", "10:00", "60"))
+            .await,
+    );
+    assert!(e.starts_with("Overlaps J-1 (Ann Able"), "{e}");
+    // Outside the crew's hours, on its day off, on a weekend.
+    let e = conflict(
+        app.as_owner(&t, book(j2, a, "2027-03-09", "15:00", "120"))
+            .await,
+    );
+    assert!(e.contains("works 7:00 AM–4:00 PM on Tuesdays"), "{e}");
+    let e = conflict(
+        app.as_owner(&t, book(j2, a, "2027-03-17", "09:00", "60"))
+            .await,
+    );
+    assert_eq!(e, "Crew A is off on Wed Mar 17.");
+    let e = conflict(
+        app.as_owner(&t, book(j2, a, "2027-03-13", "09:00", "60"))
+            .await,
+    );
+    assert_eq!(e, "Crew A does not work on Saturdays.");
+    // Outside the customer's window (afternoons only, booked at 9).
+    let mut w = book(j2, b, "2027-03-09", "09:00", "60");
+    w.window = Some("afternoon".into());
+    let e = conflict(app.as_owner(&t, w).await);
+    assert!(e.starts_with("Outside the customer's window"), "{e}");
+    // A bad time is a field error.
+    let r = app
+        .as_owner(&t, book(j2, b, "2027-03-09", "09:10", "60"))
+        .await;
+    assert!(
+        matches!(&r, Err(AppError::Validation(f)) if f.get("start").is_some()),
+        "{r:?}"
+    );
+    // The same slot on crew B is fine.
+    app.as_owner(&t, book(j2, b, "2027-03-09", "10:00", "60"))
+        .await
+        .unwrap();
+
+    // Move J1 to crew B's Wednesday; the history says from where to where.
+    let moved = app
+        .as_owner(&t, book(j1, b, "2027-03-10", "13:00", "120"))
+        .await
+        .unwrap();
+    assert_eq!(
+        moved.note,
+        "Moved from Crew A, Tue Mar 9, 9:00 AM–11:00 AM to Crew B, Wed Mar 10, 1:00 PM–3:00 PM"
+    );
+    let (status, note, by): (String, String, Option<Uuid>) = sqlx::query_as(
+        "select j.status, e.note, e.by_user from jobs j join job_events e on e.org_id = j.org_id and e.job_id = j.id
+          where j.id = $1 order by e.at desc limit 1",
+    )
+    .bind(j1)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(status, "scheduled");
+    assert_eq!(note, moved.note);
+    assert_eq!(by, Some(t.owner_id));
+    // Undo: put it back where it was.
+    let before = moved.before;
+    let undo = app
+        .as_owner(
+            &t,
+            PlaceJob {
+                id: j1,
+                crew_id: before.crew_id,
+                day: before.day.map(|d| d.to_string()),
+                start: before.start.map(|s| format!("{:02}:{:02}", s / 60, s % 60)),
+                minutes: Some(before.minutes.to_string()),
+                window: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(undo.after, before);
+    let week = app
+        .as_owner(
+            &t,
+            ScheduleBoard {
+                from: Some("2027-03-08".into()),
+                days: 7,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(week.booked.len(), 2);
+    assert!(week.waiting.is_empty());
+    let j1_now = week.booked.iter().find(|j| j.id == j1).unwrap();
+    assert_eq!(j1_now.place.crew_id, Some(a));
+    // Taken off the schedule: back to approved and waiting.
+    app.as_owner(
+        &t,
+        PlaceJob {
+            id: j1,
+            crew_id: None,
+            day: None,
+            start: None,
+            minutes: None,
+            window: None,
+        },
+    )
+    .await
+    .unwrap();
+    let status: String = sqlx::query_scalar("select status from jobs where id = $1")
+        .bind(j1)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(status, "approved");
+    // Removing crew B sends J2 back to waiting with its day and a note.
+    assert_eq!(app.as_owner(&t, DeleteCrew { id: b }).await, Ok(1));
+    let week = app
+        .as_owner(
+            &t,
+            ScheduleBoard {
+                from: Some("2027-03-08".into()),
+                days: 7,
+            },
+        )
+        .await
+        .unwrap();
+    let j2_now = week.waiting.iter().find(|j| j.id == j2).unwrap();
+    assert_eq!(j2_now.place.crew_id, None);
+    assert_eq!(j2_now.place.day, Some("2027-03-09".parse().unwrap()));
+    // A job in progress stays where it is.
+    transition(&app, &t, j2, "in_progress", "").await.unwrap();
+    let e = conflict(
+        app.as_owner(&t, book(j2, a, "2027-03-11", "09:00", "60"))
+            .await,
+    );
+    assert!(e.contains("in progress"), "{e}");
+}
+
+#[tokio::test]
+async fn a_nine_oclock_booking_stays_at_nine_across_the_clock_change() {
+    let app = TestApp::spawn().await;
+    let t = app.signup("dstco", "growth").await;
+    let a = crew(&app, &t, "Crew A", vec![]).await;
+    let j1 = approved_job(&app, &t, "Dee Before").await;
+    let j2 = approved_job(&app, &t, "Dan After").await;
+    // The tenant's zone is New York's (no home state): clocks go forward on
+    // Sunday March 14, 2027.
+    app.as_owner(&t, book(j1, a, "2027-03-12", "09:00", "60"))
+        .await
+        .unwrap();
+    app.as_owner(&t, book(j2, a, "2027-03-15", "09:00", "60"))
+        .await
+        .unwrap();
+    let utc: Vec<String> = sqlx::query_scalar(
+        "select to_char(starts_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') from jobs
+          where id = any($1) order by starts_at",
+    )
+    .bind(vec![j1, j2])
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(utc, ["2027-03-12 14:00", "2027-03-15 13:00"]);
+    let week = app
+        .as_owner(
+            &t,
+            ScheduleBoard {
+                from: Some("2027-03-08".into()),
+                days: 14,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(week.days, 7, "a week at most");
+    let board = app
+        .as_owner(
+            &t,
+            ScheduleBoard {
+                from: Some("2027-03-15".into()),
+                days: 1,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(board.booked.len(), 1);
+    assert_eq!(board.booked[0].place.start, Some(540), "still 9:00 local");
+}
+
+#[tokio::test]
+async fn only_the_office_moves_jobs_and_crews_see_their_own_day() {
+    let app = TestApp::spawn().await;
+    let t = app.signup("roleco", "growth").await;
+    let crew_client = app.join(&t, "crew@roleco.example", "crew").await;
+    let viewer = app.join(&t, "viewer@roleco.example", "viewer").await;
+    let crew_id: Uuid =
+        sqlx::query_scalar("select id from users where email = 'crew@roleco.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    let mine = crew(&app, &t, "Mine", vec![crew_id]).await;
+    let other = crew(&app, &t, "Other", vec![]).await;
+    let j1 = approved_job(&app, &t, "Mia Mine").await;
+    let j2 = approved_job(&app, &t, "Otto Other").await;
+    app.as_owner(&t, book(j1, mine, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    app.as_owner(&t, book(j2, other, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    for c in [&crew_client, &viewer] {
+        let r = app
+            .call_fn(c, Some(&t.sub), book(j1, mine, "2027-03-10", "09:00", "60"))
+            .await;
+        assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+        let r = app
+            .call_fn(
+                c,
+                Some(&t.sub),
+                SaveCrew {
+                    id: None,
+                    form: crew_form("Mutiny", vec![]),
+                },
+            )
+            .await;
+        assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+        let r = app.call_fn(c, Some(&t.sub), DeleteCrew { id: mine }).await;
+        assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+    }
+    // The crew member's day: their crew's stop only.
+    let day = app
+        .call_fn(
+            &crew_client,
+            Some(&t.sub),
+            GetMyDay {
+                day: Some("2027-03-09".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(day.crews.len(), 1);
+    assert_eq!(day.stops.iter().map(|s| s.id).collect::<Vec<_>>(), vec![j1]);
+    // The board is readable (not editable) by every member.
+    let b = app
+        .call_fn(
+            &viewer,
+            Some(&t.sub),
+            ScheduleBoard {
+                from: Some("2027-03-09".into()),
+                days: 1,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!b.can_edit);
+    assert_eq!(b.booked.len(), 2);
+    // Not signed in: nothing.
+    let r = app
+        .call_fn(
+            &app.client(),
+            Some(&t.sub),
+            ScheduleBoard {
+                from: None,
+                days: 7,
+            },
+        )
+        .await;
+    assert_eq!(r, Err(AppError::Unauthorized));
+}
+
+#[tokio::test]
+async fn tenant_a_cannot_reach_tenant_bs_crews_jobs_or_people() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alphacrew", "growth").await;
+    let b = app.signup("bravocrew", "growth").await;
+    let ca = crew(&app, &a, "Alpha", vec![]).await;
+    let cb = crew(&app, &b, "Bravo", vec![b.owner_id]).await;
+    let ja = approved_job(&app, &a, "Al Alpha").await;
+    let jb = approved_job(&app, &b, "Bo Bravo").await;
+    app.as_owner(&b, book(jb, cb, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    // A books B's job, on B's crew, or its own job on B's crew: not found.
+    for args in [
+        book(jb, ca, "2027-03-09", "11:00", "60"),
+        book(jb, cb, "2027-03-09", "11:00", "60"),
+        book(ja, cb, "2027-03-09", "11:00", "60"),
+    ] {
+        let r = app.as_owner(&a, args).await;
+        assert_eq!(r.map(|_| ()), Err(AppError::NotFound));
+    }
+    // A edits or removes B's crew: not found.
+    let r = app
+        .as_owner(
+            &a,
+            SaveCrew {
+                id: Some(cb),
+                form: crew_form("Hijacked", vec![]),
+            },
+        )
+        .await;
+    assert_eq!(r, Err(AppError::NotFound));
+    assert_eq!(
+        app.as_owner(&a, DeleteCrew { id: cb }).await,
+        Err(AppError::NotFound)
+    );
+    // A puts B's owner on its crew: refused as a field, nothing written.
+    let r = app
+        .as_owner(
+            &a,
+            SaveCrew {
+                id: Some(ca),
+                form: crew_form("Alpha", vec![b.owner_id]),
+            },
+        )
+        .await;
+    assert!(
+        matches!(&r, Err(AppError::Validation(f)) if f.get("members").is_some()),
+        "{r:?}"
+    );
+    // A's board, crews and day show nothing of B's.
+    let board = app
+        .as_owner(
+            &a,
+            ScheduleBoard {
+                from: Some("2027-03-08".into()),
+                days: 7,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(board.crews.iter().all(|c| c.id == ca));
+    assert!(board.booked.is_empty());
+    assert!(board.waiting.iter().all(|j| j.id == ja));
+    let crews = app.as_owner(&a, ListCrews {}).await.unwrap();
+    assert!(crews.people.iter().all(|p| p.user_id != b.owner_id));
+    let day = app
+        .as_owner(
+            &a,
+            GetMyDay {
+                day: Some("2027-03-09".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(day.stops.is_empty());
+    // B's crew and booking are untouched.
+    let (name, crew_of_jb, members): (String, Option<Uuid>, i64) = sqlx::query_as(
+        "select c.name, j.crew_id, (select count(*) from crew_members m where m.crew_id = c.id)
+           from crews c, jobs j where c.id = $1 and j.id = $2",
+    )
+    .bind(cb)
+    .bind(jb)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!((name.as_str(), crew_of_jb, members), ("Bravo", Some(cb), 1));
+    // Control: A's own booking works.
+    app.as_owner(&a, book(ja, ca, "2027-03-09", "11:00", "60"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_demo_has_two_crews_and_a_fortnight_that_keeps_the_rules() {
+    let app = TestApp::spawn().await;
+    app.seed_demo().await.expect("seed");
+    app.seed_demo().await.expect("seed again");
+    let (crews, jobs, booked, members): (i64, i64, i64, i64) = sqlx::query_as(
+        "select (select count(*) from crews), (select count(*) from jobs),
+                (select count(*) from jobs where crew_id is not null and status = 'scheduled'),
+                (select count(*) from crew_members)",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!((crews, jobs, booked, members), (2, 16, 12, 1));
+    // No two bookings of a crew overlap, and each is inside 7 AM to 4 PM
+    // local time on a weekday.
+    let overlaps: i64 = sqlx::query_scalar(
+        "select count(*) from jobs a join jobs b on a.crew_id = b.crew_id and a.id < b.id
+          where tstzrange(a.starts_at, a.starts_at + make_interval(mins => a.duration_minutes))
+             && tstzrange(b.starts_at, b.starts_at + make_interval(mins => b.duration_minutes))",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(overlaps, 0);
+    let outside: i64 = sqlx::query_scalar(
+        "select count(*) from jobs where crew_id is not null and (
+            (starts_at at time zone 'America/Chicago')::time < '07:00'
+         or ((starts_at + make_interval(mins => duration_minutes)) at time zone 'America/Chicago')::time > '16:00'
+         or extract(isodow from starts_at at time zone 'America/Chicago') > 5)",
+    )
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(outside, 0);
+}
+
+/// Reads server-sent events from `r` until `want` is seen or `wait` passes;
+/// returns every (event, data) pair read.
+async fn read_events(
+    r: &mut reqwest::Response,
+    wait: std::time::Duration,
+    want: impl Fn(&str, &str) -> bool,
+) -> Vec<(String, String)> {
+    let mut buf = String::new();
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        while let Some(end) = buf.find("\n\n") {
+            let block: String = buf.drain(..end + 2).collect();
+            let mut ev = String::new();
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event:") {
+                    ev = v.trim().to_string();
+                } else if let Some(v) = line.strip_prefix("data:") {
+                    data = v.trim().to_string();
+                }
+            }
+            if !ev.is_empty() {
+                let hit = want(&ev, &data);
+                seen.push((ev, data));
+                if hit {
+                    return seen;
+                }
+            }
+        }
+        match tokio::time::timeout_at(deadline, r.chunk()).await {
+            Ok(Ok(Some(c))) => buf.push_str(&String::from_utf8_lossy(&c)),
+            _ => return seen,
+        }
+    }
+}
+
+async fn subscribe(app: &TestApp, c: &reqwest::Client, sub: &str) -> reqwest::Response {
+    let r = c.get(app.url(Some(sub), "/events")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    r
+}
+
+#[tokio::test]
+async fn live_events_reach_the_tenants_own_users_only() {
+    let app = TestApp::spawn().await;
+    let a = app.signup("alphalive", "growth").await;
+    let b = app.signup("bravolive", "growth").await;
+    let ca = crew(&app, &a, "Alpha", vec![]).await;
+    let cb = crew(&app, &b, "Bravo", vec![]).await;
+    let ja = approved_job(&app, &a, "Al Alpha").await;
+    let jb = approved_job(&app, &b, "Bo Bravo").await;
+    // Not signed in, or A's session on B's host: no stream.
+    let r = app
+        .client()
+        .get(app.url(Some("alphalive"), "/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = a
+        .client
+        .get(app.url(Some("bravolive"), "/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // A's stream starts with a resync, then hears nothing of B's move...
+    let mut sa = subscribe(&app, &a.client, "alphalive").await;
+    let first = read_events(&mut sa, std::time::Duration::from_secs(5), |e, _| {
+        e == "resync"
+    })
+    .await;
+    assert_eq!(first.last().map(|e| e.0.as_str()), Some("resync"));
+    app.as_owner(&b, book(jb, cb, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    let jb_text = jb.to_string();
+    let heard = read_events(&mut sa, std::time::Duration::from_millis(1500), |_, d| {
+        d.contains(&jb_text)
+    })
+    .await;
+    assert!(heard.is_empty(), "A heard B: {heard:?}");
+    // ...nor of a refused move of its own; and hears its own move at once.
+    let _ = app
+        .as_owner(&a, book(ja, ca, "2027-03-13", "09:00", "60"))
+        .await
+        .unwrap_err();
+    let started = std::time::Instant::now();
+    app.as_owner(&a, book(ja, ca, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    let ja_text = ja.to_string();
+    let heard = read_events(&mut sa, std::time::Duration::from_secs(5), |e, d| {
+        e == "change" && d.contains(&ja_text)
+    })
+    .await;
+    let took = started.elapsed();
+    assert_eq!(heard.len(), 1, "exactly the one change: {heard:?}");
+    assert!(heard[0].1.contains("job.placed"), "{heard:?}");
+    println!("save to event: {took:?}");
+}
+
+#[tokio::test]
+async fn a_crew_members_stream_carries_their_crews_jobs_only() {
+    let app = TestApp::spawn().await;
+    let t = app.signup("crewlive", "growth").await;
+    let crew_client = app.join(&t, "crew@crewlive.example", "crew").await;
+    let crew_user: Uuid =
+        sqlx::query_scalar("select id from users where email = 'crew@crewlive.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    let mine = crew(&app, &t, "Mine", vec![crew_user]).await;
+    let other = crew(&app, &t, "Other", vec![]).await;
+    let j1 = approved_job(&app, &t, "Mia Mine").await;
+    let j2 = approved_job(&app, &t, "Otto Other").await;
+    let mut s = subscribe(&app, &crew_client, "crewlive").await;
+    read_events(&mut s, std::time::Duration::from_secs(5), |e, _| {
+        e == "resync"
+    })
+    .await;
+    app.as_owner(&t, book(j2, other, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    app.as_owner(&t, book(j1, mine, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    let heard = read_events(&mut s, std::time::Duration::from_secs(5), |e, _| {
+        e == "change"
+    })
+    .await;
+    let changes: Vec<_> = heard.iter().filter(|e| e.0 == "change").collect();
+    assert_eq!(changes.len(), 1, "{heard:?}");
+    assert!(changes[0].1.contains(&j1.to_string()), "{heard:?}");
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_the_day_by_crew_and_what_needs_attention() {
+    use chrono::Timelike;
+    use fence::api::shell::GetDashboard;
+    let app = TestApp::spawn().await;
+    let t = app.signup("dashco", "growth").await;
+    // A crew that works around the clock, so "today" always has room.
+    let mut f = crew_form("All day", vec![]);
+    f.starts = vec!["00:00".into(); 7];
+    f.ends = vec!["23:45".into(); 7];
+    f.days_off = String::new();
+    let c = app
+        .as_owner(&t, SaveCrew { id: None, form: f })
+        .await
+        .unwrap();
+    let j1 = approved_job(&app, &t, "Lara Late").await;
+    let _j2 = approved_job(&app, &t, "Wade Waiting").await;
+    // New York time (the tenant has no home state).
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::America::New_York);
+    let minute = now.hour() * 60 + now.minute();
+    let today = now.date_naive().to_string();
+    let late = minute >= 45;
+    let start = if late {
+        (minute - 45) / 15 * 15
+    } else {
+        23 * 60
+    };
+    app.as_owner(
+        &t,
+        book(
+            j1,
+            c,
+            &today,
+            &format!("{:02}:{:02}", start / 60, start % 60),
+            "15",
+        ),
+    )
+    .await
+    .unwrap();
+    let d = app.as_owner(&t, GetDashboard {}).await.unwrap();
+    assert_eq!(d.day.to_schedule, 1);
+    assert_eq!(d.day.won_jobs, 2);
+    assert!(d.day.won_this_month > rust_decimal::Decimal::ZERO);
+    assert_eq!(d.day.crews.len(), 1);
+    assert_eq!(
+        d.day.crews[0].1.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![j1]
+    );
+    if late {
+        assert!(
+            d.day.attention.iter().any(
+                |(m, href)| m.contains("has not started J-1") && href == &format!("/jobs/{j1}")
+            ),
+            "{:?}",
+            d.day.attention
+        );
+    }
+    // A crew member's dashboard carries no office figures.
+    let crew_client = app.join(&t, "crew@dashco.example", "crew").await;
+    let d = app
+        .call_fn(&crew_client, Some("dashco"), GetDashboard {})
+        .await
+        .unwrap();
+    assert!(d.day.today.is_none() && d.day.crews.is_empty());
+}
