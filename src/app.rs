@@ -281,6 +281,11 @@ pub fn App() -> impl IntoView {
                             ssr=async_ssr.clone()
                         />
                         <Route
+                            path=path!("/schedule/route")
+                            view=lazy(RouteSheetPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
                             path=path!("/crews")
                             view=lazy(CrewsPageRoute)
                             ssr=async_ssr.clone()
@@ -367,6 +372,7 @@ lazy_pages! {
     JobPageRoute => JobPage,
     SchedulePageRoute => SchedulePage,
     CrewsPageRoute => CrewsPage,
+    RouteSheetPageRoute => RouteSheetPage,
     TodayPageRoute => TodayPage,
     PriceBookPageRoute => PriceBookPage,
     PlanPageRoute => PlanPage,

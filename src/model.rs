@@ -11,6 +11,7 @@ pub mod pricing;
 pub mod property;
 pub mod quote;
 mod role;
+pub mod routing;
 pub mod schedule;
 mod states;
 pub mod takeoff;

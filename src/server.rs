@@ -22,6 +22,7 @@ pub mod redirect;
 pub mod repo;
 pub mod router;
 pub mod routes;
+pub mod routing;
 pub mod schedule;
 pub mod security;
 pub mod seed;

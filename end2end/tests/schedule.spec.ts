@@ -173,3 +173,50 @@ test('the week view, the crews page and a crew member\'s day', async ({ page }, 
   await page.goto(`${t}/today?day=${DAY}`);
   await expect(page.locator('main')).toContainText('You are not on a crew yet');
 });
+
+test('optimise a crew\'s day: the miles drop, apply, and the route sheet follows', async ({ page }, info) => {
+  test.skip(info.project.use.javaScriptEnabled === false, 'the optimise dialog needs JavaScript');
+  test.setTimeout(180_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const w = await world(page, `route-${info.project.name}`);
+  const t = base(w.sub);
+  const form = crewForm('Crew A', '#2563eb');
+  form['form[start_at]'] = '30.267, -97.743';
+  const a = await call(page, 'crews/save', form);
+  // Three stops north of the depot, booked zig-zag: far, near, farther.
+  const jobs: string[] = [];
+  for (const [i, [dlat, start]] of ([[0.08, '08:00'], [0.02, '10:00'], [0.1, '12:00']] as const).entries()) {
+    const property = await call(page, 'properties/create', {
+      customer_id: w.customer, 'form[street]': `${i + 1}0 Oak St`, 'form[city]': 'Austin', 'form[state]': 'TX',
+      'form[zip]': '78701', 'form[lot_sqft]': '21780', 'form[lat]': (30.267 + dlat).toFixed(3), 'form[lon]': '-97.743',
+    });
+    await call(page, 'properties/drawing', {
+      id: property,
+      drawing: JSON.stringify({ boundary: [{ x: -60, y: -40 }, { x: 60, y: -40 }, { x: 60, y: 40 }, { x: -60, y: 40 }], transmitter: { x: 0, y: 0 }, lead: [{ x: 0, y: 40 }], crossings: [], layout: 'perimeter', width_ft: 200 }),
+    });
+    const job = await approvedJob(page, w.sub, property);
+    await call(page, 'schedule/place', { id: job, crew_id: a, day: DAY, start, minutes: '60' });
+    jobs.push(job);
+  }
+  await page.goto(`${t}/schedule?view=day&from=${DAY}`);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Optimise route' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toContainText('As booked: 27.6 mi');
+  await expect(dialog).toContainText('Optimised: 17.3 mi');
+  await expect(dialog).toContainText('Saves 10.4 mi');
+  await expect(dialog.locator('svg.route-plot .route-after')).toHaveCount(1);
+  await dialog.getByRole('button', { name: /Apply: save 10\.4 mi/ }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Routes optimised' })).toContainText('10.4 miles');
+  // Optimising again finds nothing shorter.
+  await page.getByRole('button', { name: 'Optimise route' }).click();
+  await expect(page.getByRole('dialog')).toContainText('already drives the shortest order');
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+  // The route sheet: the stops in the new order, each with a map link.
+  await page.getByRole('link', { name: 'Route sheet' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Crew A');
+  await expect(page.locator('.route-sheet tbody tr')).toHaveCount(3);
+  await expect(page.locator('.route-sheet').getByRole('link', { name: 'Open in maps' }).first())
+    .toHaveAttribute('href', /google\.com\/maps\/dir\/\?api=1&destination=30\.\d+,-97\.743/);
+  await expect(page.locator('main')).toContainText('17.3 mi');
+});

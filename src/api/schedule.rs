@@ -105,3 +105,50 @@ pub async fn get_my_day(#[server(default)] day: Option<String>) -> Result<MyDay,
         .await,
     )
 }
+
+/// Optimises the order of a crew's stops on a day (no crew: every crew's):
+/// the plans before and after; with `apply`, writes them.
+#[server(endpoint = "schedule/optimise")]
+pub async fn optimise_routes(
+    #[server(default)] crew_id: Option<Uuid>,
+    day: String,
+    #[server(default)] apply: bool,
+) -> Result<Vec<crate::model::routing::RoutePlan>, AppError> {
+    use crate::server::{ctx, schedule};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member_who(crate::model::Role::edits_customers, "optimise routes")?;
+            let mode = if apply {
+                schedule::RouteMode::Apply
+            } else {
+                schedule::RouteMode::Preview
+            };
+            schedule::optimise(&cx, me, crew_id, &day, mode).await
+        }
+        .await,
+    )
+}
+
+/// A crew's day as booked, for the route sheet and its map (every plan).
+#[server(endpoint = "schedule/route")]
+pub async fn day_route(
+    crew_id: Uuid,
+    day: String,
+) -> Result<crate::model::routing::RoutePlan, AppError> {
+    use crate::server::{ctx, schedule};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member()?;
+            schedule::optimise(&cx, me, Some(crew_id), &day, schedule::RouteMode::AsBooked)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    AppError::Conflict("This crew has no stops booked on that day.".into())
+                })
+        }
+        .await,
+    )
+}

@@ -87,6 +87,7 @@ catalogue! {
     trench_ft_per_hour = "300", "Wire laid per hour", "ft/h", "10" ..= "5000", "Labour and travel";
     setup_hours = "1.50", "Set-up time per job", "h", "0" ..= "24", "Labour and travel";
     fuel_cost_per_mile = "0.67", "Fuel cost", "$/mile", "0" ..= "20", "Labour and travel";
+    fuel_price = "3.20", "Fuel price (route savings)", "$/gallon", "0" ..= "20", "Labour and travel";
     fence_wood_per_ft = "32.00", "Wood privacy fence", "$/ft", "0" ..= "1000", "Physical fence comparison";
     fence_chain_link_per_ft = "18.00", "Chain link fence", "$/ft", "0" ..= "1000", "Physical fence comparison";
     fence_vinyl_per_ft = "38.00", "Vinyl fence", "$/ft", "0" ..= "1000", "Physical fence comparison";

@@ -188,6 +188,9 @@ pub struct Board {
     pub waiting: Vec<BoardJob>,
     /// Whether this viewer may move jobs.
     pub can_edit: bool,
+    /// Whether the plan includes route optimisation.
+    #[serde(default)]
+    pub routes: bool,
 }
 
 /// What a move did, so the board can show it and undo it.
@@ -232,6 +235,8 @@ pub struct DayOverview {
     /// quotes), and how many.
     pub won_this_month: rust_decimal::Decimal,
     pub won_jobs: i64,
+    /// This month's savings from optimised routes: miles, gallons, dollars.
+    pub saved: (f64, f64, f64),
     /// Pets whose collar battery (about three months' life) is due within
     /// three weeks or overdue.
     pub batteries_due: Vec<BatteryDue>,

@@ -4,7 +4,7 @@
 //! board runs while dragging), writes the job and its history (who moved it,
 //! from where to where), and answers what it did so the board can undo it.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::context::UserRef;
@@ -140,6 +140,7 @@ pub async fn board(
     let crews = repo::schedule::crews(&mut tx).await?;
     let booked = repo::schedule::booked(&mut tx, &zone, start, end, None).await?;
     let waiting = repo::schedule::waiting(&mut tx, &zone).await?;
+    let routes = repo::schedule::routes_enabled(&mut tx).await?;
     tx.commit().await?;
     Ok(Board {
         from,
@@ -150,6 +151,7 @@ pub async fn board(
         booked,
         waiting,
         can_edit: me.role.edits_customers(),
+        routes,
     })
 }
 
@@ -380,6 +382,8 @@ pub async fn overview(
         repo::schedule::counts(tx).await?;
     let batteries_due =
         repo::schedule::batteries_due(tx, today + Duration::days(21), BATTERY_DAYS).await?;
+    let month_start = today.with_day(1).unwrap_or(today);
+    let saved = repo::schedule::month_savings(tx, month_start).await?;
     let mut attention = Vec::new();
     for j in &booked {
         if let (JobStatus::Scheduled, Some(s)) = (j.status, j.place.start) {
@@ -439,7 +443,280 @@ pub async fn overview(
         quotes_with_manager: with_manager,
         won_this_month: won,
         won_jobs,
+        saved,
         batteries_due,
         attention,
     })
+}
+
+/// What [`optimise`] does: show the day as booked (every plan), or plan
+/// the best order and show it, or plan it and write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteMode {
+    AsBooked,
+    Preview,
+    Apply,
+}
+
+/// Optimises the order of a crew's stops on `day` (or every crew's, with no
+/// crew): the plans with miles, drive time, fuel and money before and
+/// after. With `apply`, each plan that saves something is written in the
+/// same transaction (new start times, the job's history, the day's savings)
+/// and announced; the crews are locked, so it is planned on the data it
+/// changes. Growth and up (the plan's `route_optimization` flag).
+#[tracing::instrument(skip_all, fields(apply))]
+pub async fn optimise(
+    cx: &RequestCtx,
+    me: &UserRef,
+    crew: Option<Uuid>,
+    day: &str,
+    mode: RouteMode,
+) -> Result<Vec<crate::model::routing::RoutePlan>, AppError> {
+    let apply = mode == RouteMode::Apply;
+    use crate::model::routing::{along, timetable, RouteCost, RoutePlan, RouteStop};
+    use rust_decimal::prelude::ToPrimitive;
+    let day = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::field("day", "Enter the day as YYYY-MM-DD."))?;
+    let mut tx = cx.tx().await?;
+    if mode != RouteMode::AsBooked && !repo::schedule::routes_enabled(&mut tx).await? {
+        return Err(AppError::Limit(
+            "Route optimisation comes with the Growth and Enterprise plans. Change plan in Settings › Plan."
+                .into(),
+        ));
+    }
+    let zone = repo::orgs::time_zone(&mut tx).await?;
+    let catalogue = repo::pricing::catalogue(&mut tx).await?;
+    let depot = catalogue
+        .depot_lat
+        .zip(catalogue.depot_lon)
+        .and_then(|(a, b)| Some((a.to_f64()?, b.to_f64()?)));
+    let fuel_price = catalogue.fuel_price.to_f64().unwrap_or(0.0);
+    let crews: Vec<Crew> = repo::schedule::crews(&mut tx)
+        .await?
+        .into_iter()
+        .filter(|c| crew.is_none_or(|id| id == c.id))
+        .collect();
+    if crew.is_some() && crews.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let mut plans = Vec::new();
+    for c in crews {
+        if apply && !repo::schedule::lock(&mut tx, c.id).await? {
+            continue;
+        }
+        let jobs = repo::schedule::booked(
+            &mut tx,
+            &zone,
+            repo::schedule::utc_start(day, 0, &zone),
+            repo::schedule::utc_start(day + Duration::days(1), 0, &zone),
+            Some(c.id),
+        )
+        .await?;
+        let Ok(shift) = c.shift_on(day) else {
+            continue;
+        };
+        if jobs.is_empty() {
+            continue;
+        }
+        let from = c.start_lat.zip(c.start_lon).or(depot);
+        let to = c.end_lat.zip(c.end_lon).or(from);
+        let mpg = c.mpg.to_f64().unwrap_or(15.0);
+        let mut kept = None;
+        let (Some(from), Some(to)) = (from, to) else {
+            plans.push(RoutePlan {
+                crew_id: c.id,
+                crew_name: c.name.clone(),
+                color: c.color.clone(),
+                day,
+                from: (0.0, 0.0),
+                to: (0.0, 0.0),
+                before: RouteCost::default(),
+                after: RouteCost::default(),
+                booked: vec![],
+                stops: vec![],
+                kept: Some(
+                    "Set the depot (Settings › Price book) or where this crew starts its day."
+                        .into(),
+                ),
+                mpg,
+                fuel_price,
+            });
+            continue;
+        };
+        let booked: Vec<RouteStop> = jobs
+            .iter()
+            .filter_map(|j| {
+                Some(RouteStop {
+                    job_id: j.id,
+                    number: j.number,
+                    customer_name: j.customer_name.clone(),
+                    address: format!("{}, {}", j.street, j.city),
+                    at: j.lat.zip(j.lon)?,
+                    start: j.place.start?,
+                    minutes: j.place.minutes,
+                })
+            })
+            .collect();
+        if booked.len() < jobs.len() {
+            kept = Some(
+                "A stop has no map location; add it on the property to route this day.".into(),
+            );
+        } else if let Some(j) = jobs.iter().find(|j| j.status != JobStatus::Scheduled) {
+            kept = Some(format!(
+                "J-{} is {}: optimise a day before its work starts.",
+                j.number,
+                j.status.label().to_lowercase()
+            ));
+        }
+        let cost = |stops: &[RouteStop]| {
+            let mut pts = vec![from];
+            pts.extend(stops.iter().map(|s| s.at));
+            pts.push(to);
+            let (miles, minutes) = along(&pts);
+            RouteCost::of(miles, minutes, mpg, fuel_price)
+        };
+        let before = cost(&booked);
+        let mut stops = booked.clone();
+        if kept.is_none() && mode != RouteMode::AsBooked {
+            let input: Vec<crate::server::routing::Stop> = jobs
+                .iter()
+                .zip(&booked)
+                .map(|(j, s)| {
+                    let (w0, w1) = j.window.bounds();
+                    crate::server::routing::Stop {
+                        at: s.at,
+                        minutes: s.minutes,
+                        window: (w0.max(shift[0]), w1.min(shift[1])),
+                    }
+                })
+                .collect();
+            let shift_pair = (shift[0], shift[1]);
+            let order = tokio::task::spawn_blocking({
+                let input = input.clone();
+                move || {
+                    crate::server::routing::best_order(
+                        from,
+                        to,
+                        shift_pair,
+                        &input,
+                        Default::default(),
+                    )
+                }
+            })
+            .await
+            .map_err(|e| super::db::internal(&e))?;
+            match order {
+                None => {
+                    kept = Some(
+                        "No order fits every stop in the crew's hours and the customers' windows."
+                            .into(),
+                    )
+                }
+                Some(order) => {
+                    let seq: Vec<_> = order
+                        .iter()
+                        .map(|i| (input[*i].at, input[*i].minutes, input[*i].window))
+                        .collect();
+                    match timetable(from, to, &seq, shift_pair) {
+                        None => {
+                            kept = Some(
+                                "The best order found does not fit the day on the quarter hour."
+                                    .into(),
+                            )
+                        }
+                        Some(starts) => {
+                            let candidate: Vec<RouteStop> = order
+                                .iter()
+                                .zip(starts)
+                                .map(|(i, start)| RouteStop {
+                                    start,
+                                    ..booked[*i].clone()
+                                })
+                                .collect();
+                            if cost(&candidate).miles + 0.05 < before.miles {
+                                stops = candidate;
+                            } else {
+                                kept = Some(
+                                    "This day already drives the shortest order found.".into(),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let after = cost(&stops);
+        let plan = RoutePlan {
+            crew_id: c.id,
+            crew_name: c.name.clone(),
+            color: c.color.clone(),
+            day,
+            from,
+            to,
+            before,
+            after,
+            booked,
+            stops,
+            kept,
+            mpg,
+            fuel_price,
+        };
+        if apply && plan.changes() {
+            let n = plan.stops.len();
+            for (k, s) in plan.stops.iter().enumerate() {
+                let was = plan
+                    .booked
+                    .iter()
+                    .find(|b| b.job_id == s.job_id)
+                    .map(|b| b.start)
+                    .unwrap_or(s.start);
+                let window = jobs
+                    .iter()
+                    .find(|j| j.id == s.job_id)
+                    .map(|j| j.window)
+                    .unwrap_or_default();
+                repo::schedule::place(
+                    &mut tx,
+                    s.job_id,
+                    Some(c.id),
+                    Some(repo::schedule::utc_start(day, s.start, &zone)),
+                    Some(day),
+                    s.minutes,
+                    window,
+                )
+                .await?;
+                repo::jobs::record(
+                    &mut tx,
+                    s.job_id,
+                    Some(JobStatus::Scheduled),
+                    JobStatus::Scheduled,
+                    Some(me.id),
+                    &format!(
+                        "Route optimised: stop {} of {n} for {}, {} (was {})",
+                        k + 1,
+                        c.name,
+                        crate::model::schedule::clock(s.start),
+                        crate::model::schedule::clock(was)
+                    ),
+                )
+                .await?;
+            }
+            repo::schedule::record_savings(&mut tx, c.id, day, &plan.before, &plan.after, me.id)
+                .await?;
+            super::live::notify(&mut tx, "route.optimised", None, &[c.id]).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(me.id),
+                "route.optimised",
+                Some(c.id),
+                serde_json::json!({
+                    "day": day, "miles_before": plan.before.miles, "miles_after": plan.after.miles,
+                }),
+            )
+            .await?;
+        }
+        plans.push(plan);
+    }
+    tx.commit().await?;
+    Ok(plans)
 }

@@ -281,9 +281,9 @@ const AUSTIN: [(&str, &str, &str, i32, i32); 16] = [
     ("Ivan Petrov", "8700 Manchaca Rd", "78748", -95, -55),
 ];
 
-/// Two crews and a realistic fortnight around the depot: sixteen approved
-/// jobs, twelve booked over the next ten working days (two a day at most per
-/// crew, mornings and afternoons) and four waiting to be scheduled.
+/// Two crews and their first days around the depot: sixteen approved jobs,
+/// twelve booked (three a day per crew, today and the next working day) and
+/// four waiting to be scheduled.
 async fn seed_schedule(
     tx: &mut TenantTx,
     owner_id: Uuid,
@@ -327,7 +327,7 @@ async fn seed_schedule(
     let zone = repo::orgs::time_zone(tx).await?;
     let today = crate::model::time::local_day(chrono::Utc::now(), &zone);
     let mut working = Vec::new();
-    let mut d = today + Duration::days(1);
+    let mut d = today;
     while working.len() < 10 {
         if d.weekday().num_days_from_monday() < 5 {
             working.push(d);
@@ -417,18 +417,17 @@ async fn seed_schedule(
             "From the demo data",
         )
         .await?;
-        // Twelve booked, four waiting.
+        // Twelve booked: three stops a day for each crew on the first two
+        // working days (from today), in the order they were booked, which
+        // criss-crosses town (so optimising the day has miles to save);
+        // four waiting.
         if i >= 12 {
             continue;
         }
-        let (crew_id, crew) = &crews[i % 2];
-        let day = working[(i / 2 * 3) % working.len()];
-        let start = if (i / 2) % 2 == 0 {
-            7 * 60 + 30
-        } else {
-            12 * 60 + 30
-        };
-        let minutes = minutes.min(16 * 60 - start);
+        let (crew_id, crew) = &crews[(i / 3) % 2];
+        let day = working[i / 6];
+        let start = [7 * 60 + 15, 10 * 60, 13 * 60][i % 3];
+        let minutes = minutes.min(150);
         let starts_at = repo::schedule::utc_start(day, start, &zone);
         repo::schedule::place(
             tx,

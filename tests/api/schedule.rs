@@ -15,13 +15,39 @@ use crate::trade::{approve, property, send_link, transition, SQUARE};
 
 /// An approved job for a new customer `name` in Austin.
 async fn approved_job(app: &TestApp, t: &Tenant, name: &str) -> Uuid {
+    approved_job_at(app, t, name, None).await
+}
+
+/// The same, at a given (lat, lon) (three decimals).
+async fn approved_job_at(app: &TestApp, t: &Tenant, name: &str, at: Option<(f64, f64)>) -> Uuid {
     let email = format!(
         "{}@{}.example",
         name.to_lowercase().replace(' ', "."),
         t.sub
     );
     let customer = app.customer(t, name, &email).await;
-    let property = property(app, t, customer, "TX").await;
+    let property = match at {
+        None => property(app, t, customer, "TX").await,
+        Some((lat, lon)) => app
+            .as_owner(
+                t,
+                fence::api::properties::CreateProperty {
+                    customer_id: customer,
+                    form: fence::model::PropertyForm {
+                        street: format!("{} Oak St", name.len()),
+                        city: "Austin".into(),
+                        state: "TX".into(),
+                        zip: "78701".into(),
+                        lat: format!("{lat:.3}"),
+                        lon: format!("{lon:.3}"),
+                        lot_sqft: "21780".into(),
+                        ..Default::default()
+                    },
+                },
+            )
+            .await
+            .expect("property"),
+    };
     app.as_owner(
         t,
         SaveDrawing {
@@ -547,7 +573,7 @@ async fn tenant_a_cannot_reach_tenant_bs_crews_jobs_or_people() {
 }
 
 #[tokio::test]
-async fn the_demo_has_two_crews_and_a_fortnight_that_keeps_the_rules() {
+async fn the_demo_has_two_crews_and_booked_days_that_keep_the_rules() {
     let app = TestApp::spawn().await;
     app.seed_demo().await.expect("seed");
     app.seed_demo().await.expect("seed again");
@@ -785,4 +811,264 @@ async fn the_dashboard_shows_the_day_by_crew_and_what_needs_attention() {
         .await
         .unwrap();
     assert!(d.day.today.is_none() && d.day.crews.is_empty());
+}
+
+const DEPOT: (f64, f64) = (30.267, -97.743);
+
+/// A tenant whose crew A (starting at the depot) has three one-hour stops
+/// north of it on Tuesday March 9, booked zig-zag: far, near, farther.
+async fn zigzag(app: &TestApp, sub: &str, plan: &str) -> (Tenant, Uuid, Vec<Uuid>) {
+    let t = app.signup(sub, plan).await;
+    let mut f = crew_form("Crew A", vec![]);
+    f.start_at = format!("{}, {}", DEPOT.0, DEPOT.1);
+    let a = app
+        .as_owner(&t, SaveCrew { id: None, form: f })
+        .await
+        .unwrap();
+    let mut jobs = Vec::new();
+    for (i, (dlat, start)) in [(0.08, "08:00"), (0.02, "10:00"), (0.1, "12:00")]
+        .iter()
+        .enumerate()
+    {
+        let j = approved_job_at(
+            app,
+            &t,
+            &format!("Stop {i}"),
+            Some((DEPOT.0 + dlat, DEPOT.1)),
+        )
+        .await;
+        app.as_owner(&t, book(j, a, "2027-03-09", start, "60"))
+            .await
+            .unwrap();
+        jobs.push(j);
+    }
+    (t, a, jobs)
+}
+
+#[tokio::test]
+async fn optimising_a_day_shortens_it_and_keeps_the_rules() {
+    use fence::api::schedule::{DayRoute, OptimiseRoutes};
+    let app = TestApp::spawn().await;
+    let (t, a, jobs) = zigzag(&app, "routeco", "growth").await;
+    let preview = app
+        .as_owner(
+            &t,
+            OptimiseRoutes {
+                crew_id: Some(a),
+                day: "2027-03-09".into(),
+                apply: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(preview.len(), 1);
+    let p = &preview[0];
+    assert!(p.changes(), "{p:?}");
+    // Booked: depot → 0.08 → 0.02 → 0.1 → depot = 0.32° north-south;
+    // optimised: out to 0.1 and back = 0.2° (× 69.1 mi × 1.25).
+    assert!((p.before.miles - 27.6).abs() < 0.2, "{}", p.before.miles);
+    assert!((p.after.miles - 17.3).abs() < 0.2, "{}", p.after.miles);
+    assert!(p.saved().dollars > 0.0 && p.saved().gallons > 0.0);
+    // Any order that goes out and comes back without doubling back is as
+    // short (0.02, 0.08, 0.1 or 0.08, 0.1, 0.02 ...): each stop once.
+    let order: Vec<Uuid> = p.stops.iter().map(|s| s.job_id).collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    let mut want = jobs.clone();
+    want.sort();
+    assert_eq!(sorted, want);
+    // A preview writes nothing.
+    let starts: Vec<String> = sqlx::query_scalar(
+        "select to_char(starts_at at time zone 'America/New_York', 'HH24:MI') from jobs where id = any($1) order by starts_at",
+    )
+    .bind(&jobs)
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(starts, ["08:00", "10:00", "12:00"]);
+    // Applied: the new order with its times, history and the saving kept.
+    app.as_owner(
+        &t,
+        OptimiseRoutes {
+            crew_id: Some(a),
+            day: "2027-03-09".into(),
+            apply: true,
+        },
+    )
+    .await
+    .unwrap();
+    let now: Vec<Uuid> =
+        sqlx::query_scalar("select id from jobs where id = any($1) order by starts_at")
+            .bind(&jobs)
+            .fetch_all(&app.owner)
+            .await
+            .unwrap();
+    assert_eq!(now, order);
+    let notes: i64 = sqlx::query_scalar(
+        "select count(*) from job_events where job_id = any($1) and note like 'Route optimised: stop % of 3 for Crew A%'",
+    )
+    .bind(&jobs)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(notes, 3);
+    let saved: f64 =
+        sqlx::query_scalar("select dollars_saved from route_savings where crew_id = $1")
+            .bind(a)
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert!((saved - p.saved().dollars).abs() < 1e-6);
+    // The board still holds to its rules: no overlaps, inside the hours.
+    let board = app
+        .as_owner(
+            &t,
+            ScheduleBoard {
+                from: Some("2027-03-09".into()),
+                days: 1,
+            },
+        )
+        .await
+        .unwrap();
+    let crew = &board.crews[0];
+    for j in &board.booked {
+        let (_, d, s) = j.place.booked().unwrap();
+        fence::model::schedule::check_booking(
+            j.id,
+            crew,
+            d,
+            s,
+            j.place.minutes,
+            j.window,
+            &board.booked,
+        )
+        .unwrap_or_else(|e| panic!("J-{}: {e}", j.number));
+    }
+    // Optimising again changes nothing more.
+    let again = app
+        .as_owner(
+            &t,
+            OptimiseRoutes {
+                crew_id: Some(a),
+                day: "2027-03-09".into(),
+                apply: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!again[0].changes(), "{:?}", again[0]);
+    // The route sheet shows the day as booked now.
+    let sheet = app
+        .as_owner(
+            &t,
+            DayRoute {
+                crew_id: a,
+                day: "2027-03-09".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        sheet.stops.iter().map(|s| s.job_id).collect::<Vec<_>>(),
+        order
+    );
+    // The dashboard counts the month's savings (March 2027 is not this
+    // month, so it stays at zero here; the sum itself is checked above).
+    let d = app
+        .as_owner(&t, fence::api::shell::GetDashboard {})
+        .await
+        .unwrap();
+    assert!(d.day.saved.2 >= 0.0);
+}
+
+#[tokio::test]
+async fn route_optimisation_is_growth_and_up_and_stays_in_its_tenant() {
+    use fence::api::schedule::{DayRoute, OptimiseRoutes};
+    let app = TestApp::spawn().await;
+    let (s, sa, _) = zigzag(&app, "starterroute", "starter").await;
+    let r = app
+        .as_owner(
+            &s,
+            OptimiseRoutes {
+                crew_id: Some(sa),
+                day: "2027-03-09".into(),
+                apply: false,
+            },
+        )
+        .await;
+    assert!(
+        matches!(&r, Err(AppError::Limit(m)) if m.contains("Growth")),
+        "{r:?}"
+    );
+    // Starter still gets the route sheet.
+    let sheet = app
+        .as_owner(
+            &s,
+            DayRoute {
+                crew_id: sa,
+                day: "2027-03-09".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(sheet.stops.len(), 3);
+    // Growth tenant A with Starter tenant's crew: not found, nothing moved.
+    let (g, ga, _) = zigzag(&app, "growthroute", "growth").await;
+    for apply in [false, true] {
+        let r = app
+            .as_owner(
+                &g,
+                OptimiseRoutes {
+                    crew_id: Some(sa),
+                    day: "2027-03-09".into(),
+                    apply,
+                },
+            )
+            .await;
+        assert_eq!(r.map(|_| ()), Err(AppError::NotFound));
+    }
+    let r = app
+        .as_owner(
+            &g,
+            DayRoute {
+                crew_id: sa,
+                day: "2027-03-09".into(),
+            },
+        )
+        .await;
+    assert_eq!(r.map(|_| ()), Err(AppError::NotFound));
+    // Every crew of A at once touches A's crews only.
+    let all = app
+        .as_owner(
+            &g,
+            OptimiseRoutes {
+                crew_id: None,
+                day: "2027-03-09".into(),
+                apply: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.iter().map(|p| p.crew_id).collect::<Vec<_>>(), vec![ga]);
+    let starter_savings: i64 =
+        sqlx::query_scalar("select count(*) from route_savings where crew_id = $1")
+            .bind(sa)
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert_eq!(starter_savings, 0);
+    // A crew member may look at the route sheet but not optimise.
+    let crew = app.join(&g, "crew@growthroute.example", "crew").await;
+    let r = app
+        .call_fn(
+            &crew,
+            Some("growthroute"),
+            OptimiseRoutes {
+                crew_id: Some(ga),
+                day: "2027-03-09".into(),
+                apply: true,
+            },
+        )
+        .await;
+    assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
 }

@@ -146,6 +146,15 @@ fn dashboard(d: crate::model::Dashboard) -> AnyView {
 
 /// The office's day: what needs attention, today by crew, the queue, money
 /// won this month and collar batteries coming due, each a link to act on.
+/// Dollars from a float figure (fuel), to the cent.
+fn money_f(v: f64) -> String {
+    crate::model::pricing::money(
+        rust_decimal::Decimal::from_f64_retain((v * 100.0).round() / 100.0)
+            .unwrap_or_default()
+            .round_dp(2),
+    )
+}
+
 fn day_overview(o: crate::model::schedule::DayOverview) -> AnyView {
     use crate::model::pricing::money;
     use crate::model::schedule::span;
@@ -193,6 +202,12 @@ fn day_overview(o: crate::model::schedule::DayOverview) -> AnyView {
                 <span class="stat-n">{money(o.won_this_month)}</span>
                 <span class="stat-l">
                     {format!("Won this month ({})", crate::model::count(o.won_jobs, "job", "jobs"))}
+                </span>
+            </A>
+            <A href="/schedule?view=day" attr:class="stat card">
+                <span class="stat-n">{money_f(o.saved.2)}</span>
+                <span class="stat-l">
+                    {format!("Fuel saved this month ({:.0} mi, {:.1} gal)", o.saved.0, o.saved.1)}
                 </span>
             </A>
         </section>

@@ -439,3 +439,71 @@ pub async fn batteries_due(
         })
         .collect())
 }
+
+/// Whether the tenant's plan includes route optimisation.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn routes_enabled(tx: &mut TenantTx) -> Result<bool, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        r#"select coalesce((features->>'route_optimization')::boolean, false) as "on!"
+             from organizations where id = $1"#,
+        org
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// Records what optimising a crew's day saved (replacing an earlier
+/// optimisation of the same day).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn record_savings(
+    tx: &mut TenantTx,
+    crew: Uuid,
+    day: NaiveDate,
+    before: &crate::model::routing::RouteCost,
+    after: &crate::model::routing::RouteCost,
+    by: Uuid,
+) -> Result<(), AppError> {
+    let org = tx.org_id();
+    sqlx::query!(
+        "insert into route_savings (org_id, crew_id, day, miles_before, miles_after, gallons_saved,
+                                    dollars_saved, by_user)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (org_id, crew_id, day) do update set
+           miles_before = excluded.miles_before, miles_after = excluded.miles_after,
+           gallons_saved = excluded.gallons_saved, dollars_saved = excluded.dollars_saved,
+           by_user = excluded.by_user, optimised_at = now()",
+        org,
+        crew,
+        day as NaiveDate,
+        before.miles,
+        after.miles,
+        before.gallons - after.gallons,
+        before.dollars - after.dollars,
+        by
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// This month's savings from optimised routes: miles, gallons, dollars.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn month_savings(
+    tx: &mut TenantTx,
+    month_start: NaiveDate,
+) -> Result<(f64, f64, f64), AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        r#"select coalesce(sum(miles_before - miles_after), 0) as "miles!",
+                  coalesce(sum(gallons_saved), 0) as "gallons!",
+                  coalesce(sum(dollars_saved), 0) as "dollars!"
+             from route_savings
+            where org_id = $1 and day >= $2 and day < ($2 + interval '1 month')::date"#,
+        org,
+        month_start as NaiveDate
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    Ok((r.miles, r.gallons, r.dollars))
+}

@@ -13,7 +13,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::api::schedule::{schedule_board, PlaceJob};
+use crate::api::schedule::{schedule_board, OptimiseRoutes, PlaceJob};
 use crate::app::components::{loaded_keeping, FormError};
 use crate::app::{On, SiteGate};
 use crate::model::schedule::{
@@ -59,6 +59,39 @@ pub fn SchedulePage() -> impl IntoView {
         |(f, d, _)| schedule_board(f, d),
     );
     let errors = Signal::derive(move || place.value().get().and_then(Result::err));
+    // Route optimisation: a preview opens the dialog; applying closes it,
+    // says what was saved and reloads the board.
+    let optimise = ServerAction::<OptimiseRoutes>::new();
+    let route_open = RwSignal::new(None::<Vec<crate::model::routing::RoutePlan>>);
+    let applying = RwSignal::new(false);
+    let route_msg = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let Some(r) = optimise.value().get() else {
+            return;
+        };
+        match r {
+            Ok(plans) if applying.get_untracked() => {
+                applying.set(false);
+                route_open.set(None);
+                let saved = plans
+                    .iter()
+                    .filter(|p| p.changes())
+                    .map(|p| p.saved())
+                    .fold((0.0, 0.0), |a, s| (a.0 + s.miles, a.1 + s.dollars));
+                route_msg.set(Some(format!(
+                    "Routes optimised: {:.1} miles and ${:.2} of fuel saved.",
+                    saved.0, saved.1
+                )));
+                refresh.update(|n| *n += 1);
+            }
+            Ok(plans) => route_open.set(Some(plans)),
+            Err(e) => {
+                applying.set(false);
+                route_open.set(None);
+                refused.set(Some(e.to_string()));
+            }
+        }
+    });
     view! {
         <Title text="Schedule" />
         <SiteGate on=On::Tenant>
@@ -72,6 +105,25 @@ pub fn SchedulePage() -> impl IntoView {
             // would move the rows under a finger or a mouse mid-drag.
             <div class="toasts">
                 <FormError errors />
+                {move || {
+                    route_msg
+                        .get()
+                        .map(|m| {
+                            view! {
+                                <div class="banner banner-ok undo" role="status">
+                                    <span>{m}</span>
+                                    <button
+                                        type="button"
+                                        class="link"
+                                        aria-label="Dismiss"
+                                        on:click=move |_| route_msg.set(None)
+                                    >
+                                        "×"
+                                    </button>
+                                </div>
+                            }
+                        })
+                }}
                 {move || {
                     refused
                         .get()
@@ -115,8 +167,22 @@ pub fn SchedulePage() -> impl IntoView {
             </div>
             {loaded_keeping(
                 board,
-                move |b| view! { <BoardView board=b place refused /> }.into_any(),
+                move |b| view! { <BoardView board=b place refused optimise /> }.into_any(),
             )}
+            {move || {
+                route_open
+                    .get()
+                    .map(|plans| {
+                        view! {
+                            <crate::app::pages::RoutesDialog
+                                plans
+                                optimise
+                                open=route_open
+                                applying
+                            />
+                        }
+                    })
+            }}
         </SiteGate>
     }
 }
@@ -164,6 +230,7 @@ fn BoardView(
     board: Board,
     place: ServerAction<PlaceJob>,
     refused: RwSignal<Option<String>>,
+    optimise: ServerAction<OptimiseRoutes>,
 ) -> impl IntoView {
     let b = StoredValue::new(board.clone());
     let all: Vec<BoardJob> = board
@@ -511,6 +578,26 @@ fn BoardView(
                     </A>
                 </span>
                 <span class="muted small">{format!("Times in {}", board.zone)}</span>
+                {(day_view && board.can_edit && board.routes && !board.crews.is_empty())
+                    .then(|| {
+                        let day = board.from.format("%Y-%m-%d").to_string();
+                        view! {
+                            <button
+                                type="button"
+                                class="secondary"
+                                on:click=move |_| {
+                                    optimise
+                                        .dispatch(OptimiseRoutes {
+                                            crew_id: None,
+                                            day: day.clone(),
+                                            apply: false,
+                                        });
+                                }
+                            >
+                                "Optimise all crews"
+                            </button>
+                        }
+                    })}
             </div>
         }
     };
@@ -582,6 +669,7 @@ fn BoardView(
                                             Err(_) => "Off".into(),
                                         }}
                                     </span>
+                                    {route_links(cid, day, b.get_value(), optimise)}
                                 </div>
                                 <div
                                     class="lane"
@@ -1104,4 +1192,51 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A crew's route links in the day view: optimise (Growth and up; on
+/// Starter, what unlocks it) and the route sheet.
+fn route_links(
+    crew: Uuid,
+    day: NaiveDate,
+    b: Board,
+    optimise: ServerAction<OptimiseRoutes>,
+) -> impl IntoView {
+    let d = day.format("%Y-%m-%d").to_string();
+    let sheet = format!("/schedule/route?crew={crew}&day={d}");
+    let optimise_link = b.can_edit.then(|| {
+        if b.routes {
+            view! {
+                <button
+                    type="button"
+                    class="link small"
+                    on:click=move |_| {
+                        optimise
+                            .dispatch(OptimiseRoutes {
+                                crew_id: Some(crew),
+                                day: d.clone(),
+                                apply: false,
+                            });
+                    }
+                >
+                    "Optimise route"
+                </button>
+            }
+            .into_any()
+        } else {
+            view! {
+                <A href="/settings/plan" attr:class="small locked">
+                    "Optimise route: Growth plan"
+                </A>
+            }
+            .into_any()
+        }
+    });
+    view! {
+        <span class="route-links">
+            {optimise_link} <A href=sheet attr:class="small">
+                "Route sheet"
+            </A>
+        </span>
+    }
 }

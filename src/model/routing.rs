@@ -1,0 +1,220 @@
+//! The routing cost model: how far and how long a crew drives between
+//! stops, and what that costs in fuel.
+//!
+//! Road distance is the great-circle distance times a road-circuity factor,
+//! [`crate::model::pricing::ROAD_FACTOR`] = 1.25 (the same figure the quote's
+//! travel cost uses). Measured circuity for US road travel lies between
+//! about 1.2 (Ballou, Rahardja & Sakai, "Selected country circuity factors
+//! for road travel distance estimation", Transportation Research Part A 36,
+//! 2002: 1.20 for the US) and 1.4 (Boscoe, Henry & Zdeb, "A nationwide
+//! comparison of driving distance versus straight-line distance to
+//! hospitals", The Professional Geographer 64, 2012: 1.42 on average,
+//! higher in rural areas); 1.25 suits the suburban streets these installers
+//! drive. Drive time assumes [`AVG_MPH`] door to door.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::pricing::ROAD_FACTOR;
+use super::schedule::SNAP;
+
+/// Average door-to-door speed on suburban roads, miles per hour.
+pub const AVG_MPH: f64 = 30.0;
+const EARTH_MILES: f64 = 3958.8;
+
+/// Great-circle miles between two (lat, lon) points.
+pub fn straight_miles(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * EARTH_MILES * h.sqrt().min(1.0).asin()
+}
+
+/// Road miles between two points (straight line × circuity).
+pub fn road_miles(a: (f64, f64), b: (f64, f64)) -> f64 {
+    straight_miles(a, b) * ROAD_FACTOR
+}
+
+/// Minutes to drive `miles`.
+pub fn drive_minutes(miles: f64) -> f64 {
+    miles / AVG_MPH * 60.0
+}
+
+/// What a route costs: miles, drive time, fuel and money.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct RouteCost {
+    pub miles: f64,
+    pub drive_minutes: f64,
+    pub gallons: f64,
+    pub dollars: f64,
+}
+
+impl RouteCost {
+    /// The cost of driving `miles` in a vehicle doing `mpg` at `price` a
+    /// gallon.
+    pub fn of(miles: f64, minutes: f64, mpg: f64, price: f64) -> RouteCost {
+        let gallons = if mpg > 0.0 { miles / mpg } else { 0.0 };
+        RouteCost {
+            miles,
+            drive_minutes: minutes,
+            gallons,
+            dollars: gallons * price,
+        }
+    }
+
+    /// What `self` saves against `before`.
+    pub fn saved_from(self, before: RouteCost) -> RouteCost {
+        RouteCost {
+            miles: before.miles - self.miles,
+            drive_minutes: before.drive_minutes - self.drive_minutes,
+            gallons: before.gallons - self.gallons,
+            dollars: before.dollars - self.dollars,
+        }
+    }
+}
+
+/// Miles and minutes along `points` in order.
+pub fn along(points: &[(f64, f64)]) -> (f64, f64) {
+    let miles: f64 = points.windows(2).map(|w| road_miles(w[0], w[1])).sum();
+    (miles, drive_minutes(miles))
+}
+
+/// One stop of a day's route.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteStop {
+    pub job_id: Uuid,
+    pub number: i32,
+    pub customer_name: String,
+    pub address: String,
+    pub at: (f64, f64),
+    /// Start, minute of the local day.
+    pub start: u32,
+    pub minutes: u32,
+}
+
+/// A crew's day before and after optimising the order of its stops.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoutePlan {
+    pub crew_id: Uuid,
+    pub crew_name: String,
+    pub color: String,
+    pub day: chrono::NaiveDate,
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+    pub before: RouteCost,
+    pub after: RouteCost,
+    /// The stops as booked now, in order.
+    pub booked: Vec<RouteStop>,
+    /// The stops in the optimised order with their new times.
+    pub stops: Vec<RouteStop>,
+    /// Why the order stays as it is, when it does.
+    pub kept: Option<String>,
+    pub mpg: f64,
+    pub fuel_price: f64,
+}
+
+impl RoutePlan {
+    pub fn saved(&self) -> RouteCost {
+        self.after.saved_from(self.before)
+    }
+
+    /// Whether applying the plan changes anything.
+    pub fn changes(&self) -> bool {
+        self.kept.is_none()
+            && self
+                .stops
+                .iter()
+                .zip(&self.booked)
+                .any(|(a, b)| a.job_id != b.job_id || a.start != b.start)
+    }
+}
+
+/// A stop for [`timetable`]: where, how long (minutes), and its window
+/// (earliest start, latest end).
+pub type Leg = ((f64, f64), u32, (u32, u32));
+
+/// Times for stops visited in `order` from `from`, starting no earlier than
+/// `shift_start`: each start is the arrival rounded up to the quarter hour,
+/// or the start of its window if later. `windows` are each stop's allowed
+/// (earliest start, latest end). None when a stop cannot keep its window or
+/// the day runs past `shift_end` (back at `to`).
+pub fn timetable(
+    from: (f64, f64),
+    to: (f64, f64),
+    stops: &[Leg],
+    shift: (u32, u32),
+) -> Option<Vec<u32>> {
+    let mut t = shift.0 as f64;
+    let mut here = from;
+    let mut starts = Vec::with_capacity(stops.len());
+    for (at, minutes, (w0, w1)) in stops {
+        t += drive_minutes(road_miles(here, *at));
+        let snapped = ((t / SNAP as f64).ceil() as u32) * SNAP;
+        let start = snapped.max(*w0);
+        if start + minutes > *w1 || start + minutes > shift.1 {
+            return None;
+        }
+        starts.push(start);
+        t = (start + minutes) as f64;
+        here = *at;
+    }
+    t += drive_minutes(road_miles(here, to));
+    (t <= shift.1 as f64 + 0.5).then_some(starts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEPOT: (f64, f64) = (30.2672, -97.7431);
+
+    #[test]
+    fn the_cost_model_worked_through() {
+        // 0.1° of latitude is 6.91 miles in a straight line; 8.64 by road
+        // (× 1.25), 17.3 minutes at 30 mph.
+        let north = (30.3672, -97.7431);
+        let s = straight_miles(DEPOT, north);
+        assert!((s - 6.909).abs() < 0.01, "{s}");
+        let r = road_miles(DEPOT, north);
+        assert!((r - 8.637).abs() < 0.01, "{r}");
+        assert!((drive_minutes(r) - 17.27).abs() < 0.05);
+        // Out and back in a 16 mpg truck at $3.20: 17.27 mi, 1.08 gal, $3.45.
+        let (miles, minutes) = along(&[DEPOT, north, DEPOT]);
+        let c = RouteCost::of(miles, minutes, 16.0, 3.20);
+        assert!((c.miles - 17.27).abs() < 0.01);
+        assert!((c.gallons - 1.0797).abs() < 0.001);
+        assert!((c.dollars - 3.455).abs() < 0.005);
+        let worse = RouteCost::of(miles + 10.0, minutes + 20.0, 16.0, 3.20);
+        let saved = c.saved_from(worse);
+        assert!((saved.miles - 10.0).abs() < 1e-9);
+        assert!((saved.gallons - 0.625).abs() < 1e-9);
+        assert!((saved.dollars - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_timetable_rounds_arrivals_up_and_keeps_windows_and_hours() {
+        let north = (30.3672, -97.7431); // 17.3 min away
+        let shift = (7 * 60, 16 * 60);
+        // Leave at 7:00, arrive 7:17, start 7:30, two hours.
+        let t = timetable(DEPOT, DEPOT, &[(north, 120, (0, 1440))], shift).unwrap();
+        assert_eq!(t, vec![7 * 60 + 30]);
+        // An afternoon window waits until noon.
+        let t = timetable(DEPOT, DEPOT, &[(north, 120, (720, 1440))], shift).unwrap();
+        assert_eq!(t, vec![720]);
+        // A morning window cannot take a 5-hour job that starts at 7:30.
+        assert_eq!(
+            timetable(DEPOT, DEPOT, &[(north, 300, (0, 720))], shift),
+            None
+        );
+        // Nor can the day end after the crew's hours, the drive home included.
+        assert_eq!(
+            timetable(DEPOT, DEPOT, &[(north, 8 * 60 + 15, (0, 1440))], shift),
+            None
+        );
+    }
+}
