@@ -152,3 +152,18 @@ pub async fn day_route(
         .await,
     )
 }
+
+/// The best few crew/day/time slots for a job in the next two weeks, with
+/// the miles each adds (Growth and up).
+#[server(endpoint = "schedule/suggest")]
+pub async fn suggest_slots(id: Uuid) -> Result<Vec<crate::model::schedule::Suggestion>, AppError> {
+    use crate::server::{ctx, schedule};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            cx.member_who(crate::model::Role::edits_customers, "schedule jobs")?;
+            schedule::suggest(&cx, id).await
+        }
+        .await,
+    )
+}

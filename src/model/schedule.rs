@@ -191,6 +191,9 @@ pub struct Board {
     /// Whether the plan includes route optimisation.
     #[serde(default)]
     pub routes: bool,
+    /// Whether the plan includes slot suggestions (smart scheduling).
+    #[serde(default)]
+    pub smart: bool,
 }
 
 /// What a move did, so the board can show it and undo it.
@@ -829,4 +832,21 @@ mod tests {
         };
         assert_eq!(d.describe(&[]), "Tue Dec 8 (no time yet)");
     }
+}
+
+/// A place on the board a job could go, with what it costs the crew's day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub crew_id: Uuid,
+    pub crew_name: String,
+    pub color: String,
+    pub day: NaiveDate,
+    pub start: u32,
+    pub minutes: u32,
+    /// Road miles the job adds to the crew's day (the detour from the stop
+    /// before to the stop after), and the drive time.
+    pub added_miles: f64,
+    pub added_minutes: f64,
+    /// Minutes already booked on that crew that day.
+    pub booked_minutes: u32,
 }

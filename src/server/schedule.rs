@@ -141,6 +141,7 @@ pub async fn board(
     let booked = repo::schedule::booked(&mut tx, &zone, start, end, None).await?;
     let waiting = repo::schedule::waiting(&mut tx, &zone).await?;
     let routes = repo::schedule::routes_enabled(&mut tx).await?;
+    let smart = repo::schedule::feature(&mut tx, "smart_scheduling").await?;
     tx.commit().await?;
     Ok(Board {
         from,
@@ -152,6 +153,7 @@ pub async fn board(
         waiting,
         can_edit: me.role.edits_customers(),
         routes,
+        smart,
     })
 }
 
@@ -449,6 +451,9 @@ pub async fn overview(
     })
 }
 
+/// A new order is offered only when it saves at least this many miles.
+pub const MIN_SAVING_MILES: f64 = 0.5;
+
 /// What [`optimise`] does: show the day as booked (every plan), or plan
 /// the best order and show it, or plan it and write it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -591,16 +596,37 @@ pub async fn optimise(
                 })
                 .collect();
             let shift_pair = (shift[0], shift[1]);
+            // Arrivals are rounded up to the quarter hour afterwards, so the
+            // solver first plans with each stop 15 minutes longer (an order
+            // that fits then still fits on the quarter hour), and only
+            // without that slack when nothing fits with it.
             let order = tokio::task::spawn_blocking({
                 let input = input.clone();
                 move || {
+                    let padded: Vec<_> = input
+                        .iter()
+                        .map(|s| crate::server::routing::Stop {
+                            minutes: s.minutes + crate::model::schedule::SNAP,
+                            window: (s.window.0, s.window.1 + crate::model::schedule::SNAP),
+                            ..*s
+                        })
+                        .collect();
                     crate::server::routing::best_order(
                         from,
                         to,
-                        shift_pair,
-                        &input,
+                        (shift_pair.0, shift_pair.1 + crate::model::schedule::SNAP),
+                        &padded,
                         Default::default(),
                     )
+                    .or_else(|| {
+                        crate::server::routing::best_order(
+                            from,
+                            to,
+                            shift_pair,
+                            &input,
+                            Default::default(),
+                        )
+                    })
                 }
             })
             .await
@@ -633,7 +659,9 @@ pub async fn optimise(
                                     ..booked[*i].clone()
                                 })
                                 .collect();
-                            if cost(&candidate).miles + 0.05 < before.miles {
+                            // Worth changing customers' times for: half a
+                            // mile or more.
+                            if cost(&candidate).miles + MIN_SAVING_MILES <= before.miles {
                                 stops = candidate;
                             } else {
                                 kept = Some(
@@ -719,4 +747,125 @@ pub async fn optimise(
     }
     tx.commit().await?;
     Ok(plans)
+}
+
+/// How many slot suggestions a job gets, and how far ahead they look.
+pub const SUGGESTIONS: usize = 5;
+pub const SUGGEST_DAYS: i64 = 14;
+
+/// The best few crew/day/time slots for a job in the next two weeks
+/// (from tomorrow, or from today for what is left of it): every start on
+/// the quarter hour that keeps the booking rules, ranked by the drive the
+/// job adds to that crew's day (the detour between the stops before and
+/// after it, the crew's start and end included) plus a load-balance term
+/// (an hour already booked that day counts as two miles), one per crew and
+/// day. Growth and up (the plan's `smart_scheduling` flag).
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn suggest(
+    cx: &RequestCtx,
+    id: Uuid,
+) -> Result<Vec<crate::model::schedule::Suggestion>, AppError> {
+    use crate::model::routing::{drive_minutes, road_miles};
+    use crate::model::schedule::{Suggestion, SNAP};
+    use rust_decimal::prelude::ToPrimitive;
+    let mut tx = cx.tx().await?;
+    if !repo::schedule::feature(&mut tx, "smart_scheduling").await? {
+        return Err(AppError::Limit(
+            "Slot suggestions come with the Growth and Enterprise plans. Change plan in Settings › Plan."
+                .into(),
+        ));
+    }
+    let zone = repo::orgs::time_zone(&mut tx).await?;
+    let job = repo::schedule::job_for_update(&mut tx, &zone, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(at) = job.lat.zip(job.lon) else {
+        return Err(AppError::Conflict(
+            "This job's property has no map location: add it to get suggestions.".into(),
+        ));
+    };
+    let catalogue = repo::pricing::catalogue(&mut tx).await?;
+    let depot = catalogue
+        .depot_lat
+        .zip(catalogue.depot_lon)
+        .and_then(|(a, b)| Some((a.to_f64()?, b.to_f64()?)));
+    let crews = repo::schedule::crews(&mut tx).await?;
+    let now = Utc::now();
+    let today = local_day(now, &zone);
+    let now_minute = repo::schedule::local_minute(now, &zone);
+    let booked = repo::schedule::booked(
+        &mut tx,
+        &zone,
+        repo::schedule::utc_start(today, 0, &zone),
+        repo::schedule::utc_start(today + Duration::days(SUGGEST_DAYS + 1), 0, &zone),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    let minutes = job.place.minutes;
+    let mut out: Vec<(f64, Suggestion)> = Vec::new();
+    for c in &crews {
+        let from = c.start_lat.zip(c.start_lon).or(depot).unwrap_or(at);
+        let to = c.end_lat.zip(c.end_lon).or(Some(from)).unwrap_or(at);
+        for d in 0..=SUGGEST_DAYS {
+            let day = today + Duration::days(d);
+            let Ok([s0, s1]) = c.shift_on(day) else {
+                continue;
+            };
+            let mut theirs: Vec<&BoardJob> = booked
+                .iter()
+                .filter(|j| j.id != id && j.place.crew_id == Some(c.id) && j.place.day == Some(day))
+                .collect();
+            theirs.sort_by_key(|j| j.place.start);
+            let load: u32 = theirs.iter().map(|j| j.place.minutes).sum();
+            let mut best: Option<(f64, Suggestion)> = None;
+            let mut start = s0;
+            while start + minutes <= s1 {
+                let too_soon = day == today && start < now_minute + 60;
+                if !too_soon
+                    && check_booking(id, c, day, start, minutes, job.window, &booked).is_ok()
+                {
+                    // The stops either side of this start, by time.
+                    let prev = theirs
+                        .iter()
+                        .rev()
+                        .find(|j| j.place.start.unwrap_or(0) < start)
+                        .and_then(|j| j.lat.zip(j.lon))
+                        .unwrap_or(from);
+                    let next = theirs
+                        .iter()
+                        .find(|j| j.place.start.unwrap_or(0) > start)
+                        .and_then(|j| j.lat.zip(j.lon))
+                        .unwrap_or(to);
+                    let added =
+                        road_miles(prev, at) + road_miles(at, next) - road_miles(prev, next);
+                    let score = added + load as f64 / 60.0 * 2.0;
+                    if best.as_ref().is_none_or(|(b, _)| score < *b) {
+                        best = Some((
+                            score,
+                            Suggestion {
+                                crew_id: c.id,
+                                crew_name: c.name.clone(),
+                                color: c.color.clone(),
+                                day,
+                                start,
+                                minutes,
+                                added_miles: added.max(0.0),
+                                added_minutes: drive_minutes(added.max(0.0)),
+                                booked_minutes: load,
+                            },
+                        ));
+                    }
+                }
+                start += SNAP;
+            }
+            out.extend(best);
+        }
+    }
+    out.sort_by(|a, b| {
+        a.0.total_cmp(&b.0)
+            .then(a.1.day.cmp(&b.1.day))
+            .then(a.1.start.cmp(&b.1.start))
+    });
+    Ok(out.into_iter().take(SUGGESTIONS).map(|(_, s)| s).collect())
 }

@@ -1072,3 +1072,81 @@ async fn route_optimisation_is_growth_and_up_and_stays_in_its_tenant() {
         .await;
     assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
 }
+
+#[tokio::test]
+async fn slot_suggestions_put_a_job_next_to_the_crew_already_nearby() {
+    use fence::api::schedule::SuggestSlots;
+    let app = TestApp::spawn().await;
+    let t = app.signup("suggestco", "growth").await;
+    let around_the_clock = |name: &str| {
+        let mut f = crew_form(name, vec![]);
+        f.starts = vec!["00:00".into(); 7];
+        f.ends = vec!["23:45".into(); 7];
+        f.days_off = String::new();
+        f.start_at = format!("{}, {}", DEPOT.0, DEPOT.1);
+        f
+    };
+    let a = app
+        .as_owner(
+            &t,
+            SaveCrew {
+                id: None,
+                form: around_the_clock("Crew A"),
+            },
+        )
+        .await
+        .unwrap();
+    let _b = app
+        .as_owner(
+            &t,
+            SaveCrew {
+                id: None,
+                form: around_the_clock("Crew B"),
+            },
+        )
+        .await
+        .unwrap();
+    let north = (DEPOT.0 + 0.1, DEPOT.1);
+    let x = approved_job_at(&app, &t, "Xena North", Some(north)).await;
+    let y = approved_job_at(&app, &t, "Yuri North", Some(north)).await;
+    let day = (chrono::Utc::now() + chrono::Duration::days(2))
+        .with_timezone(&chrono_tz::America::New_York)
+        .date_naive();
+    app.as_owner(&t, book(x, a, &day.to_string(), "09:00", "60"))
+        .await
+        .unwrap();
+    let list = app.as_owner(&t, SuggestSlots { id: y }).await.unwrap();
+    assert!(!list.is_empty() && list.len() <= 5, "{list:?}");
+    let first = &list[0];
+    assert_eq!((first.crew_id, first.day), (a, day), "{list:?}");
+    assert!(first.added_miles < 0.5, "{first:?}");
+    assert_eq!(first.booked_minutes, 60);
+    // Elsewhere the job costs the drive out and back (~17 mi).
+    assert!(
+        list.iter().skip(1).all(|s| s.added_miles > 15.0),
+        "{list:?}"
+    );
+    // One click books it, and the rules hold.
+    app.as_owner(
+        &t,
+        book(
+            y,
+            first.crew_id,
+            &first.day.to_string(),
+            &format!("{:02}:{:02}", first.start / 60, first.start % 60),
+            &first.minutes.to_string(),
+        ),
+    )
+    .await
+    .unwrap();
+    // Starter sees what would unlock it; another tenant's job is not found.
+    let s = app.signup("suggeststarter", "starter").await;
+    let js = approved_job(&app, &s, "Sam Starter").await;
+    let r = app.as_owner(&s, SuggestSlots { id: js }).await;
+    assert!(
+        matches!(&r, Err(AppError::Limit(m)) if m.contains("Growth")),
+        "{r:?}"
+    );
+    let r = app.as_owner(&t, SuggestSlots { id: js }).await;
+    assert_eq!(r.map(|_| ()), Err(AppError::NotFound));
+}

@@ -441,13 +441,19 @@ pub async fn batteries_due(
 }
 
 /// Whether the tenant's plan includes route optimisation.
-#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn routes_enabled(tx: &mut TenantTx) -> Result<bool, AppError> {
+    feature(tx, "route_optimization").await
+}
+
+/// Whether the tenant's plan includes `flag` (its features document).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), flag))]
+pub async fn feature(tx: &mut TenantTx, flag: &str) -> Result<bool, AppError> {
     let org = tx.org_id();
     Ok(sqlx::query_scalar!(
-        r#"select coalesce((features->>'route_optimization')::boolean, false) as "on!"
+        r#"select coalesce((features->>$2)::boolean, false) as "on!"
              from organizations where id = $1"#,
-        org
+        org,
+        flag
     )
     .fetch_one(tx.conn())
     .await?)

@@ -928,6 +928,73 @@ fn PlaceForm(
         editing.set(None);
     };
     let booked = job.place.day.is_some();
+    // Slot suggestions (Growth and up): the best few crew/day/time slots
+    // with the miles each adds; one click books one.
+    let smart = board.smart;
+    let suggest = ServerAction::<crate::api::schedule::SuggestSlots>::new();
+    let book = move |s: crate::model::schedule::Suggestion| {
+        place.dispatch(PlaceJob {
+            id: job_id,
+            crew_id: Some(s.crew_id),
+            day: Some(s.day.format("%Y-%m-%d").to_string()),
+            start: Some(input_clock(s.start)),
+            minutes: Some(s.minutes.to_string()),
+            window: None,
+        });
+        editing.set(None);
+    };
+    let suggestions = move || {
+        suggest.value().get().map(|r| match r {
+            Err(e) => view! {
+                <p class="error" role="alert">
+                    {e.to_string()}
+                </p>
+            }.into_any(),
+            Ok(list) if list.is_empty() => {
+                view! {
+                    <p class="muted">
+                        "No free slot in the next two weeks keeps the crews' hours and the customer's window."
+                    </p>
+                }
+                    .into_any()
+            }
+            Ok(list) => {
+                view! {
+                    <ul class="suggestions">
+                        {list
+                            .into_iter()
+                            .map(|s| {
+                                let label = format!(
+                                    "{} · {} {} · adds {:.1} mi ({:.0} min driving)",
+                                    s.crew_name,
+                                    s.day.format("%a %b %-d"),
+                                    span(s.start, s.minutes),
+                                    s.added_miles,
+                                    s.added_minutes,
+                                );
+                                let s2 = s.clone();
+                                view! {
+                                    <li style=format!("--crew: {}", s.color)>
+                                        <span class="dot" aria-hidden="true"></span>
+                                        <span class="grow">{label.clone()}</span>
+                                        <button
+                                            type="button"
+                                            class="secondary"
+                                            aria-label=format!("Book {label}")
+                                            on:click=move |_| book(s2.clone())
+                                        >
+                                            "Book"
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }
+        })
+    };
     view! {
         <div class="dialog-backdrop" on:click=move |_| editing.set(None)></div>
         <form
@@ -1024,6 +1091,33 @@ fn PlaceForm(
                         }
                     })
             }}
+            <div class="suggest">
+                {if smart {
+                    view! {
+                        <button
+                            type="button"
+                            class="link"
+                            disabled=move || suggest.pending().get()
+                            on:click=move |_| {
+                                suggest
+                                    .dispatch(crate::api::schedule::SuggestSlots {
+                                        id: job_id,
+                                    });
+                            }
+                        >
+                            "Suggest the best slots (next two weeks)"
+                        </button>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <A href="/settings/plan" attr:class="locked small">
+                            "Slot suggestions: Growth plan"
+                        </A>
+                    }
+                        .into_any()
+                }} {suggestions}
+            </div>
             <div class="actions">
                 <button type="submit">"Save"</button>
                 {booked
