@@ -282,8 +282,8 @@ const AUSTIN: [(&str, &str, &str, i32, i32); 16] = [
 ];
 
 /// Two crews and their first days around the depot: sixteen approved jobs,
-/// twelve booked (three a day per crew, today and the next working day) and
-/// four waiting to be scheduled.
+/// twelve booked (four stops per crew on the first working day from today,
+/// two on the next) and four waiting to be scheduled.
 async fn seed_schedule(
     tx: &mut TenantTx,
     owner_id: Uuid,
@@ -417,17 +417,24 @@ async fn seed_schedule(
             "From the demo data",
         )
         .await?;
-        // Twelve booked: three stops a day for each crew on the first two
-        // working days (from today), in the order they were booked, which
-        // criss-crosses town (so optimising the day has miles to save);
-        // four waiting.
+        // Twelve booked: four stops for each crew today (or the next
+        // working day) and two each the day after, in the order the calls
+        // came in (this list's), which criss-crosses town; four waiting.
         if i >= 12 {
             continue;
         }
-        let (crew_id, crew) = &crews[(i / 3) % 2];
-        let day = working[i / 6];
-        let start = [7 * 60 + 15, 10 * 60, 13 * 60][i % 3];
-        let minutes = minutes.min(150);
+        let (crew_id, crew, day, slot) = if i < 8 {
+            (&crews[i / 4].0, &crews[i / 4].1, working[0], i % 4)
+        } else {
+            (
+                &crews[(i - 8) / 2].0,
+                &crews[(i - 8) / 2].1,
+                working[1],
+                (i - 8) % 2,
+            )
+        };
+        let start = 7 * 60 + 30 + 120 * slot as u32;
+        let minutes = minutes.min(90);
         let starts_at = repo::schedule::utc_start(day, start, &zone);
         repo::schedule::place(
             tx,
