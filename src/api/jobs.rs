@@ -14,10 +14,12 @@ pub async fn list_jobs(status: Option<String>) -> Result<Vec<JobRow>, AppError> 
     crate::server::reply(
         async {
             let cx = ctx()?;
-            cx.member()?;
+            let me = cx.member()?;
             let status = status.and_then(|s| crate::model::JobStatus::parse(&s));
+            // Crews see the jobs booked on their crews only.
+            let crew_member = (me.role == crate::model::Role::Crew).then_some(me.id);
             let mut tx = cx.tx().await?;
-            let rows = repo::jobs::list(&mut tx, status).await?;
+            let rows = repo::jobs::list(&mut tx, status, crew_member).await?;
             tx.commit().await?;
             Ok(rows)
         }
@@ -53,6 +55,7 @@ pub async fn transition_job(
         async {
             let cx = ctx()?;
             let me = cx.member_who(crate::model::Role::works_jobs, "change jobs")?;
+            jobs::ensure_visible(&cx, me, id).await?;
             let t = jobs::Transition::parse(
                 me,
                 &to,

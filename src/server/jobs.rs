@@ -12,8 +12,26 @@ use crate::model::{JobDetail, JobStatus};
 /// Longest note on a status change.
 pub const MAX_NOTE_CHARS: usize = 500;
 
+/// A crew member sees, works and photographs only the jobs booked on their
+/// crews; any other job is not found for them. Other roles see every job.
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn ensure_visible(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<(), AppError> {
+    if me.role != crate::model::Role::Crew {
+        return Ok(());
+    }
+    let mut tx = cx.tx().await?;
+    let on = repo::schedule::on_jobs_crew(&mut tx, me.id, id).await?;
+    tx.commit().await?;
+    if on {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<JobDetail, AppError> {
+    ensure_visible(cx, me, id).await?;
     let mut tx = cx.tx().await?;
     let j = repo::jobs::get(&mut tx, id)
         .await?

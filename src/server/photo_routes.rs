@@ -69,10 +69,18 @@ pub async fn upload_photo(
 ) -> Response {
     let page = format!("/jobs/{job_id}");
     let member = match cx.member_who(crate::model::Role::works_jobs, "add photos") {
-        Ok(m) => m.id,
+        Ok(m) => m.clone(),
         Err(AppError::Unauthorized) => return see_other("/login"),
         Err(e) => return see_other(&format!("{page}?photo_error={}", urlencode(&e.to_string()))),
     };
+    // A crew member adds photos to their crews' jobs only.
+    if let Err(e) = super::jobs::ensure_visible(&cx, &member, job_id).await {
+        return match e {
+            AppError::NotFound => super::context::not_found(),
+            e => see_other(&format!("{page}?photo_error={}", urlencode(&e.to_string()))),
+        };
+    }
+    let member = member.id;
     match upload(&cx, job_id, member, form).await {
         Ok(()) => see_other(&format!("{page}#photos")),
         Err(Stop::NotFound) => super::context::not_found(),

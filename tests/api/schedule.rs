@@ -1150,3 +1150,88 @@ async fn slot_suggestions_put_a_job_next_to_the_crew_already_nearby() {
     let r = app.as_owner(&t, SuggestSlots { id: js }).await;
     assert_eq!(r.map(|_| ()), Err(AppError::NotFound));
 }
+
+#[tokio::test]
+async fn crews_see_work_and_photograph_only_their_crews_jobs() {
+    use fence::api::jobs::{GetJob, ListJobs, TransitionJob};
+    let app = TestApp::spawn().await;
+    let t = app.signup("mineonly", "growth").await;
+    let casey = app.join(&t, "casey@mineonly.example", "crew").await;
+    let casey_id: Uuid =
+        sqlx::query_scalar("select id from users where email = 'casey@mineonly.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    let mine = crew(&app, &t, "Mine", vec![casey_id]).await;
+    let other = crew(&app, &t, "Other", vec![]).await;
+    let j1 = approved_job(&app, &t, "Mia Mine").await;
+    let j2 = approved_job(&app, &t, "Otto Other").await;
+    let j3 = approved_job(&app, &t, "Wes Waiting").await;
+    app.as_owner(&t, book(j1, mine, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    app.as_owner(&t, book(j2, other, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    let sub = Some("mineonly");
+    let list = app
+        .call_fn(&casey, sub, ListJobs { status: None })
+        .await
+        .unwrap();
+    assert_eq!(list.iter().map(|j| j.id).collect::<Vec<_>>(), vec![j1]);
+    // Another crew's job, or one on no crew: not found, to see or to work.
+    for j in [j2, j3] {
+        assert_eq!(
+            app.call_fn(&casey, sub, GetJob { id: j }).await.map(|_| ()),
+            Err(AppError::NotFound)
+        );
+        let r = app
+            .call_fn(
+                &casey,
+                sub,
+                TransitionJob {
+                    id: j,
+                    to: "in_progress".into(),
+                    date: None,
+                    note: None,
+                    amount: None,
+                },
+            )
+            .await;
+        assert_eq!(r, Err(AppError::NotFound));
+        let r = crate::trade::upload(
+            &app,
+            &casey,
+            "mineonly",
+            j,
+            "before",
+            crate::trade::png(20, 20),
+        )
+        .await;
+        assert_eq!(r.status(), 404);
+    }
+    // Their own: seen and started.
+    app.call_fn(&casey, sub, GetJob { id: j1 }).await.unwrap();
+    app.call_fn(
+        &casey,
+        sub,
+        TransitionJob {
+            id: j1,
+            to: "in_progress".into(),
+            date: None,
+            note: None,
+            amount: None,
+        },
+    )
+    .await
+    .unwrap();
+    // The office still sees every job.
+    let all = app.as_owner(&t, ListJobs { status: None }).await.unwrap();
+    assert_eq!(all.len(), 3);
+    let n: i64 = sqlx::query_scalar("select count(*) from photos where job_id = any($1)")
+        .bind(vec![j2, j3])
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}

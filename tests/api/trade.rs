@@ -118,6 +118,39 @@ pub async fn approve(app: &TestApp, t: &Tenant, token: &str, name: &str) {
         .unwrap_or_else(|e| panic!("approve: {e:?}"));
 }
 
+/// Puts the member `email` on a new crew and the job on that crew (crews
+/// see, work and photograph their crews' jobs only).
+pub async fn put_on_a_crew_with(app: &TestApp, t: &Tenant, email: &str, jobs: &[Uuid]) {
+    let user: Uuid = sqlx::query_scalar("select id from users where org_id = $1 and email = $2")
+        .bind(t.org_id)
+        .bind(email)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    let mut form = fence::model::schedule::CrewForm {
+        name: format!("Crew of {email}"),
+        color: "#2563eb".into(),
+        mpg: "16".into(),
+        members: vec![user],
+        ..Default::default()
+    };
+    form.starts = vec!["00:00".into(); 7];
+    form.ends = vec!["23:45".into(); 7];
+    let crew = app
+        .as_owner(t, fence::api::schedule::SaveCrew { id: None, form })
+        .await
+        .expect("crew");
+    // Straight in the database: the job may be past the board (completed).
+    sqlx::query(
+        "update jobs set crew_id = $2, starts_at = coalesce(starts_at, now()) where id = any($1)",
+    )
+    .bind(jobs)
+    .bind(crew)
+    .execute(&app.owner)
+    .await
+    .unwrap();
+}
+
 /// Moves a job as the tenant's owner; an empty `date` sends none.
 pub async fn transition(
     app: &TestApp,
@@ -490,8 +523,9 @@ async fn uploads_are_type_and_size_checked_and_crews_can_add_them() {
         .await
         .unwrap();
     assert_eq!(n, 2, "nothing stored for refused uploads");
-    // A crew member adds a photo; a viewer cannot.
+    // A crew member adds a photo to a job of their crew; a viewer cannot.
     let crew = app.join(&t, "crew@alpha.example", "crew").await;
+    put_on_a_crew_with(&app, &t, "crew@alpha.example", &[f.job]).await;
     let r = upload(&app, &crew, &t.sub, f.job, "after", png(20, 20)).await;
     assert_eq!(r.headers()["location"], format!("/jobs/{}#photos", f.job));
     let viewer = app.join(&t, "viewer@alpha.example", "viewer").await;
@@ -872,6 +906,7 @@ async fn crews_are_offered_and_allowed_only_to_start_and_complete_jobs() {
         .expect("schedule");
 
     let crew = app.join(&t, "crew@alpha.example", "crew").await;
+    put_on_a_crew_with(&app, &t, "crew@alpha.example", &[job, f.job]).await;
     // The dashboard knows who is looking (it offers crews their jobs, not
     // "Add customer").
     let d = app

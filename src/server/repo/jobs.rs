@@ -328,7 +328,13 @@ pub async fn events(tx: &mut TenantTx, id: Uuid) -> Result<Vec<JobEvent>, AppErr
 }
 
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
-pub async fn list(tx: &mut TenantTx, filter: Option<JobStatus>) -> Result<Vec<JobRow>, AppError> {
+/// Jobs, optionally by status; for a crew member (`crew_member`), only the
+/// jobs booked on their crews.
+pub async fn list(
+    tx: &mut TenantTx,
+    filter: Option<JobStatus>,
+    crew_member: Option<Uuid>,
+) -> Result<Vec<JobRow>, AppError> {
     let org = tx.org_id();
     let rows = sqlx::query!(
         r#"select j.id, j.number, j.status, c.name as customer_name, p.street, p.city,
@@ -337,11 +343,14 @@ pub async fn list(tx: &mut TenantTx, filter: Option<JobStatus>) -> Result<Vec<Jo
            join customers c on c.org_id = j.org_id and c.id = j.customer_id
            join properties p on p.org_id = j.org_id and p.id = j.property_id
           where j.org_id = $1 and ($2::text is null or j.status = $2)
+            and ($3::uuid is null or j.crew_id in
+                 (select m.crew_id from crew_members m where m.org_id = $1 and m.user_id = $3))
           order by case j.status when 'in_progress' then 0 when 'scheduled' then 1 when 'approved' then 2 else 3 end,
                    j.scheduled_for nulls last, j.number desc
           limit 300"#,
         org,
-        filter.map(|s| s.code())
+        filter.map(|s| s.code()),
+        crew_member
     )
     .fetch_all(tx.conn())
     .await?;

@@ -513,3 +513,20 @@ pub async fn month_savings(
     .await?;
     Ok((r.miles, r.gallons, r.dollars))
 }
+
+/// Whether `user` is on the crew `job` is booked on.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), %job))]
+pub async fn on_jobs_crew(tx: &mut TenantTx, user: Uuid, job: Uuid) -> Result<bool, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        r#"select exists(
+             select 1 from jobs j
+               join crew_members m on m.org_id = j.org_id and m.crew_id = j.crew_id
+              where j.org_id = $1 and j.id = $2 and m.user_id = $3) as "on!""#,
+        org,
+        job,
+        user
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
