@@ -130,6 +130,30 @@ test('drag a job onto a crew and a time, see the conflict, undo, and a second br
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(laneA.locator(`[data-job="${w.job}"]`)).toBeVisible();
 
+  // Its edge, dragged to 12:30, makes it an hour and a half.
+  if (!touch) {
+    const handle = laneA.locator(`[data-job="${w.job}"] .bcard-resize`);
+    const hb = (await handle.boundingBox())!;
+    const end = await xOf(laneA, 12 * 60 + 30);
+    await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 6; i++) await page.mouse.move(hb.x + hb.width / 2 + ((end.x - hb.x - hb.width / 2) * i) / 6, end.y);
+    await page.mouse.up();
+    await expect(page.getByRole('status').filter({ hasText: 'J-' })).toContainText('to Crew A, Tue Mar 9, 11:00 AM–12:30 PM');
+    await expect(laneA.locator(`[data-job="${w.job}"]`)).toContainText('11:00 AM–12:30 PM');
+    // Dropped on the list, it keeps its day and waits for a time.
+    const booked = laneA.locator(`[data-job="${w.job}"] .bcard-body`);
+    const list = (await page.locator('.waiting h2').boundingBox())!;
+    await mouseDrag(page, booked, { x: list.x + 40, y: list.y + 10 });
+    await expect(page.locator(`.waiting [data-job="${w.job}"]`)).toContainText('Tue Mar 9 · no time yet');
+    // And back on crew A at 11 with the form, for the history below.
+    await page.locator(`.waiting [data-job="${w.job}"] .bcard-body`).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').getByLabel('Start').fill('11:00');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await expect(laneA.locator(`[data-job="${w.job}"]`)).toBeVisible();
+  }
+
   // The job's history says who moved it, from where to where.
   await page.goto(`${t}/jobs/${w.job}`);
   await expect(page.locator('main')).toContainText('Scheduled: Crew A, Tue Mar 9, 11:00 AM–12:00 PM');
