@@ -567,20 +567,13 @@ impl CrewForm {
                 .map(|(a, b)| format!("{a}, {b}"))
                 .unwrap_or_default()
         };
+        let (starts, ends) = hour_fields(&c.hours);
         CrewForm {
             name: c.name.clone(),
             color: c.color.clone(),
             mpg: c.mpg.to_string(),
-            starts: c
-                .hours
-                .iter()
-                .map(|h| h.map(|[s, _]| input_clock(s)).unwrap_or_default())
-                .collect(),
-            ends: c
-                .hours
-                .iter()
-                .map(|h| h.map(|[_, e]| input_clock(e)).unwrap_or_default())
-                .collect(),
+            starts,
+            ends,
             days_off: c
                 .days_off
                 .iter()
@@ -592,6 +585,16 @@ impl CrewForm {
             members: c.members.iter().map(|m| m.user_id).collect(),
         }
     }
+}
+
+/// A week's hours as the crew form's start and end fields ("HH:MM", empty
+/// for a day off), Monday first.
+pub fn hour_fields(hours: &[Shift; 7]) -> (Vec<String>, Vec<String>) {
+    let field = |h: &Shift, i: usize| h.map(|se| input_clock(se[i])).unwrap_or_default();
+    (
+        hours.iter().map(|h| field(h, 0)).collect(),
+        hours.iter().map(|h| field(h, 1)).collect(),
+    )
 }
 
 /// The colours offered to new crews, in turn.

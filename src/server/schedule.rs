@@ -109,6 +109,23 @@ pub async fn delete_crew(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<usiz
     Ok(jobs.len())
 }
 
+/// A day from a form field (`YYYY-MM-DD`; empty: none), or the message
+/// saying how to write the `noun`.
+fn optional_day(
+    value: Option<&str>,
+    field: &str,
+    noun: &str,
+) -> Result<Option<NaiveDate>, AppError> {
+    value
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| AppError::field(field, format!("Enter the {noun} as YYYY-MM-DD.")))
+        })
+        .transpose()
+}
+
 /// The board for `days` days (1 or 7) from `from` (default: today, or the
 /// Monday of this week for a week).
 #[tracing::instrument(skip_all)]
@@ -119,13 +136,7 @@ pub async fn board(
     days: u32,
 ) -> Result<Board, AppError> {
     let days = if days >= 7 { 7 } else { 1 };
-    let from = match from.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Some(
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| AppError::field("from", "Enter the date as YYYY-MM-DD."))?,
-        ),
-        None => None,
-    };
+    let from = optional_day(from, "from", "date")?;
     let mut tx = cx.tx().await?;
     let zone = repo::orgs::time_zone(&mut tx).await?;
     let today = local_day(Utc::now(), &zone);
@@ -140,7 +151,7 @@ pub async fn board(
     let crews = repo::schedule::crews(&mut tx).await?;
     let booked = repo::schedule::booked(&mut tx, &zone, start, end, None).await?;
     let waiting = repo::schedule::waiting(&mut tx, &zone).await?;
-    let routes = repo::schedule::routes_enabled(&mut tx).await?;
+    let routes = repo::schedule::feature(&mut tx, "route_optimization").await?;
     let smart = repo::schedule::feature(&mut tx, "smart_scheduling").await?;
     tx.commit().await?;
     Ok(Board {
@@ -178,13 +189,7 @@ impl Move {
         window: Option<&str>,
     ) -> Result<Move, AppError> {
         let text = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
-        let day = match text(day) {
-            Some(d) => Some(
-                NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .map_err(|_| AppError::field("day", "Enter the day as YYYY-MM-DD."))?,
-            ),
-            None => None,
-        };
+        let day = optional_day(day, "day", "day")?;
         let start = text(start)
             .map(|s| parse_clock(&s).map_err(|m| AppError::field("start", m)))
             .transpose()?;
@@ -325,11 +330,7 @@ pub async fn my_day(cx: &RequestCtx, me: &UserRef, day: Option<&str>) -> Result<
     let mut tx = cx.tx().await?;
     let zone = repo::orgs::time_zone(&mut tx).await?;
     let today = local_day(Utc::now(), &zone);
-    let day = match day.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| AppError::field("day", "Enter the day as YYYY-MM-DD."))?,
-        None => today,
-    };
+    let day = optional_day(day, "day", "day")?.unwrap_or(today);
     let crews: Vec<Crew> = repo::schedule::crews(&mut tx)
         .await?
         .into_iter()
@@ -480,10 +481,12 @@ pub async fn optimise(
     let apply = mode == RouteMode::Apply;
     use crate::model::routing::{along, timetable, RouteCost, RoutePlan, RouteStop};
     use rust_decimal::prelude::ToPrimitive;
-    let day = NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::field("day", "Enter the day as YYYY-MM-DD."))?;
+    let day = optional_day(Some(day), "day", "day")?
+        .ok_or_else(|| AppError::field("day", "Enter the day as YYYY-MM-DD."))?;
     let mut tx = cx.tx().await?;
-    if mode != RouteMode::AsBooked && !repo::schedule::routes_enabled(&mut tx).await? {
+    if mode != RouteMode::AsBooked
+        && !repo::schedule::feature(&mut tx, "route_optimization").await?
+    {
         return Err(AppError::Limit(
             "Route optimisation comes with the Growth and Enterprise plans. Change plan in Settings › Plan."
                 .into(),

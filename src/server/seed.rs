@@ -290,12 +290,11 @@ async fn seed_schedule(
     crew_user: Uuid,
 ) -> Result<(), crate::error::AppError> {
     use crate::model::pricing::QuoteTerms;
-    use crate::model::schedule::{default_hours, CrewForm, TimeWindow};
+    use crate::model::schedule::{default_hours, hour_fields, CrewForm, TimeWindow};
     use crate::model::{Drawing, JobStatus, Layout, PropertyForm, Pt, QuoteStatus};
     use chrono::{Datelike, Duration};
     let depot = (30.2672, -97.7431);
-    let hours = default_hours();
-    let clock = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+    let (starts, ends) = hour_fields(&default_hours());
     let mut crews = Vec::new();
     for (name, color, mpg, members) in [
         ("North crew", "#2563eb", "16", vec![crew_user]),
@@ -305,14 +304,8 @@ async fn seed_schedule(
             name: name.into(),
             color: color.into(),
             mpg: mpg.into(),
-            starts: hours
-                .iter()
-                .map(|h| h.map(|[s, _]| clock(s)).unwrap_or_default())
-                .collect(),
-            ends: hours
-                .iter()
-                .map(|h| h.map(|[_, e]| clock(e)).unwrap_or_default())
-                .collect(),
+            starts: starts.clone(),
+            ends: ends.clone(),
             start_at: format!("{}, {}", depot.0, depot.1),
             members,
             ..Default::default()

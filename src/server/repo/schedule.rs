@@ -440,11 +440,6 @@ pub async fn batteries_due(
         .collect())
 }
 
-/// Whether the tenant's plan includes route optimisation.
-pub async fn routes_enabled(tx: &mut TenantTx) -> Result<bool, AppError> {
-    feature(tx, "route_optimization").await
-}
-
 /// Whether the tenant's plan includes `flag` (its features document).
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), flag))]
 pub async fn feature(tx: &mut TenantTx, flag: &str) -> Result<bool, AppError> {

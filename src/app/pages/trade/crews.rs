@@ -10,7 +10,7 @@ use crate::app::components::{field_error, loaded, successes, Field, FormError};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::schedule::{
-    default_hours, input_clock, span, Crew, CrewForm, CrewMember, CREW_COLORS, WEEKDAYS,
+    default_hours, hour_fields, span, Crew, CrewForm, CrewMember, CREW_COLORS, WEEKDAYS,
 };
 
 #[component]
@@ -197,18 +197,12 @@ fn CrewEditor(
     editing: RwSignal<Option<Option<Uuid>>>,
 ) -> impl IntoView {
     let form = crew.as_ref().map(CrewForm::from_crew).unwrap_or_else(|| {
-        let h = default_hours();
+        let (starts, ends) = hour_fields(&default_hours());
         CrewForm {
             color: color.into(),
             mpg: "15".into(),
-            starts: h
-                .iter()
-                .map(|d| d.map(|[s, _]| input_clock(s)).unwrap_or_default())
-                .collect(),
-            ends: h
-                .iter()
-                .map(|d| d.map(|[_, e]| input_clock(e)).unwrap_or_default())
-                .collect(),
+            starts,
+            ends,
             ..Default::default()
         }
     });

@@ -23,6 +23,21 @@ pub fn nav_link(at: (f64, f64)) -> String {
     )
 }
 
+/// The same for a stop with no map location: its address.
+pub fn nav_link_to_address(address: &str) -> String {
+    let q: String = address
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("https://www.google.com/maps/dir/?api=1&destination={q}")
+}
+
 fn cost_text(c: &RouteCost) -> String {
     format!(
         "{:.1} mi · {} driving · {:.2} gal · ${:.2}",

@@ -105,44 +105,8 @@ pub fn SchedulePage() -> impl IntoView {
             // would move the rows under a finger or a mouse mid-drag.
             <div class="toasts">
                 <FormError errors />
-                {move || {
-                    route_msg
-                        .get()
-                        .map(|m| {
-                            view! {
-                                <div class="banner banner-ok undo" role="status">
-                                    <span>{m}</span>
-                                    <button
-                                        type="button"
-                                        class="link"
-                                        aria-label="Dismiss"
-                                        on:click=move |_| route_msg.set(None)
-                                    >
-                                        "×"
-                                    </button>
-                                </div>
-                            }
-                        })
-                }}
-                {move || {
-                    refused
-                        .get()
-                        .map(|m| {
-                            view! {
-                                <div class="banner banner-error undo" role="alert">
-                                    <span>{format!("Not moved: {m}")}</span>
-                                    <button
-                                        type="button"
-                                        class="link"
-                                        aria-label="Dismiss"
-                                        on:click=move |_| refused.set(None)
-                                    >
-                                        "×"
-                                    </button>
-                                </div>
-                            }
-                        })
-                }}
+                {dismissable(route_msg, false, "")}
+                {dismissable(refused, true, "Not moved: ")}
                 {move || {
                     last.get()
                         .filter(|m| m.before != m.after)
@@ -184,6 +148,35 @@ pub fn SchedulePage() -> impl IntoView {
                     })
             }}
         </SiteGate>
+    }
+}
+
+/// A message that stays until dismissed (an error is announced as an
+/// alert, anything else as a status).
+fn dismissable(
+    message: RwSignal<Option<String>>,
+    error: bool,
+    prefix: &'static str,
+) -> impl IntoView {
+    move || {
+        message.get().map(|m| {
+            view! {
+                <div
+                    class=if error { "banner banner-error undo" } else { "banner banner-ok undo" }
+                    role=if error { "alert" } else { "status" }
+                >
+                    <span>{format!("{prefix}{m}")}</span>
+                    <button
+                        type="button"
+                        class="link"
+                        aria-label="Dismiss"
+                        on:click=move |_| message.set(None)
+                    >
+                        "×"
+                    </button>
+                </div>
+            }
+        })
     }
 }
 
@@ -1221,15 +1214,10 @@ pub fn TodayPage() -> impl IntoView {
                                             let nav = s
                                                 .lat
                                                 .zip(s.lon)
-                                                .map(|(a, b)| {
-                                                    format!(
-                                                        "https://www.google.com/maps/dir/?api=1&destination={a},{b}",
-                                                    )
-                                                })
+                                                .map(super::routes::nav_link)
                                                 .unwrap_or_else(|| {
-                                                    format!(
-                                                        "https://www.google.com/maps/dir/?api=1&destination={}",
-                                                        urlencode(&format!("{}, {}", s.street, s.city)),
+                                                    super::routes::nav_link_to_address(
+                                                        &format!("{}, {}", s.street, s.city),
                                                     )
                                                 });
                                             view! {
@@ -1273,19 +1261,6 @@ pub fn TodayPage() -> impl IntoView {
             )}
         </SiteGate>
     }
-}
-
-/// Percent-encodes text for a URL's query.
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A crew's route links in the day view: optimise (Growth and up; on
