@@ -136,6 +136,7 @@ pub fn App() -> impl IntoView {
     let shell = Resource::new(|| (), |_| get_shell());
     let current = move || fresh.get().or_else(|| shell.get().and_then(Result::ok));
     provide_context(ShellResource(shell));
+    components::provide_outbox();
     let async_ssr = SsrMode::Async;
     // The tenant's colour (validated #rrggbb) as a CSS variable for the page.
     // Set from an effect (browser only): the server's first paint takes the
@@ -160,6 +161,7 @@ pub fn App() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || current().map(|s| view! { <Header shell=s /> })}
                 </Transition>
+                <components::OutboxBar />
                 <main>
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=lazy(HomeRoute) ssr=async_ssr.clone() />

@@ -49,6 +49,7 @@ pub async fn transition_job(
     date: Option<String>,
     note: Option<String>,
     #[server(default)] amount: Option<String>,
+    #[server(default)] op: Option<Uuid>,
 ) -> Result<(), AppError> {
     use crate::server::{ctx, jobs};
     crate::server::reply(
@@ -56,14 +57,35 @@ pub async fn transition_job(
             let cx = ctx()?;
             let me = cx.member_who(crate::model::Role::works_jobs, "change jobs")?;
             jobs::ensure_visible(&cx, me, id).await?;
-            let t = jobs::Transition::parse(
+            let mut t = jobs::Transition::parse(
                 me,
                 &to,
                 date.as_deref(),
                 note.as_deref(),
                 amount.as_deref(),
             )?;
+            t.op = op;
             jobs::transition(&cx, me.id, id, t).await
+        }
+        .await,
+    )
+}
+
+/// Ticks (`done`) or unticks an item of the job's checklist. `op`, chosen
+/// by the phone, makes sending it again harmless.
+#[server(endpoint = "jobs/check")]
+pub async fn check_item(
+    id: Uuid,
+    item: String,
+    #[server(default)] done: bool,
+    #[server(default)] op: Option<Uuid>,
+) -> Result<(), AppError> {
+    use crate::server::{ctx, jobs};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member_who(crate::model::Role::works_jobs, "tick the checklist")?;
+            jobs::check(&cx, me, id, &item, done, op).await
         }
         .await,
     )

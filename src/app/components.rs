@@ -6,6 +6,7 @@ mod field;
 mod header;
 mod live;
 mod loaded;
+mod offline;
 mod status;
 mod tabs;
 
@@ -14,5 +15,6 @@ pub use field::*;
 pub use header::*;
 pub use live::*;
 pub use loaded::*;
+pub use offline::*;
 pub use status::*;
 pub use tabs::*;

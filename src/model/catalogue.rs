@@ -209,6 +209,18 @@ pub fn parse_coordinate(raw: &str, label: &str, limit: i64) -> Result<Decimal, S
 
 /// A decimal number typed into a form, between `min` and `max`.
 pub fn parse_in_range(raw: &str, label: &str, min: &str, max: &str) -> Result<Decimal, String> {
+    parse_with_places(raw, label, min, max, 3)
+}
+
+/// The same with up to `places` decimal places (coordinates take six: a
+/// tenth of a metre).
+pub fn parse_with_places(
+    raw: &str,
+    label: &str,
+    min: &str,
+    max: &str,
+    places: u32,
+) -> Result<Decimal, String> {
     let cleaned: String = raw
         .trim()
         .trim_start_matches('$')
@@ -221,8 +233,8 @@ pub fn parse_in_range(raw: &str, label: &str, min: &str, max: &str) -> Result<De
     let v: Decimal = cleaned
         .parse()
         .map_err(|_| format!("{label} must be a number, like 12.50."))?;
-    if v.scale() > 3 {
-        return Err(format!("{label} can have at most 3 decimal places."));
+    if v.normalize().scale() > places {
+        return Err(format!("{label} can have at most {places} decimal places."));
     }
     let (lo, hi): (Decimal, Decimal) = (
         min.parse().expect("a valid bound"),

@@ -100,9 +100,70 @@ impl JobStatus {
 /// Photos a job needs before it can be completed.
 pub const REQUIRED_PHOTOS: [(&str, &str); 2] = [("before", "before"), ("after", "after")];
 
+/// The installation checklist every job carries, in working order: the key
+/// stored when ticked, and what the crew reads.
+pub const CHECKLIST: [(&str, &str); 7] = [
+    ("call_ahead", "Call the homeowner when on the way"),
+    ("locate", "Utility locate (811) marked before any digging"),
+    ("walk", "Walk the plan's boundary with the homeowner"),
+    ("wire", "Wire buried at 1-3 in; every splice sealed"),
+    ("signal", "Signal tested all the way round the loop"),
+    ("flags", "Training flags every 10 ft along the boundary"),
+    (
+        "collars",
+        "Each pet's collar fitted, set and tested at the boundary",
+    ),
+];
+
+/// Whether a job's checklist can be ticked in this status: while the job
+/// is booked, worked or just finished.
+pub fn checklist_open(status: JobStatus) -> bool {
+    matches!(
+        status,
+        JobStatus::Scheduled | JobStatus::InProgress | JobStatus::Completed
+    )
+}
+
+/// The ticked keys after ticking (or unticking) `item`, in the list's order;
+/// `None` for a key that is not on the list.
+pub fn tick(done: &[String], item: &str, on: bool) -> Option<Vec<String>> {
+    CHECKLIST.iter().find(|(k, _)| *k == item)?;
+    Some(
+        CHECKLIST
+            .iter()
+            .filter(|(k, _)| {
+                if *k == item {
+                    on
+                } else {
+                    done.iter().any(|d| d == k)
+                }
+            })
+            .map(|(k, _)| k.to_string())
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ticking_keeps_the_lists_order_and_refuses_unknown_items() {
+        let none: Vec<String> = vec![];
+        let a = tick(&none, "signal", true).unwrap();
+        assert_eq!(a, vec!["signal"]);
+        let b = tick(&a, "call_ahead", true).unwrap();
+        assert_eq!(b, vec!["call_ahead", "signal"]);
+        assert_eq!(tick(&b, "call_ahead", true).unwrap(), b, "twice is once");
+        assert_eq!(tick(&b, "signal", false).unwrap(), vec!["call_ahead"]);
+        assert_eq!(tick(&b, "<script>", true), None);
+        // Stale keys (an item since dropped from the list) fall away.
+        let stale = vec!["old_item".to_string(), "signal".to_string()];
+        assert_eq!(
+            tick(&stale, "flags", true).unwrap(),
+            vec!["signal", "flags"]
+        );
+    }
 
     #[test]
     fn only_valid_transitions_are_allowed() {

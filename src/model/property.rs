@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::catalogue::parse_in_range;
+use super::catalogue::{parse_in_range, parse_with_places};
 use super::states::state_code;
 use super::takeoff::Drawing;
 use super::validate::*;
@@ -23,6 +23,8 @@ pub struct PropertyForm {
     /// Square feet.
     pub lot_sqft: String,
     pub notes: String,
+    /// Read at the gate: gate code, where to park, a dog loose in the yard.
+    pub gate_notes: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +37,7 @@ pub struct ValidProperty {
     pub location: Option<(f64, f64)>,
     pub lot_sqft: Option<i32>,
     pub notes: String,
+    pub gate_notes: String,
 }
 
 impl PropertyForm {
@@ -48,8 +51,14 @@ impl PropertyForm {
         let location = match (self.lat.trim().is_empty(), self.lon.trim().is_empty()) {
             (true, true) => Some(None),
             (false, false) => {
-                let lat = e.check("lat", parse_in_range(&self.lat, "Latitude", "-90", "90"));
-                let lon = e.check("lon", parse_in_range(&self.lon, "Longitude", "-180", "180"));
+                let lat = e.check(
+                    "lat",
+                    parse_with_places(&self.lat, "Latitude", "-90", "90", 6),
+                );
+                let lon = e.check(
+                    "lon",
+                    parse_with_places(&self.lon, "Longitude", "-180", "180", 6),
+                );
                 lat.zip(lon).map(|(a, b)| {
                     use rust_decimal::prelude::ToPrimitive;
                     Some((a.to_f64().unwrap_or(0.0), b.to_f64().unwrap_or(0.0)))
@@ -72,6 +81,10 @@ impl PropertyForm {
             )
         };
         let notes = e.check("notes", optional_text(&self.notes, "Notes", 2000));
+        let gate_notes = e.check(
+            "gate_notes",
+            optional_text(&self.gate_notes, "Gate and access notes", 500),
+        );
         e.finish(|| ValidProperty {
             label: label.unwrap_or_default(),
             street: street.unwrap_or_default(),
@@ -81,6 +94,7 @@ impl PropertyForm {
             location: location.flatten(),
             lot_sqft: lot.flatten(),
             notes: notes.unwrap_or_default(),
+            gate_notes: gate_notes.unwrap_or_default(),
         })
     }
 }
@@ -100,6 +114,7 @@ pub struct Property {
     pub lon: Option<f64>,
     pub lot_sqft: Option<i32>,
     pub notes: String,
+    pub gate_notes: String,
     pub drawing: Drawing,
     pub pets: Vec<Pet>,
 }
@@ -116,6 +131,7 @@ impl Property {
             lon: self.lon.map(|v| format!("{v:.6}")).unwrap_or_default(),
             lot_sqft: self.lot_sqft.map(|v| v.to_string()).unwrap_or_default(),
             notes: self.notes.clone(),
+            gate_notes: self.gate_notes.clone(),
         }
     }
 
@@ -243,6 +259,36 @@ mod tests {
         assert_eq!(f.validate().unwrap().lot_sqft, Some(12_000));
         f.lot_sqft = "a lot".into();
         assert!(f.validate().unwrap_err().get("lot_sqft").is_some());
+    }
+
+    #[test]
+    fn a_saved_property_validates_again_as_its_edit_form_shows_it() {
+        // The edit form shows coordinates to six places (the map's pin);
+        // saving it unchanged used to be refused as "at most 3 decimal
+        // places".
+        let p = Property {
+            id: Uuid::nil(),
+            customer_id: Uuid::nil(),
+            customer_name: "Gina".into(),
+            label: String::new(),
+            street: "1 Elm".into(),
+            city: "Austin".into(),
+            state: "TX".into(),
+            zip: "78701".into(),
+            lat: Some(30.2672341),
+            lon: Some(-97.7431),
+            lot_sqft: Some(9000),
+            notes: String::new(),
+            gate_notes: "Code 4410".into(),
+            drawing: Drawing::default(),
+            pets: vec![],
+        };
+        let v = p.to_form().validate().expect("valid as shown");
+        assert_eq!(v.location, Some((30.267234, -97.7431)));
+        assert_eq!(v.gate_notes, "Code 4410");
+        let mut f = p.to_form();
+        f.lat = "30.12345678".into();
+        assert!(f.validate().unwrap_err().get("lat").is_some());
     }
 
     #[test]

@@ -243,6 +243,17 @@ pub struct JobDetail {
     pub paid_amount: Option<rust_decimal::Decimal>,
     /// Whether this viewer (the owner) may correct those amounts.
     pub can_correct: bool,
+    /// The viewer's role (what a queued change would allow next is worked
+    /// out on the phone from it).
+    pub role: crate::model::Role,
+    /// For the crew at the gate and on site.
+    pub gate_notes: String,
+    pub site_notes: String,
+    pub pets: Vec<crate::model::Pet>,
+    /// The plan as quoted.
+    pub drawing: crate::model::takeoff::Drawing,
+    /// The checklist items ticked (keys of `job::CHECKLIST`).
+    pub checklist_done: Vec<String>,
 }
 
 impl JobDetail {

@@ -221,7 +221,19 @@ pub struct MyDay {
     pub day: NaiveDate,
     pub today: NaiveDate,
     pub crews: Vec<Crew>,
-    pub stops: Vec<BoardJob>,
+    pub stops: Vec<Stop>,
+}
+
+/// One stop of a crew's day, with what the crew needs at the door.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stop {
+    pub job: BoardJob,
+    pub phone: Option<String>,
+    pub gate_notes: String,
+    /// The pets' names.
+    pub pets: Vec<String>,
+    /// Checklist items ticked.
+    pub checklist_done: usize,
 }
 
 /// The office's first screen: the day by crew and what needs doing.

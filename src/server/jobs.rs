@@ -39,6 +39,7 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<JobDetail
     let v = repo::quotes::version(&mut tx, j.quote_id, j.quote_version).await?;
     let events = repo::jobs::events(&mut tx, id).await?;
     let photos = repo::jobs::photos(&mut tx, id).await?;
+    let pets = repo::properties::pets(&mut tx, j.property_id).await?;
     tx.commit().await?;
     Ok(JobDetail {
         id: j.id,
@@ -56,6 +57,12 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<JobDetail
         scheduled_for: j.scheduled_for,
         total: j.total,
         takeoff: v.takeoff,
+        drawing: v.drawing,
+        role: me.role,
+        gate_notes: j.gate_notes,
+        site_notes: j.notes,
+        pets,
+        checklist_done: j.checklist_done,
         events,
         photos,
         can_manage: me.role.works_jobs(),
@@ -72,6 +79,57 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<JobDetail
     })
 }
 
+/// Ticks (or unticks) one item of a job's checklist, once per `op`.
+#[tracing::instrument(skip_all, fields(%id, item))]
+pub async fn check(
+    cx: &RequestCtx,
+    me: &UserRef,
+    id: Uuid,
+    item: &str,
+    done: bool,
+    op: Option<Uuid>,
+) -> Result<(), AppError> {
+    if !crate::model::job::CHECKLIST.iter().any(|(k, _)| *k == item) {
+        return Err(AppError::field("item", "Choose an item of the checklist."));
+    }
+    ensure_visible(cx, me, id).await?;
+    let mut tx = cx.tx().await?;
+    let (status, ticked) = repo::jobs::checklist_for_update(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(op) = op {
+        if !repo::jobs::claim_op(&mut tx, op, me.id, "checklist", id).await? {
+            tx.commit().await?;
+            return Ok(());
+        }
+    }
+    if !crate::model::job::checklist_open(status) {
+        return Err(AppError::Conflict(format!(
+            "The checklist is for booked and worked jobs; this one is {}.",
+            status.label().to_lowercase()
+        )));
+    }
+    let now = crate::model::job::tick(&ticked, item, done)
+        .ok_or_else(|| AppError::field("item", "Choose an item of the checklist."))?;
+    if now != ticked {
+        repo::jobs::set_checklist(&mut tx, id, &now).await?;
+        let crews: Vec<Uuid> = repo::jobs::crew_of(&mut tx, id)
+            .await?
+            .into_iter()
+            .collect();
+        super::live::notify(&mut tx, "job.checklist", Some(id), &crews).await?;
+        repo::audit::record(
+            &mut tx,
+            Some(me.id),
+            if done { "job.checked" } else { "job.unchecked" },
+            Some(id),
+            serde_json::json!({ "item": item }),
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
 /// What a status change asks for, checked before any database work.
 pub struct Transition {
     pub to: JobStatus,
@@ -79,6 +137,10 @@ pub struct Transition {
     pub note: String,
     /// What was invoiced or paid (asked for by those two moves).
     pub amount: Option<rust_decimal::Decimal>,
+    /// The id the sender chose for this action: sent again (a phone's
+    /// queue after being offline, a retry after a lost answer), it is not
+    /// applied twice.
+    pub op: Option<Uuid>,
 }
 
 impl Transition {
@@ -141,6 +203,7 @@ impl Transition {
             date,
             note,
             amount,
+            op: None,
         })
     }
 }
@@ -158,6 +221,15 @@ pub async fn transition(
     let from = repo::jobs::status_for_update(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if let Some(op) = t.op {
+        // Sent before (the job's row lock orders two copies in flight), or
+        // the job is already where this asks (started from another phone):
+        // done, nothing to apply.
+        if !repo::jobs::claim_op(&mut tx, op, by, "transition", id).await? || from == t.to {
+            tx.commit().await?;
+            return Ok(());
+        }
+    }
     if !from.can_go_to(t.to) {
         return Err(AppError::Conflict(format!(
             "A job that is {} cannot be moved to {}.",

@@ -93,16 +93,26 @@ async fn upload(cx: &RequestCtx, job_id: Uuid, member: Uuid, form: Multipart) ->
     let org = cx.tenant_id()?;
     super::throttle::hit(&cx.state, &format!("uploads:{org}"), UPLOADS, "uploads").await?;
     // The job first, so nothing is read or stored for a job that is not ours.
-    let existing = {
+    {
         let mut tx = cx.tx().await?;
         if repo::jobs::get(&mut tx, job_id).await?.is_none() {
             return Err(Stop::NotFound);
+        }
+        tx.commit().await?;
+    }
+    let (kind, op, files) = spool(cx, form).await?;
+    let existing = {
+        let mut tx = cx.tx().await?;
+        // Sent before (a phone's queue after being offline): already here.
+        if let Some(op) = op {
+            if repo::jobs::op_applied(&mut tx, op).await? {
+                return Ok(());
+            }
         }
         let n = repo::jobs::photo_count(&mut tx, job_id).await?;
         tx.commit().await?;
         n
     };
-    let (kind, files) = spool(cx, form).await?;
     if !matches!(kind.as_str(), "before" | "after") {
         return Err(Stop::Back(
             "Choose whether these are before or after photos.".into(),
@@ -135,17 +145,18 @@ async fn upload(cx: &RequestCtx, job_id: Uuid, member: Uuid, form: Multipart) ->
         let p = decode(cx, &f).await?;
         processed.push((Uuid::new_v4(), p, f));
     }
-    store_and_record(cx, org, job_id, member, &kind, processed).await
+    store_and_record(cx, org, job_id, member, &kind, op, processed).await
 }
 
 /// Streams the form's files to temporary files, enforcing the limits as
 /// the bytes arrive.
-async fn spool(cx: &RequestCtx, mut form: Multipart) -> Result<(String, Vec<Spooled>), Stop> {
+async fn spool(cx: &RequestCtx, mut form: Multipart) -> Result<Spooled3, Stop> {
     let dir = &cx.state.config.uploads.tmp_dir;
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| Stop::from(super::db::internal(&e)))?;
     let mut kind = String::new();
+    let mut op = None;
     let mut files = Vec::new();
     let cut_off = || {
         Stop::Back(format!(
@@ -163,6 +174,10 @@ async fn spool(cx: &RequestCtx, mut form: Multipart) -> Result<(String, Vec<Spoo
             Some("kind") => {
                 let text = field.text().await.map_err(|_| cut_off())?;
                 kind = text.chars().take(16).collect();
+            }
+            Some("op") => {
+                let text = field.text().await.map_err(|_| cut_off())?;
+                op = text.trim().parse::<Uuid>().ok();
             }
             Some("photo") => {
                 if files.len() >= MAX_PHOTOS_PER_UPLOAD {
@@ -207,8 +222,12 @@ async fn spool(cx: &RequestCtx, mut form: Multipart) -> Result<(String, Vec<Spoo
             _ => {}
         }
     }
-    Ok((kind, files))
+    Ok((kind, op, files))
 }
+
+/// The form as spooled: the photos' kind, the sender's id for this upload
+/// (see `client_ops`), the files.
+type Spooled3 = (String, Option<Uuid>, Vec<Spooled>);
 
 /// Decodes one spooled photo on a blocking thread, holding a decode permit.
 async fn decode(cx: &RequestCtx, f: &Spooled) -> Result<Processed, Stop> {
@@ -241,6 +260,7 @@ async fn store_and_record(
     job_id: Uuid,
     member: Uuid,
     kind: &str,
+    op: Option<Uuid>,
     processed: Vec<(Uuid, Processed, Spooled)>,
 ) -> Result<(), Stop> {
     let storage = &cx.state.storage;
@@ -269,6 +289,13 @@ async fn store_and_record(
     }
     let recorded = async {
         let mut tx = cx.tx().await?;
+        // Two copies of one upload in flight: the second finds the first's
+        // claim (waiting for its commit) and records nothing.
+        if let Some(op) = op {
+            if !repo::jobs::claim_op(&mut tx, op, member, "photos", job_id).await? {
+                return Ok(false);
+            }
+        }
         let bytes: i64 = processed
             .iter()
             .map(|(_, p, f)| f.size as i64 + p.thumbnail.len() as i64)
@@ -302,6 +329,11 @@ async fn store_and_record(
                 return Err(AppError::NotFound);
             }
         }
+        let crews: Vec<Uuid> = repo::jobs::crew_of(&mut tx, job_id)
+            .await?
+            .into_iter()
+            .collect();
+        super::live::notify(&mut tx, "job.photos", Some(job_id), &crews).await?;
         repo::audit::record(
             &mut tx,
             Some(member),
@@ -310,25 +342,42 @@ async fn store_and_record(
             serde_json::json!({ "kind": kind, "count": processed.len(), "bytes": bytes }),
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
     }
     .await;
-    if let Err(e) = recorded {
-        remove_all().await;
-        return Err(e.into());
+    match recorded {
+        Ok(true) => Ok(()),
+        // Recorded by the other copy: these objects are spare.
+        Ok(false) => {
+            remove_all().await;
+            Ok(())
+        }
+        Err(e) => {
+            remove_all().await;
+            Err(e.into())
+        }
     }
-    Ok(())
 }
 
 async fn serve(cx: RequestCtx, id: Uuid, thumb: bool) -> Response {
-    if cx.member().is_err() {
+    let Ok(me) = cx.member().cloned() else {
         return StatusCode::NOT_FOUND.into_response();
-    }
+    };
     let found = async {
         let mut tx = cx.tx().await?;
-        let t = repo::jobs::photo_type(&mut tx, id).await?;
+        let mut t = repo::jobs::photo_type(&mut tx, id).await?;
+        // A crew member sees the photos of their crews' jobs only, as the
+        // jobs themselves.
+        if let Some((_, job)) = t {
+            if me.role == crate::model::Role::Crew
+                && !repo::schedule::on_jobs_crew(&mut tx, me.id, job).await?
+            {
+                t = None;
+            }
+        }
         tx.commit().await?;
-        Ok::<_, AppError>(t)
+        Ok::<_, AppError>(t.map(|(content_type, _)| content_type))
     }
     .await;
     let content_type = match found {

@@ -79,6 +79,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
     // larger one is refused with 413 before anything reads it.
     let pages = Router::new()
         .route("/brand/logo", get(routes::logo))
+        .route("/sw.js", get(routes::service_worker))
         .route("/auth/handoff", get(routes::handoff))
         .route("/go", get(routes::go))
         .route("/events", get(super::live::events))

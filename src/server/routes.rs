@@ -17,6 +17,25 @@ use crate::error::AppError;
 /// Largest logo accepted.
 pub const MAX_LOGO_BYTES: usize = 512 * 1024;
 
+/// `GET /sw.js`: the service worker that keeps a crew's day readable
+/// offline and queues what the crew does there (see the file's comment).
+/// Its policy lets it fetch from this site only; browsers check it for a
+/// new version on every visit.
+pub async fn service_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; connect-src 'self'",
+            ),
+        ],
+        include_str!("sw.js"),
+    )
+        .into_response()
+}
+
 /// `GET /brand/logo`: the tenant's logo, cached by version in the URL.
 pub async fn logo(Extension(cx): Extension<RequestCtx>) -> Response {
     let Ok(mut tx) = cx.tx().await else {

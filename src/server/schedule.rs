@@ -350,7 +350,22 @@ pub async fn my_day(cx: &RequestCtx, me: &UserRef, day: Option<&str>) -> Result<
         );
     }
     stops.sort_by_key(|s| (s.place.start, s.number));
+    let ids: Vec<Uuid> = stops.iter().map(|s| s.id).collect();
+    let mut details = repo::schedule::stop_details(&mut tx, &ids).await?;
     tx.commit().await?;
+    let stops = stops
+        .into_iter()
+        .map(|job| {
+            let d = details.remove(&job.id).unwrap_or_default();
+            crate::model::schedule::Stop {
+                job,
+                phone: d.phone,
+                gate_notes: d.gate_notes,
+                pets: d.pets,
+                checklist_done: d.checklist_done,
+            }
+        })
+        .collect();
     Ok(MyDay {
         day,
         today,

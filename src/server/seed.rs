@@ -202,7 +202,8 @@ async fn seed_trade(
         state: "TX".into(),
         zip: "78703".into(),
         lot_sqft: "17500".into(),
-        notes: "Gate code 4410. Sprinkler heads along the east fence.".into(),
+        notes: "Sprinkler heads along the east fence.".into(),
+        gate_notes: "Gate code 4410. Park on the street, not the drive.".into(),
         ..Default::default()
     }
     .validate()?;
@@ -260,6 +261,23 @@ async fn seed_trade(
     Ok(())
 }
 
+/// Gate notes for the demo's booked properties, in turn.
+const DEMO_GATES: [&str; 4] = [
+    "Side gate, code 1942. Dogs inside until we call.",
+    "",
+    "Back gate sticks: lift and push. Sprinklers on at 6 AM.",
+    "Ring first; elderly owner, allow a minute.",
+];
+
+/// A dog for each demo property, in turn: name, breed, weight in pounds.
+const DEMO_PETS: [(&str, &str, &str); 5] = [
+    ("Rosie", "Border Collie", "42"),
+    ("Duke", "German Shepherd", "80"),
+    ("Pepper", "Beagle", "24"),
+    ("Mochi", "Shiba Inu", "21"),
+    ("Bear", "Bernese Mountain Dog", "95"),
+];
+
 /// Homeowners around the Austin depot for the demo's fortnight: name,
 /// street, ZIP, and the offset from the depot in thousandths of a degree.
 const AUSTIN: [(&str, &str, &str, i32, i32); 16] = [
@@ -291,7 +309,7 @@ async fn seed_schedule(
 ) -> Result<(), crate::error::AppError> {
     use crate::model::pricing::QuoteTerms;
     use crate::model::schedule::{default_hours, hour_fields, CrewForm, TimeWindow};
-    use crate::model::{Drawing, JobStatus, Layout, PropertyForm, Pt, QuoteStatus};
+    use crate::model::{Drawing, JobStatus, Layout, PetForm, PropertyForm, Pt, QuoteStatus};
     use chrono::{Datelike, Duration};
     let depot = (30.2672, -97.7431);
     let (starts, ends) = hour_fields(&default_hours());
@@ -353,10 +371,21 @@ async fn seed_schedule(
             lat: format!("{lat:.3}"),
             lon: format!("{lon:.3}"),
             lot_sqft: format!("{}", 9000 + 1500 * (i % 7)),
+            gate_notes: DEMO_GATES[i % DEMO_GATES.len()].into(),
             ..Default::default()
         }
         .validate()?;
         let pid = repo::properties::insert(tx, cid, &property).await?;
+        let (pet, breed, weight) = DEMO_PETS[i % DEMO_PETS.len()];
+        let pet = PetForm {
+            name: pet.into(),
+            breed: breed.into(),
+            weight_lb: weight.into(),
+            collar_model: "PetSafe PIF-275".into(),
+            battery_installed: String::new(),
+        }
+        .validate()?;
+        repo::properties::add_pet(tx, pid, &pet).await?;
         let side = 60.0 + 12.0 * (i % 5) as f64;
         let p = |x: f64, y: f64| Pt::new(x, y);
         let drawing = Drawing {

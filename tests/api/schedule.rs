@@ -450,7 +450,10 @@ async fn only_the_office_moves_jobs_and_crews_see_their_own_day() {
         .await
         .unwrap();
     assert_eq!(day.crews.len(), 1);
-    assert_eq!(day.stops.iter().map(|s| s.id).collect::<Vec<_>>(), vec![j1]);
+    assert_eq!(
+        day.stops.iter().map(|s| s.job.id).collect::<Vec<_>>(),
+        vec![j1]
+    );
     // The board is readable (not editable) by every member.
     let b = app
         .call_fn(
@@ -1195,6 +1198,7 @@ async fn crews_see_work_and_photograph_only_their_crews_jobs() {
                     date: None,
                     note: None,
                     amount: None,
+                    op: None,
                 },
             )
             .await;
@@ -1221,6 +1225,7 @@ async fn crews_see_work_and_photograph_only_their_crews_jobs() {
             date: None,
             note: None,
             amount: None,
+            op: None,
         },
     )
     .await
@@ -1234,4 +1239,335 @@ async fn crews_see_work_and_photograph_only_their_crews_jobs() {
         .await
         .unwrap();
     assert_eq!(n, 0);
+    // A photo of another crew's job is not theirs to fetch by its id either
+    // (and not found, as the job); one of their own job is.
+    for (job, status) in [(j2, 404), (j1, 200)] {
+        let r = crate::trade::upload(
+            &app,
+            &t.client,
+            "mineonly",
+            job,
+            "before",
+            crate::trade::png(20, 20),
+        )
+        .await;
+        assert_eq!(r.headers()["location"], format!("/jobs/{job}#photos"));
+        let photo: Uuid = sqlx::query_scalar("select id from photos where job_id = $1")
+            .bind(job)
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+        for path in [format!("/photos/{photo}"), format!("/photos/{photo}/thumb")] {
+            assert_eq!(app.get(&casey, sub, &path).await.status(), status, "{path}");
+            assert_eq!(app.get(&t.client, sub, &path).await.status(), 200, "{path}");
+        }
+    }
+}
+
+/// A photo upload as the phone's queue sends it: with its `op` id.
+async fn upload_op(
+    app: &TestApp,
+    c: &reqwest::Client,
+    sub: &str,
+    job: Uuid,
+    kind: &str,
+    op: Uuid,
+) -> reqwest::Response {
+    use reqwest::multipart::{Form, Part};
+    let form = Form::new()
+        .text("kind", kind.to_string())
+        .text("op", op.to_string())
+        .part(
+            "photo",
+            Part::bytes(crate::trade::png(30, 20))
+                .file_name("p.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
+    c.post(app.url(Some(sub), &format!("/jobs/{job}/photos")))
+        .header("origin", app.origin(Some(sub)))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn move_to(id: Uuid, to: &str, op: Option<Uuid>) -> fence::api::jobs::TransitionJob {
+    fence::api::jobs::TransitionJob {
+        id,
+        to: to.into(),
+        date: None,
+        note: None,
+        amount: None,
+        op,
+    }
+}
+
+fn tick(id: Uuid, item: &str, done: bool, op: Option<Uuid>) -> fence::api::jobs::CheckItem {
+    fence::api::jobs::CheckItem {
+        id,
+        item: item.into(),
+        done,
+        op,
+    }
+}
+
+async fn count(app: &TestApp, sql: &str, job: Uuid) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(job)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_phones_changes_sent_twice_count_once() {
+    use fence::api::jobs::GetJob;
+    let app = TestApp::spawn().await;
+    let t = app.signup("twice", "growth").await;
+    let casey = app.join(&t, "casey@twice.example", "crew").await;
+    let casey_id: Uuid =
+        sqlx::query_scalar("select id from users where email = 'casey@twice.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    let mine = crew(&app, &t, "Mine", vec![casey_id]).await;
+    let job = approved_job(&app, &t, "Olive Once").await;
+    app.as_owner(&t, book(job, mine, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    let sub = Some("twice");
+    let events = "select count(*) from job_events where job_id = $1";
+    let before = count(&app, events, job).await;
+
+    // Start, sent three times with one op id (the answer was lost twice).
+    let start = Uuid::new_v4();
+    for _ in 0..3 {
+        app.call_fn(&casey, sub, move_to(job, "in_progress", Some(start)))
+            .await
+            .expect("start");
+    }
+    assert_eq!(count(&app, events, job).await, before + 1);
+    // Started meanwhile from another phone: a second start is done, not an
+    // error that would stop the queue.
+    app.call_fn(
+        &casey,
+        sub,
+        move_to(job, "in_progress", Some(Uuid::new_v4())),
+    )
+    .await
+    .expect("already started");
+    assert_eq!(count(&app, events, job).await, before + 1);
+    // Without an op id the old rule stands: no moving to where it is.
+    assert!(matches!(
+        app.call_fn(&casey, sub, move_to(job, "in_progress", None))
+            .await,
+        Err(AppError::Conflict(_))
+    ));
+
+    // Photos: the same upload twice is one photo; a new one is another.
+    let photos = "select count(*) from photos where job_id = $1";
+    let op = Uuid::new_v4();
+    for _ in 0..2 {
+        let r = upload_op(&app, &casey, "twice", job, "before", op).await;
+        assert_eq!(r.headers()["location"], format!("/jobs/{job}#photos"));
+    }
+    assert_eq!(count(&app, photos, job).await, 1);
+    upload_op(&app, &casey, "twice", job, "after", Uuid::new_v4()).await;
+    assert_eq!(count(&app, photos, job).await, 2);
+    // And the bytes were counted once each.
+    let objects = std::fs::read_dir(format!(
+        "target/test-objects/{}/{}/photos",
+        app.db, t.org_id
+    ))
+    .map(|d| d.count())
+    .expect("the tenant's photos");
+    assert_eq!(objects, 2, "no spare objects left behind");
+
+    // The checklist: ticked twice with one op id is ticked once; unticked.
+    let op = Uuid::new_v4();
+    for _ in 0..2 {
+        app.call_fn(&casey, sub, tick(job, "signal", true, Some(op)))
+            .await
+            .expect("tick");
+    }
+    app.call_fn(&casey, sub, tick(job, "call_ahead", true, None))
+        .await
+        .expect("tick");
+    let d = app.call_fn(&casey, sub, GetJob { id: job }).await.unwrap();
+    assert_eq!(d.checklist_done, vec!["call_ahead", "signal"]);
+    // A replay of the first tick after an untick changes nothing.
+    app.call_fn(&casey, sub, tick(job, "signal", false, None))
+        .await
+        .unwrap();
+    app.call_fn(&casey, sub, tick(job, "signal", true, Some(op)))
+        .await
+        .unwrap();
+    let d = app.call_fn(&casey, sub, GetJob { id: job }).await.unwrap();
+    assert_eq!(d.checklist_done, vec!["call_ahead"]);
+    // Bad input says what to fix.
+    let Err(AppError::Validation(e)) = app
+        .call_fn(&casey, sub, tick(job, "dance", true, None))
+        .await
+    else {
+        panic!("an unknown item")
+    };
+    assert!(format!("{e:?}").contains("item"), "{e:?}");
+
+    // Completed after the photos; the op ids are kept per tenant.
+    app.call_fn(&casey, sub, move_to(job, "completed", Some(Uuid::new_v4())))
+        .await
+        .expect("complete");
+    let n: i64 = sqlx::query_scalar("select count(*) from client_ops where job_id = $1")
+        .bind(job)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(
+        n, 6,
+        "start, start again, two photo uploads, a tick, complete"
+    );
+}
+
+#[tokio::test]
+async fn the_crews_phone_shows_the_gate_the_pets_and_the_checklist_of_its_own_jobs_only() {
+    use fence::api::jobs::GetJob;
+    let app = TestApp::spawn().await;
+    let t = app.signup("gate", "growth").await;
+    let b = app.signup("gateb", "growth").await;
+    let casey = app.join(&t, "casey@gate.example", "crew").await;
+    let casey_id: Uuid =
+        sqlx::query_scalar("select id from users where email = 'casey@gate.example'")
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    let mine = crew(&app, &t, "Mine", vec![casey_id]).await;
+    let other = crew(&app, &t, "Other", vec![]).await;
+    let job = approved_job(&app, &t, "Gina Gate").await;
+    let theirs = approved_job(&app, &t, "Otto Other").await;
+    app.as_owner(&t, book(job, mine, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    app.as_owner(&t, book(theirs, other, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    // The office writes the gate code and adds the dog.
+    let property: Uuid = sqlx::query_scalar("select property_id from jobs where id = $1")
+        .bind(job)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    let mut form = app
+        .as_owner(&t, fence::api::properties::GetProperty { id: property })
+        .await
+        .unwrap()
+        .property
+        .to_form();
+    form.gate_notes = "Code 4410; dog inside until we call".into();
+    app.as_owner(
+        &t,
+        fence::api::properties::UpdateProperty {
+            id: property,
+            form: form.clone(),
+        },
+    )
+    .await
+    .expect("gate notes");
+    form.gate_notes = "x".repeat(501);
+    let Err(AppError::Validation(e)) = app
+        .as_owner(
+            &t,
+            fence::api::properties::UpdateProperty { id: property, form },
+        )
+        .await
+    else {
+        panic!("too long")
+    };
+    assert!(format!("{e:?}").contains("gate_notes"), "{e:?}");
+    app.as_owner(
+        &t,
+        fence::api::properties::AddPet {
+            property_id: property,
+            pet: fence::model::PetForm {
+                name: "Rosie".into(),
+                breed: "Border Collie".into(),
+                weight_lb: "42".into(),
+                ..Default::default()
+            },
+        },
+    )
+    .await
+    .expect("pet");
+    let sub = Some("gate");
+    let day = app
+        .call_fn(
+            &casey,
+            sub,
+            GetMyDay {
+                day: Some("2027-03-09".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(day.stops.len(), 1);
+    let s = &day.stops[0];
+    assert_eq!(s.job.id, job);
+    assert_eq!(s.gate_notes, "Code 4410; dog inside until we call");
+    assert_eq!(s.pets, vec!["Rosie"]);
+    assert!(s.phone.is_some());
+    let d = app.call_fn(&casey, sub, GetJob { id: job }).await.unwrap();
+    assert_eq!(d.gate_notes, "Code 4410; dog inside until we call");
+    assert_eq!(d.pets.len(), 1);
+    assert!(d.drawing.boundary.len() >= 3, "the quoted plan");
+    assert!(d.checklist_done.is_empty());
+
+    // Another crew's job, the same tenant: not found, to read or to tick.
+    for r in [
+        app.call_fn(&casey, sub, tick(theirs, "signal", true, None))
+            .await,
+        app.call_fn(&casey, sub, GetJob { id: theirs })
+            .await
+            .map(|_| ()),
+    ] {
+        assert_eq!(r, Err(AppError::NotFound));
+    }
+    // Tenant B's owner with A's job id: not found, nothing ticked, and an op
+    // id A used means nothing in B.
+    let op = Uuid::new_v4();
+    app.call_fn(&casey, sub, tick(job, "flags", true, Some(op)))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.as_owner(&b, tick(job, "signal", true, Some(op))).await,
+        Err(AppError::NotFound)
+    );
+    assert_eq!(
+        app.as_owner(&b, move_to(job, "completed", Some(op))).await,
+        Err(AppError::NotFound)
+    );
+    let done: Vec<String> = sqlx::query_scalar("select checklist_done from jobs where id = $1")
+        .bind(job)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(done, vec!["flags"]);
+    let r = upload_op(&app, &b.client, "gateb", job, "before", op).await;
+    assert_eq!(r.status(), 404);
+    // B's own job takes the same op id as new.
+    let bj = approved_job(&app, &b, "Bea B").await;
+    let bcrew = crew(&app, &b, "B crew", vec![]).await;
+    app.as_owner(&b, book(bj, bcrew, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    app.as_owner(&b, tick(bj, "signal", true, Some(op)))
+        .await
+        .expect("B's own op");
+    let d = app.as_owner(&b, GetJob { id: bj }).await.unwrap();
+    assert_eq!(d.checklist_done, vec!["signal"]);
+    // The checklist is for booked and worked jobs.
+    let waiting = approved_job(&app, &b, "Walt Waiting").await;
+    assert!(matches!(
+        app.as_owner(&b, tick(waiting, "signal", true, None)).await,
+        Err(AppError::Conflict(_))
+    ));
 }

@@ -167,6 +167,7 @@ pub async fn transition(
             date: (!date.is_empty()).then(|| date.into()),
             note: None,
             amount: None,
+            op: None,
         },
     )
     .await
@@ -943,6 +944,7 @@ async fn crews_are_offered_and_allowed_only_to_start_and_complete_jobs() {
                     date: None,
                     note: None,
                     amount: None,
+                    op: None,
                 },
             )
             .await
@@ -965,6 +967,7 @@ async fn crews_are_offered_and_allowed_only_to_start_and_complete_jobs() {
                 date: None,
                 note: None,
                 amount: Some("100.00".into()),
+                op: None,
             },
         )
         .await
@@ -980,6 +983,7 @@ async fn crews_are_offered_and_allowed_only_to_start_and_complete_jobs() {
                 date: None,
                 note: None,
                 amount: None,
+                op: None,
             },
         )
         .await;
@@ -1106,6 +1110,7 @@ async fn invoiced_and_paid_amounts_are_asked_for_and_corrected_by_the_owner() {
         date: None,
         note: None,
         amount: amount.map(str::to_string),
+        op: None,
     };
     for bad in [None, Some("lots"), Some("-5"), Some("10.005")] {
         let e = app.as_owner(&t, invoice(bad)).await.unwrap_err();
@@ -1131,6 +1136,7 @@ async fn invoiced_and_paid_amounts_are_asked_for_and_corrected_by_the_owner() {
             date: None,
             note: None,
             amount: Some("900".into()),
+            op: None,
         },
     )
     .await

@@ -176,6 +176,7 @@ async fn tenant_a_cannot_change_tenant_bs_quotes_jobs_or_pets() {
         date: None,
         note: None,
         amount: Some("100.00".into()),
+        op: None,
     };
     not_found("transition", app.as_owner(a, invoice(w.fb.job)).await);
     not_found(

@@ -254,6 +254,9 @@ pub struct JobRec {
     pub total: Decimal,
     pub invoiced_amount: Option<Decimal>,
     pub paid_amount: Option<Decimal>,
+    pub notes: String,
+    pub gate_notes: String,
+    pub checklist_done: Vec<String>,
 }
 
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
@@ -263,7 +266,8 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobRec>, AppError
         r#"select j.id, j.number, j.status, j.quote_id, q.number as quote_number, q.version as quote_version,
                   j.customer_id, c.name as customer_name, c.phone as customer_phone, j.property_id,
                   p.street, p.city, p.state::text as "state!", p.zip, p.lat, p.lon,
-                  j.scheduled_for as "scheduled_for: NaiveDate", j.total, j.invoiced_amount, j.paid_amount
+                  j.scheduled_for as "scheduled_for: NaiveDate", j.total, j.invoiced_amount, j.paid_amount,
+                  p.notes, p.gate_notes, j.checklist_done
              from jobs j
              join quotes q on q.org_id = j.org_id and q.id = j.quote_id
              join customers c on c.org_id = j.org_id and c.id = j.customer_id
@@ -296,6 +300,9 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobRec>, AppError
         total: r.total,
         invoiced_amount: r.invoiced_amount,
         paid_amount: r.paid_amount,
+        notes: r.notes,
+        gate_notes: r.gate_notes,
+        checklist_done: r.checklist_done,
     }))
 }
 
@@ -457,13 +464,86 @@ pub async fn photos(tx: &mut TenantTx, job_id: Uuid) -> Result<Vec<PhotoInfo>, A
 
 /// A photo's content type, if the photo belongs to this tenant.
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
-pub async fn photo_type(tx: &mut TenantTx, id: Uuid) -> Result<Option<String>, AppError> {
+/// A photo's content type and the job it belongs to.
+pub async fn photo_type(tx: &mut TenantTx, id: Uuid) -> Result<Option<(String, Uuid)>, AppError> {
     let org = tx.org_id();
-    Ok(sqlx::query_scalar!(
-        "select content_type from photos where org_id = $1 and id = $2",
+    Ok(sqlx::query!(
+        "select content_type, job_id from photos where org_id = $1 and id = $2",
         org,
         id
     )
     .fetch_optional(tx.conn())
+    .await?
+    .map(|r| (r.content_type, r.job_id)))
+}
+
+/// Records that the action `op` (an id its sender chose) was applied to
+/// `job`; false when it had been already, and then nothing is applied again.
+/// In the action's own transaction: a rolled-back action leaves no claim.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), %op))]
+pub async fn claim_op(
+    tx: &mut TenantTx,
+    op: Uuid,
+    user: Uuid,
+    kind: &str,
+    job: Uuid,
+) -> Result<bool, AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        "insert into client_ops (org_id, op_id, user_id, kind, job_id) values ($1, $2, $3, $4, $5)
+         on conflict (org_id, op_id) do nothing",
+        org,
+        op,
+        user,
+        kind,
+        job
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Whether the action `op` was applied already.
+pub async fn op_applied(tx: &mut TenantTx, op: Uuid) -> Result<bool, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from client_ops where org_id = $1 and op_id = $2) as "x!""#,
+        org,
+        op
+    )
+    .fetch_one(tx.conn())
     .await?)
+}
+
+/// Ticks or unticks one checklist item; the list keeps the trade's order
+/// of keys as given by the caller.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), %job))]
+pub async fn set_checklist(tx: &mut TenantTx, job: Uuid, done: &[String]) -> Result<(), AppError> {
+    let org = tx.org_id();
+    sqlx::query!(
+        "update jobs set checklist_done = $3, updated_at = now() where org_id = $1 and id = $2",
+        org,
+        job,
+        done
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The checklist items ticked on a job, locking the job's row.
+pub async fn checklist_for_update(
+    tx: &mut TenantTx,
+    job: Uuid,
+) -> Result<Option<(JobStatus, Vec<String>)>, AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        "select status, checklist_done from jobs where org_id = $1 and id = $2 for update",
+        org,
+        job
+    )
+    .fetch_optional(tx.conn())
+    .await?;
+    r.map(|r| Ok((status("jobs.status", &r.status)?, r.checklist_done)))
+        .transpose()
 }

@@ -27,8 +27,8 @@ pub async fn insert(
     let id = Uuid::new_v4();
     let loc = p.location.or_else(|| zip_centre(&p.zip));
     let r = sqlx::query!(
-        "insert into properties (org_id, id, customer_id, label, street, city, state, zip, lat, lon, lot_sqft, notes)
-         select $1, $2, c.id, $4, $5, $6, $7, $8, $9, $10, $11, $12
+        "insert into properties (org_id, id, customer_id, label, street, city, state, zip, lat, lon, lot_sqft, notes, gate_notes)
+         select $1, $2, c.id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
            from customers c where c.org_id = $1 and c.id = $3",
         org,
         id,
@@ -41,7 +41,8 @@ pub async fn insert(
         loc.map(|l| l.0),
         loc.map(|l| l.1),
         p.lot_sqft,
-        p.notes
+        p.notes,
+        p.gate_notes
     )
     .execute(tx.conn())
     .await?;
@@ -57,7 +58,7 @@ pub async fn update(tx: &mut TenantTx, id: Uuid, p: &ValidProperty) -> Result<bo
     let loc = p.location.or_else(|| zip_centre(&p.zip));
     let r = sqlx::query!(
         "update properties set label = $3, street = $4, city = $5, state = $6, zip = $7, lat = $8, lon = $9,
-                lot_sqft = $10, notes = $11, updated_at = now()
+                lot_sqft = $10, notes = $11, gate_notes = $12, updated_at = now()
           where org_id = $1 and id = $2",
         org,
         id,
@@ -69,7 +70,8 @@ pub async fn update(tx: &mut TenantTx, id: Uuid, p: &ValidProperty) -> Result<bo
         loc.map(|l| l.0),
         loc.map(|l| l.1),
         p.lot_sqft,
-        p.notes
+        p.notes,
+        p.gate_notes
     )
     .execute(tx.conn())
     .await?;
@@ -115,7 +117,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Property>, AppErr
     let row = sqlx::query!(
         r#"select p.id, p.customer_id, c.name as customer_name, p.label, p.street, p.city,
                   p.state::text as "state!", p.zip, p.lat, p.lon, p.lot_sqft, p.notes,
-                  p.drawing as "drawing: Json<Drawing>"
+                  p.gate_notes, p.drawing as "drawing: Json<Drawing>"
              from properties p join customers c on c.org_id = p.org_id and c.id = p.customer_id
             where p.org_id = $1 and p.id = $2"#,
         org,
@@ -138,6 +140,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Property>, AppErr
         lon: r.lon,
         lot_sqft: r.lot_sqft,
         notes: r.notes,
+        gate_notes: r.gate_notes,
         drawing: r.drawing.0,
         pets,
     }))

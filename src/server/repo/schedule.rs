@@ -525,3 +525,48 @@ pub async fn on_jobs_crew(tx: &mut TenantTx, user: Uuid, job: Uuid) -> Result<bo
     .fetch_one(tx.conn())
     .await?)
 }
+
+/// What a crew needs at the door of each of these jobs.
+#[derive(Debug, Default)]
+pub struct StopDetails {
+    pub phone: Option<String>,
+    pub gate_notes: String,
+    pub pets: Vec<String>,
+    pub checklist_done: usize,
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), n = jobs.len()))]
+pub async fn stop_details(
+    tx: &mut TenantTx,
+    jobs: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, StopDetails>, AppError> {
+    let org = tx.org_id();
+    let rows = sqlx::query!(
+        r#"select j.id, c.phone, p.gate_notes, cardinality(j.checklist_done) as "done!",
+                  array(select pe.name from pets pe
+                         where pe.org_id = j.org_id and pe.property_id = j.property_id
+                         order by pe.created_at, pe.name) as "pets!"
+             from jobs j
+             join customers c on c.org_id = j.org_id and c.id = j.customer_id
+             join properties p on p.org_id = j.org_id and p.id = j.property_id
+            where j.org_id = $1 and j.id = any($2)"#,
+        org,
+        jobs
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                StopDetails {
+                    phone: r.phone,
+                    gate_notes: r.gate_notes,
+                    pets: r.pets,
+                    checklist_done: r.done.max(0) as usize,
+                },
+            )
+        })
+        .collect())
+}

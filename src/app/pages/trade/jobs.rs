@@ -6,8 +6,10 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::properties::use_id;
-use crate::api::jobs::{get_job, list_jobs, CorrectJobAmount, TransitionJob};
-use crate::app::components::{loaded, successes, Empty, FormError, StatusTabs};
+use crate::api::jobs::{get_job, list_jobs, CheckItem, CorrectJobAmount, TransitionJob};
+use crate::app::components::{
+    loaded, loaded_keeping, on_live_change, successes, use_outbox, Empty, FormError, StatusTabs,
+};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::pricing::money;
@@ -113,12 +115,28 @@ pub fn JobPage() -> impl IntoView {
     let transition_done = successes(move || transition.value().get());
     let correct = ServerAction::<CorrectJobAmount>::new();
     let correct_done = successes(move || correct.value().get());
+    let check = ServerAction::<CheckItem>::new();
+    let check_done = successes(move || check.value().get());
     let errors = Signal::derive(move || {
         let failed = |r: Option<Result<(), AppError>>| r.and_then(Result::err);
-        failed(transition.value().get()).or_else(|| failed(correct.value().get()))
+        failed(transition.value().get())
+            .or_else(|| failed(correct.value().get()))
+            .or_else(|| failed(check.value().get()))
     });
+    // Another user's change (the office sees the crew's photos and status
+    // as they happen) and the phone's queue reaching the server reload it.
+    let refresh = RwSignal::new(0u32);
+    on_live_change(move || refresh.update(|n| *n += 1));
+    let outbox = use_outbox();
+    let sent = Memo::new(move |_| outbox.with(|o| o.sent));
     let job = Resource::new(
-        move || (id.get(), transition_done.get(), correct_done.get()),
+        move || {
+            (
+                id.get(),
+                (transition_done.get(), correct_done.get(), check_done.get()),
+                (refresh.get(), sent.get()),
+            )
+        },
         |(id, _, _)| async move {
             match id {
                 Some(id) => get_job(id).await,
@@ -129,14 +147,35 @@ pub fn JobPage() -> impl IntoView {
     view! {
         <Title text="Job" />
         <SiteGate on=On::Tenant>
-            {loaded(
+            {loaded_keeping(
                 job,
                 move |j| {
-                    let missing = j.missing_photos();
+                    let jid = j.id;
                     let want_before = !j.photos.iter().any(|p| p.kind == "before");
-                    let closed = j.status.next().is_empty();
                     let (total, invoiced) = (j.total, j.invoiced_amount);
-                    let next: Vec<JobStatus> = j.allowed.clone();
+                    let status = j.status;
+                    let role = j.role;
+                    let allowed = j.allowed.clone();
+                    let shown = move || outbox.with(|o| o.status(jid, status));
+                    let photos = j.photos.clone();
+                    let missing = move || -> Vec<&'static str> {
+                        outbox
+                            .with(|o| {
+                                crate::model::missing_photos(&photos)
+                                    .into_iter()
+                                    .filter(|k| o.photos(jid, k) == 0)
+                                    .collect()
+                            })
+                    };
+                    let next = move || -> Vec<JobStatus> {
+                        let (now, waiting) = shown();
+                        if waiting {
+                            now.next().iter().copied().filter(|to| role.moves_job_to(*to)).collect()
+                        } else {
+                            allowed.clone()
+                        }
+                    };
+                    let closed = move || shown().0.next().is_empty();
                     let nav = j
                         .lat
                         .zip(j.lon)
@@ -157,7 +196,10 @@ pub fn JobPage() -> impl IntoView {
                         .collect();
                     let gallery = |list: Vec<crate::model::PhotoInfo>| {
                         if list.is_empty() {
-                            view! { <p class="muted">"None yet."</p> }.into_any()
+                            // The job as it will be once this phone's waiting
+                            // changes are sent.
+                            view! { <p class="muted">"None yet."</p> }
+                                .into_any()
                         } else {
                             view! {
                                 <ul class="photos">
@@ -204,15 +246,35 @@ pub fn JobPage() -> impl IntoView {
                         <div class="page-head">
                             <h1>
                                 {format!("Job J-{} ", j.number)}
-                                <span
-                                    class=format!("pill {}", j.status.code())
-                                    data-testid="job-status"
-                                >
-                                    {j.status.label()}
-                                </span>
+                                {move || {
+                                    let (s, waiting) = shown();
+                                    view! {
+                                        <span
+                                            class=format!("pill {}", s.code())
+                                            data-testid="job-status"
+                                        >
+                                            {s.label()}
+                                        </span>
+                                        {waiting
+                                            .then(|| {
+                                                view! {
+                                                    <span class="pill waiting">"waiting to send"</span>
+                                                }
+                                            })}
+                                    }
+                                }}
                             </h1>
                         </div>
                         <FormError errors />
+                        {(!j.gate_notes.is_empty())
+                            .then(|| {
+                                view! {
+                                    <p class="gate-notes" data-testid="gate-notes">
+                                        <strong>"At the gate: "</strong>
+                                        {j.gate_notes.clone()}
+                                    </p>
+                                }
+                            })}
                         <div class="grid2">
                             <section class="card details">
                                 <dl>
@@ -298,98 +360,137 @@ pub fn JobPage() -> impl IntoView {
                                             crate::model::count(j.takeoff.collars, "collar", "collars"),
                                         )}
                                     </dd>
-                                    <dt>"Checklist"</dt>
-                                    <dd>
-                                        "Call 811 for a utility locate · flags every 10 ft · seal every splice · test the collar at the boundary"
+                                    {(!j.site_notes.is_empty())
+                                        .then(|| {
+                                            view! {
+                                                <dt>"Site notes"</dt>
+                                                <dd class="pre">{j.site_notes.clone()}</dd>
+                                            }
+                                        })}
+                                    <dt>"Pets"</dt>
+                                    <dd data-testid="pets">
+                                        {if j.pets.is_empty() {
+                                            "None recorded".to_string()
+                                        } else {
+                                            j.pets.iter().map(pet_line).collect::<Vec<_>>().join(" · ")
+                                        }}
                                     </dd>
                                 </dl>
                             </section>
                             <section class="card">
                                 <h2>"Next step"</h2>
-                                {if closed {
-                                    view! { <p class="muted">"This job is closed."</p> }.into_any()
-                                } else if next.is_empty() {
-                                    view! {
-                                        <p class="muted">
-                                            "Nothing for your role to do on this job at this stage; the office schedules, invoices and closes jobs."
-                                        </p>
-                                    }
-                                        .into_any()
-                                } else {
-                                    view! {
-                                        <div class="transitions">
-                                            {next
-                                                .into_iter()
-                                                .map(|to| {
-                                                    let blocked = to == JobStatus::Completed
-                                                        && !missing.is_empty();
-                                                    let missing = missing.clone();
-                                                    view! {
-                                                        <ActionForm action=transition attr:class="stack transition">
-                                                            <input type="hidden" name="id" value=j.id.to_string() />
-                                                            <input type="hidden" name="to" value=to.code() />
-                                                            {(to == JobStatus::Scheduled)
-                                                                .then(|| {
-                                                                    view! {
-                                                                        <label>
-                                                                            "Day "<input type="date" name="date" required />
-                                                                        </label>
-                                                                    }
-                                                                })}
-                                                            {matches!(to, JobStatus::Invoiced | JobStatus::Paid)
-                                                                .then(|| {
-                                                                    let default = if to == JobStatus::Paid {
-                                                                        invoiced.unwrap_or(total)
+                                {move || {
+                                    let next = next();
+                                    let missing = missing();
+                                    if closed() {
+                                        view! { <p class="muted">"This job is closed."</p> }
+                                            .into_any()
+                                    } else if next.is_empty() {
+                                        view! {
+                                            <p class="muted">
+                                                "Nothing for your role to do on this job at this stage; the office schedules, invoices and closes jobs."
+                                            </p>
+                                        }
+                                            .into_any()
+                                    } else {
+                                        view! {
+                                            <div class="transitions">
+                                                {next
+                                                    .into_iter()
+                                                    .map(|to| {
+                                                        let blocked = to == JobStatus::Completed
+                                                            && !missing.is_empty();
+                                                        let missing = missing.clone();
+                                                        view! {
+                                                            <ActionForm action=transition attr:class="stack transition">
+                                                                <input type="hidden" name="id" value=jid.to_string() />
+                                                                <input type="hidden" name="to" value=to.code() />
+                                                                {(to == JobStatus::Scheduled)
+                                                                    .then(|| {
+                                                                        view! {
+                                                                            <label>
+                                                                                "Day "<input type="date" name="date" required />
+                                                                            </label>
+                                                                        }
+                                                                    })}
+                                                                {matches!(to, JobStatus::Invoiced | JobStatus::Paid)
+                                                                    .then(|| {
+                                                                        let default = if to == JobStatus::Paid {
+                                                                            invoiced.unwrap_or(total)
+                                                                        } else {
+                                                                            total
+                                                                        };
+                                                                        view! {
+                                                                            <label>
+                                                                                {if to == JobStatus::Paid {
+                                                                                    "Amount paid ($) "
+                                                                                } else {
+                                                                                    "Invoice amount ($) "
+                                                                                }}
+                                                                                <input
+                                                                                    name="amount"
+                                                                                    inputmode="decimal"
+                                                                                    required
+                                                                                    value=default.to_string()
+                                                                                />
+                                                                            </label>
+                                                                        }
+                                                                    })}
+                                                                <button
+                                                                    type="submit"
+                                                                    class=if to == JobStatus::Cancelled {
+                                                                        "danger"
                                                                     } else {
-                                                                        total
-                                                                    };
-                                                                    view! {
-                                                                        <label>
-                                                                            {if to == JobStatus::Paid {
-                                                                                "Amount paid ($) "
-                                                                            } else {
-                                                                                "Invoice amount ($) "
-                                                                            }}
-                                                                            <input
-                                                                                name="amount"
-                                                                                inputmode="decimal"
-                                                                                required
-                                                                                value=default.to_string()
-                                                                            />
-                                                                        </label>
+                                                                        "primary"
                                                                     }
-                                                                })}
-                                                            <button
-                                                                type="submit"
-                                                                class=if to == JobStatus::Cancelled {
-                                                                    "danger"
-                                                                } else {
-                                                                    "primary"
-                                                                }
-                                                                disabled=blocked
-                                                            >
-                                                                {to.verb()}
-                                                            </button>
-                                                            {blocked
-                                                                .then(|| {
-                                                                    view! {
-                                                                        <p class="hint">
-                                                                            {format!(
-                                                                                "Add the {} photo{} first.",
-                                                                                missing.join(" and "),
-                                                                                if missing.len() == 1 { "" } else { "s" },
-                                                                            )}
-                                                                        </p>
-                                                                    }
-                                                                })}
-                                                        </ActionForm>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </div>
+                                                                    disabled=blocked
+                                                                >
+                                                                    {to.verb()}
+                                                                </button>
+                                                                {blocked
+                                                                    .then(|| {
+                                                                        view! {
+                                                                            <p class="hint">
+                                                                                {format!(
+                                                                                    "Add the {} photo{} first.",
+                                                                                    missing.join(" and "),
+                                                                                    if missing.len() == 1 { "" } else { "s" },
+                                                                                )}
+                                                                            </p>
+                                                                        }
+                                                                    })}
+                                                            </ActionForm>
+                                                        }
+                                                    })
+                                                    .collect_view()}
+                                            </div>
+                                        }
+                                            .into_any()
                                     }
-                                        .into_any()
                                 }}
+                            </section>
+                        </div>
+                        <div class="grid2">
+                            <section class="card" id="checklist">
+                                <h2>"Checklist"</h2>
+                                <Checklist
+                                    id=jid
+                                    done=j.checklist_done.clone()
+                                    can_tick=j.can_manage
+                                    status=Signal::derive(move || shown().0)
+                                    action=check
+                                />
+                            </section>
+                            <section class="card">
+                                <h2>"Plan"</h2>
+                                <PlanSketch drawing=j.drawing.clone() />
+                                <p class="muted small">
+                                    {format!(
+                                        "{} ft of wire · {} layout",
+                                        j.takeoff.wire_ft,
+                                        j.drawing.layout.label(),
+                                    )}
+                                </p>
                             </section>
                         </div>
                         <section class="card" id="photos">
@@ -440,6 +541,22 @@ pub fn JobPage() -> impl IntoView {
                                         </form>
                                     }
                                 })}
+                            {move || {
+                                let (b, a) = outbox
+                                    .with(|o| (o.photos(jid, "before"), o.photos(jid, "after")));
+                                (b + a > 0)
+                                    .then(|| {
+                                        view! {
+                                            <p class="waiting" data-testid="photos-waiting">
+                                                {format!(
+                                                    "Waiting to send from this phone: {} before, {} after.",
+                                                    b,
+                                                    a,
+                                                )}
+                                            </p>
+                                        }
+                                    })
+                            }}
                             <h3>"Before"</h3>
                             {gallery(before)}
                             <h3>"After"</h3>
@@ -524,4 +641,167 @@ fn CorrectAmount(
             </ActionForm>
         </details>
     }
+}
+
+/// "Rosie (Border Collie, 42 lb, PetSafe PIF-275)".
+fn pet_line(p: &crate::model::Pet) -> String {
+    let mut about = Vec::new();
+    if !p.breed.is_empty() {
+        about.push(p.breed.clone());
+    }
+    if let Some(w) = p.weight_lb {
+        about.push(format!("{} lb", w.normalize()));
+    }
+    if !p.collar_model.is_empty() {
+        about.push(p.collar_model.clone());
+    }
+    if about.is_empty() {
+        p.name.clone()
+    } else {
+        format!("{} ({})", p.name, about.join(", "))
+    }
+}
+
+/// The job's checklist: a button per item that ticks or unticks it (a form
+/// of its own, so it works without JavaScript and from the phone's queue).
+#[component]
+fn Checklist(
+    id: uuid::Uuid,
+    done: Vec<String>,
+    can_tick: bool,
+    #[prop(into)] status: Signal<JobStatus>,
+    action: ServerAction<CheckItem>,
+) -> impl IntoView {
+    let outbox = use_outbox();
+    move || {
+        let ticked = outbox.with(|o| o.ticked(id, &done));
+        let open = can_tick && crate::model::job::checklist_open(status.get());
+        let n = ticked.len();
+        let items = crate::model::job::CHECKLIST
+            .iter()
+            .map(|(key, label)| {
+                let on = ticked.iter().any(|t| t == key);
+                let mark = if on { "☑" } else { "☐" };
+                if open {
+                    view! {
+                        <li>
+                            <ActionForm action>
+                                <input type="hidden" name="id" value=id.to_string() />
+                                <input type="hidden" name="item" value=*key />
+                                <input type="hidden" name="done" value=(!on).to_string() />
+                                <button
+                                    type="submit"
+                                    class="check"
+                                    class:done=on
+                                    aria-pressed=on.to_string()
+                                >
+                                    <span aria-hidden="true">{mark}</span>
+                                    " "
+                                    {*label}
+                                </button>
+                            </ActionForm>
+                        </li>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <li class="check" class:done=on>
+                            <span aria-hidden="true">{mark}</span>
+                            " "
+                            {*label}
+                        </li>
+                    }
+                    .into_any()
+                }
+            })
+            .collect_view();
+        view! {
+            <p class="muted small" data-testid="checklist-count">
+                {format!("{n} of {} done", crate::model::job::CHECKLIST.len())}
+            </p>
+            <ul class="checklist">{items}</ul>
+        }
+    }
+}
+
+/// The plan as quoted, drawn small and read-only: the boundary loop, the
+/// lead from the transmitter, the crossings.
+#[component]
+pub fn PlanSketch(drawing: crate::model::takeoff::Drawing) -> impl IntoView {
+    let d = drawing;
+    let pts = d
+        .boundary
+        .iter()
+        .chain(d.lead.iter())
+        .chain(d.transmitter.iter())
+        .chain(d.crossings.iter().flatten())
+        .copied()
+        .collect::<Vec<_>>();
+    if d.boundary.len() < 2 {
+        return view! { <p class="muted">"No plan drawn for this property."</p> }.into_any();
+    }
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in &pts {
+        x0 = x0.min(p.x);
+        y0 = y0.min(p.y);
+        x1 = x1.max(p.x);
+        y1 = y1.max(p.y);
+    }
+    let pad = ((x1 - x0).max(y1 - y0) * 0.08).max(5.0);
+    let view_box = format!(
+        "{} {} {} {}",
+        x0 - pad,
+        y0 - pad,
+        x1 - x0 + 2.0 * pad,
+        y1 - y0 + 2.0 * pad
+    );
+    let line = |v: &[crate::model::takeoff::Pt]| {
+        v.iter()
+            .map(|p| format!("{},{}", p.x, p.y))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let boundary = line(&d.boundary);
+    let lead = d
+        .transmitter
+        .map(|t| {
+            let mut v = vec![t];
+            v.extend(d.lead.iter().copied());
+            line(&v)
+        })
+        .unwrap_or_default();
+    view! {
+        <svg
+            class="plan-sketch"
+            viewBox=view_box
+            role="img"
+            aria-label="The boundary plan"
+            preserveAspectRatio="xMidYMid meet"
+        >
+            <polygon class="boundary" points=boundary vector-effect="non-scaling-stroke" />
+            <polyline class="lead" points=lead vector-effect="non-scaling-stroke" />
+            {d
+                .crossings
+                .iter()
+                .map(|[a, b]| {
+                    view! {
+                        <line
+                            class="crossing"
+                            x1=a.x
+                            y1=a.y
+                            x2=b.x
+                            y2=b.y
+                            vector-effect="non-scaling-stroke"
+                        />
+                    }
+                })
+                .collect_view()}
+            {d
+                .transmitter
+                .map(|t| {
+                    view! { <circle class="transmitter" cx=t.x cy=t.y r=pad * 0.4 /> }
+                })}
+        </svg>
+    }
+    .into_any()
 }

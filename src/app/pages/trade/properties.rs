@@ -112,6 +112,13 @@ fn PropertyFields(form: PropertyForm, errors: Signal<Option<AppError>>) -> impl 
             />
         </div>
         <TextArea label="Notes" name="form[notes]" key="notes" value=form.notes errors />
+        <TextArea
+            label="Gate and access notes"
+            name="form[gate_notes]"
+            key="gate_notes"
+            value=form.gate_notes
+            errors
+        />
     }
 }
 
@@ -471,6 +478,14 @@ pub fn PropertyPage() -> impl IntoView {
                                             "—".to_string()
                                         } else {
                                             p.notes.clone()
+                                        }}
+                                    </dd>
+                                    <dt>"Gate and access"</dt>
+                                    <dd class="pre">
+                                        {if p.gate_notes.is_empty() {
+                                            "—".to_string()
+                                        } else {
+                                            p.gate_notes.clone()
                                         }}
                                     </dd>
                                 </dl>

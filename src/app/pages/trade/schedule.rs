@@ -1138,16 +1138,46 @@ pub fn TodayPage() -> impl IntoView {
     let day = move || query.read().get("day");
     let refresh = RwSignal::new(0u32);
     crate::app::components::on_live_change(move || refresh.update(|n| *n += 1));
+    let outbox = crate::app::components::use_outbox();
+    let sent = Memo::new(move |_| outbox.with(|o| o.sent));
     let data = Resource::new(
-        move || (day(), refresh.get()),
-        |(d, _)| crate::api::schedule::get_my_day(d),
+        move || (day(), refresh.get(), sent.get()),
+        |(d, _, _)| crate::api::schedule::get_my_day(d),
     );
+    // The pages kept on the phone for offline use, last time.
+    let kept = StoredValue::new(Vec::<String>::new());
     view! {
         <Title text="My day" />
         <SiteGate on=On::Tenant>
             {crate::app::components::loaded_keeping(
                 data,
                 move |d| {
+                    let mut pages = vec![
+                        match day() {
+                            Some(q) => format!("/today?day={q}"),
+                            None => "/today".into(),
+                        },
+                    ];
+                    pages.extend(d.stops.iter().map(|s| format!("/jobs/{}", s.job.id)));
+                    if kept.with_value(|k| *k != pages) {
+                        kept.set_value(pages.clone());
+                        let ids: Vec<Uuid> = d.stops.iter().map(|s| s.job.id).collect();
+                        let q = day();
+                        crate::app::components::keep_for_offline(
+                            pages,
+                            move || {
+                                let q = q.clone();
+                                for id in ids.clone() {
+                                    leptos::task::spawn_local(async move {
+                                        let _ = crate::api::jobs::get_job(id).await;
+                                    });
+                                }
+                                leptos::task::spawn_local(async move {
+                                    let _ = crate::api::schedule::get_my_day(q).await;
+                                });
+                            },
+                        );
+                    }
                     let title = if d.day == d.today {
                         format!("Today, {}", d.day.format("%a %b %-d"))
                     } else {
@@ -1210,46 +1240,7 @@ pub fn TodayPage() -> impl IntoView {
                                     {d
                                         .stops
                                         .into_iter()
-                                        .map(|s| {
-                                            let nav = s
-                                                .lat
-                                                .zip(s.lon)
-                                                .map(super::routes::nav_link)
-                                                .unwrap_or_else(|| {
-                                                    super::routes::nav_link_to_address(
-                                                        &format!("{}, {}", s.street, s.city),
-                                                    )
-                                                });
-                                            view! {
-                                                <li class="stop">
-                                                    <div class="stop-time">
-                                                        {s.place.start.map(|t| span(t, s.place.minutes))}
-                                                    </div>
-                                                    <div class="stop-body">
-                                                        <A href=format!("/jobs/{}", s.id)>
-                                                            <strong>
-                                                                {format!("J-{} · {}", s.number, s.customer_name)}
-                                                            </strong>
-                                                        </A>
-                                                        <span>{format!("{}, {}", s.street, s.city)}</span>
-                                                        <span class="pill">{s.status.label()}</span>
-                                                    </div>
-                                                    <div class="stop-actions">
-                                                        <a
-                                                            class="button secondary"
-                                                            href=nav
-                                                            target="_blank"
-                                                            rel="noopener"
-                                                        >
-                                                            "Navigate"
-                                                        </a>
-                                                        <A href=format!("/jobs/{}", s.id) attr:class="button">
-                                                            "Open"
-                                                        </A>
-                                                    </div>
-                                                </li>
-                                            }
-                                        })
+                                        .map(|stop| stop_card(stop, outbox))
                                         .collect_view()}
                                 </ol>
                             }
@@ -1307,5 +1298,94 @@ fn route_links(
                 "Route sheet"
             </A>
         </span>
+    }
+}
+
+/// One stop on the crew's phone: when, who, where, what waits at the gate,
+/// the pets, the checklist so far, and one tap to call, navigate or open.
+/// The status is shown as it will be once the phone's waiting changes are
+/// sent.
+fn stop_card(
+    stop: crate::model::schedule::Stop,
+    outbox: Signal<crate::app::components::Outbox>,
+) -> impl IntoView {
+    let s = stop.job;
+    let nav = s
+        .lat
+        .zip(s.lon)
+        .map(super::routes::nav_link)
+        .unwrap_or_else(|| {
+            super::routes::nav_link_to_address(&format!("{}, {}", s.street, s.city))
+        });
+    let (id, status) = (s.id, s.status);
+    let total = crate::model::job::CHECKLIST.len();
+    view! {
+        <li class="stop" data-testid="stop">
+            <div class="stop-time">{s.place.start.map(|t| span(t, s.place.minutes))}</div>
+            <div class="stop-body">
+                <A href=format!("/jobs/{}", s.id)>
+                    <strong>{format!("J-{} · {}", s.number, s.customer_name)}</strong>
+                </A>
+                <span>{format!("{}, {}", s.street, s.city)}</span>
+                <span>
+                    {move || {
+                        let (now, waiting) = outbox.with(|o| o.status(id, status));
+                        view! {
+                            <span class=format!("pill {}", now.code())>{now.label()}</span>
+                            {waiting
+                                .then(|| {
+                                    view! { <span class="pill waiting">"waiting to send"</span> }
+                                })}
+                        }
+                    }}
+                    <span class="muted small">
+                        {format!(" · checklist {} of {total}", stop.checklist_done)}
+                    </span>
+                </span>
+                {(!stop.gate_notes.is_empty())
+                    .then(|| {
+                        view! {
+                            <span class="gate-notes small">
+                                <strong>"Gate: "</strong>
+                                {stop.gate_notes.clone()}
+                            </span>
+                        }
+                    })}
+                {(!stop.pets.is_empty())
+                    .then(|| {
+                        view! {
+                            <span class="muted small">
+                                {format!("Pets: {}", stop.pets.join(", "))}
+                            </span>
+                        }
+                    })}
+            </div>
+            <div class="stop-actions">
+                {stop
+                    .phone
+                    .clone()
+                    .map(|p| {
+                        view! {
+                            <a
+                                class="button secondary"
+                                href=format!(
+                                    "tel:{}",
+                                    p
+                                        .chars()
+                                        .filter(|c| c.is_ascii_digit() || *c == '+')
+                                        .collect::<String>(),
+                                )
+                                aria-label=format!("Call {p}")
+                            >
+                                "Call"
+                            </a>
+                        }
+                    })} <a class="button secondary" href=nav target="_blank" rel="noopener">
+                    "Navigate"
+                </a> <A href=format!("/jobs/{}", s.id) attr:class="button">
+                    "Open"
+                </A>
+            </div>
+        </li>
     }
 }
