@@ -54,7 +54,6 @@ test('no signal on the crew phone: the day stays readable, work done offline is 
     .split(/\s+/).find((s) => s.startsWith('http://'))!;
   const phone = await browser.newContext({ ...info.project.use, baseURL: undefined });
   const p = await phone.newPage();
-  p.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log('PHONE', m.type(), m.text().slice(0, 300)); });
   await p.goto(link);
   await hydrated(p);
   await p.getByLabel(/^Your name/).fill('Casey Crew');
@@ -122,6 +121,15 @@ test('no signal on the crew phone: the day stays readable, work done offline is 
   await expect(p.getByTestId('outbox')).toContainText('5 changes waiting to send');
   await expect(p.getByTestId('job-status')).toHaveText('Completed');
 
+  // Logging out now would lose them: the phone asks first.
+  const asked = new Promise<string>((resolve) => p.once('dialog', (d) => {
+    resolve(d.message());
+    d.dismiss();
+  }));
+  await p.getByRole('button', { name: 'Log out' }).click();
+  expect(await asked).toContain('5 changes made without a connection have not been sent yet');
+  await expect(p.getByTestId('outbox')).toContainText('5 changes waiting to send');
+
   // The office has seen none of it yet.
   expect((await call(page, 'jobs/get', { id: w.job })).status).toBe('scheduled');
 
@@ -139,5 +147,12 @@ test('no signal on the crew phone: the day stays readable, work done offline is 
   await page.goto(`${t}/jobs/${w.job}`);
   await expect(page.getByTestId('job-status')).toHaveText('Completed');
   await expect(page.getByAltText('after photo')).toBeVisible();
+  // Logging out forgets what the phone kept (a shared phone).
+  await p.getByRole('button', { name: 'Log out' }).click();
+  await p.waitForURL(/\/login/);
+  await expect.poll(() => p.evaluate(async () => {
+    const keys = (await (await caches.open('fence-v1')).keys()).map((r) => new URL(r.url).pathname);
+    return keys.filter((k) => !/^\/(pkg|static)\//.test(k));
+  })).toEqual([]);
   await phone.close();
 });

@@ -301,8 +301,9 @@ async function dismiss(id) {
 }
 
 async function logout(req) {
+  // A form's post answers with a redirect (opaque here): signed out too.
   const res = await fetch(req);
-  if (res.ok) {
+  if (res.ok || res.type === 'opaqueredirect') {
     await caches.delete(CACHE);
     await clear('queue');
     await clear('failed');
@@ -313,7 +314,17 @@ async function logout(req) {
 
 // ---- IndexedDB, as promises ----
 
+// One connection for the worker's life.
+let opened = null;
 function db() {
+  if (!opened) opened = openDb().catch((e) => {
+    opened = null;
+    throw e;
+  });
+  return opened;
+}
+
+function openDb() {
   return new Promise((resolve, reject) => {
     const open = indexedDB.open(DB_NAME, 1);
     open.onupgradeneeded = () => {

@@ -40,8 +40,29 @@ pub fn BrandMark(brand: TenantBrand) -> impl IntoView {
 
 #[component]
 fn LogoutButton() -> impl IntoView {
+    // Logging out forgets what the phone kept, unsent changes included:
+    // ask first when some wait.
+    let outbox = super::use_outbox();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        let n = outbox.with_untracked(|o| o.waiting.len());
+        if n == 0 {
+            return;
+        }
+        let ask = format!(
+            "{} made without a connection {} not been sent yet. Log out anyway and lose {}?",
+            crate::model::count(n as i64, "change", "changes"),
+            if n == 1 { "has" } else { "have" },
+            if n == 1 { "it" } else { "them" },
+        );
+        let ok = web_sys::window()
+            .and_then(|w| w.confirm_with_message(&ask).ok())
+            .unwrap_or(true);
+        if !ok {
+            ev.prevent_default();
+        }
+    };
     view! {
-        <form method="post" action=Logout::url() class="inline">
+        <form method="post" action=Logout::url() class="inline" on:submit=on_submit>
             <button type="submit" class="link">
                 "Log out"
             </button>
