@@ -244,3 +244,44 @@ test('optimise a crew\'s day: the miles drop, apply, and the route sheet follows
     .toHaveAttribute('href', /google\.com\/maps\/dir\/\?api=1&destination=30\.\d+,-97\.743/);
   await expect(page.locator('main')).toContainText('17.3 mi');
 });
+
+test('slot suggestions put a job next to the crew already nearby, and one click books it', async ({ page }, info) => {
+  test.skip(info.project.use.javaScriptEnabled === false, 'suggestions are offered in the board\'s form, with JavaScript');
+  test.setTimeout(120_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const w = await world(page, `slots-${info.project.name}`);
+  const t = base(w.sub);
+  // Crew A starts 9 miles north of town; Crew B at the same place.
+  const fa = crewForm('Crew A', '#2563eb');
+  fa['form[start_at]'] = '30.40, -97.743';
+  const a = await call(page, 'crews/save', fa);
+  const fb = crewForm('Crew B', '#16a34a');
+  fb['form[start_at]'] = '30.40, -97.743';
+  await call(page, 'crews/save', fb);
+  // A working day two or more days ahead, when Crew A is already at the
+  // customer's street.
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() + 2);
+  while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setUTCDate(d.getUTCDate() + 1);
+  const day = d.toISOString().slice(0, 10);
+  const label = `${['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()]} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()]} ${d.getUTCDate()}`;
+  const neighbour = await approvedJob(page, w.sub, w.property);
+  await call(page, 'schedule/place', { id: neighbour, crew_id: a, day, start: '09:00', minutes: '60' });
+
+  await page.goto(`${t}/schedule?view=day&from=${day}`);
+  await hydrated(page);
+  await page.locator(`.waiting [data-job="${w.job}"] .bcard-body`).focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Suggest the best slots (next two weeks)' }).click();
+  const first = dialog.locator('.suggestions li').first();
+  await expect(first).toContainText(`Crew A · ${label}`);
+  await expect(first).toContainText('adds 0.0 mi');
+  // Any other day costs the drive from the crew's start and back.
+  await expect(dialog.locator('.suggestions li').nth(1)).not.toContainText('adds 0.0 mi');
+  await first.getByRole('button', { name: /^Book/ }).click();
+  await expect(page.locator(`.lane[data-crew="${a}"] [data-job="${w.job}"]`)).toBeVisible();
+  const job = await call(page, 'jobs/get', { id: w.job });
+  expect(job.status).toBe('scheduled');
+  expect(job.scheduled_for).toBe(day);
+});
