@@ -116,6 +116,71 @@ pub struct RoutePlan {
     pub kept: Option<String>,
     pub mpg: f64,
     pub fuel_price: f64,
+    /// The XYZ tile server's URL template, when one is configured: the plot
+    /// draws the map under the stops.
+    #[serde(default)]
+    pub map_tiles: Option<String>,
+}
+
+/// One map tile placed in a plot: its URL and its box in plot units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedTile {
+    pub href: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// The XYZ tiles covering the box `lat0..lat1` x `lon0..lon1` at about
+/// `units_per_degree_lon` plot units per degree of longitude, each placed by
+/// `xy` (the plot's own projection of (lat, lon)). The zoom is chosen so a
+/// tile is 128-256 plot units wide; at most 64 tiles.
+pub fn tiles_for(
+    template: &str,
+    (lat0, lat1, lon0, lon1): (f64, f64, f64, f64),
+    units_per_degree_lon: f64,
+    xy: impl Fn((f64, f64)) -> (f64, f64),
+) -> Vec<PlacedTile> {
+    use std::f64::consts::PI;
+    // A tile spans 360 / 2^z degrees of longitude.
+    let z = ((360.0 * units_per_degree_lon / 256.0).log2().ceil() as i32).clamp(1, 19);
+    let n = 2f64.powi(z);
+    let tile_x = |lon: f64| ((lon + 180.0) / 360.0 * n).floor() as i64;
+    let tile_y = |lat: f64| {
+        let r = lat.to_radians();
+        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / PI) / 2.0 * n).floor() as i64
+    };
+    let lon_of = |tx: i64| tx as f64 / n * 360.0 - 180.0;
+    let lat_of = |ty: i64| {
+        (PI * (1.0 - 2.0 * ty as f64 / n))
+            .sinh()
+            .atan()
+            .to_degrees()
+    };
+    let (x0, x1) = (tile_x(lon0), tile_x(lon1));
+    let (y0, y1) = (tile_y(lat1), tile_y(lat0));
+    if (x1 - x0 + 1) * (y1 - y0 + 1) > 64 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for tx in x0..=x1 {
+        for ty in y0..=y1 {
+            let (ax, ay) = xy((lat_of(ty), lon_of(tx)));
+            let (bx, by) = xy((lat_of(ty + 1), lon_of(tx + 1)));
+            out.push(PlacedTile {
+                href: template
+                    .replace("{z}", &z.to_string())
+                    .replace("{x}", &tx.to_string())
+                    .replace("{y}", &ty.to_string()),
+                x: ax,
+                y: ay,
+                w: bx - ax,
+                h: by - ay,
+            });
+        }
+    }
+    out
 }
 
 impl RoutePlan {
@@ -169,6 +234,59 @@ pub fn timetable(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn map_tiles_cover_the_stops_and_sit_where_the_plot_puts_them() {
+        // Austin, about 10 km across, plotted at 300 units wide.
+        let (lat0, lat1, lon0, lon1) = (30.20, 30.30, -97.80, -97.70);
+        let k = (30.25f64).to_radians().cos();
+        let scale = 300.0 / ((lon1 - lon0) * k);
+        let xy = |p: (f64, f64)| ((p.1 - lon0) * k * scale, (lat1 - p.0) * scale);
+        let tiles = tiles_for(
+            "https://t.example/{z}/{x}/{y}.png",
+            (lat0, lat1, lon0, lon1),
+            k * scale,
+            xy,
+        );
+        assert!(!tiles.is_empty() && tiles.len() <= 16, "{}", tiles.len());
+        // Zoom 13 here: a tile of 360/8192 degrees is ~128-256 units.
+        assert!(
+            tiles[0].href.starts_with("https://t.example/13/"),
+            "{}",
+            tiles[0].href
+        );
+        for t in &tiles {
+            assert!((128.0..=260.0).contains(&t.w), "{t:?}");
+            assert!(
+                t.h > 0.0 && (t.h / t.w - 1.0).abs() < 0.05,
+                "square-ish: {t:?}"
+            );
+        }
+        // Together they cover the whole plot.
+        let covers = |x: f64, y: f64| {
+            tiles
+                .iter()
+                .any(|t| x >= t.x && x <= t.x + t.w && y >= t.y && y <= t.y + t.h)
+        };
+        for (x, y) in [
+            (0.0, 0.0),
+            (300.0, 0.0),
+            (0.0, (lat1 - lat0) * scale),
+            (150.0, 150.0),
+        ] {
+            assert!(covers(x, y), "({x}, {y})");
+        }
+        // Tile 13/1871/3372 holds downtown Austin (30.267, -97.743).
+        let (dx, dy) = xy((30.267, -97.743));
+        let holder = tiles
+            .iter()
+            .find(|t| dx >= t.x && dx <= t.x + t.w && dy >= t.y && dy <= t.y + t.h)
+            .unwrap();
+        assert_eq!(holder.href, "https://t.example/13/1871/3372.png");
+        // A box far too large for a plot asks for nothing.
+        assert!(tiles_for("{z}/{x}/{y}", (-60.0, 60.0, -170.0, 170.0), 100.0, |p| p).is_empty());
+    }
+
     use super::*;
 
     const DEPOT: (f64, f64) = (30.2672, -97.7431);

@@ -563,6 +563,7 @@ pub async fn optimise(
                 ),
                 mpg,
                 fuel_price,
+                map_tiles: None,
             });
             continue;
         };
@@ -706,6 +707,7 @@ pub async fn optimise(
             kept,
             mpg,
             fuel_price,
+            map_tiles: cx.state.config.map_tile_url.clone(),
         };
         if apply && plan.changes() {
             let n = plan.stops.len();

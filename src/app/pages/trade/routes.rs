@@ -81,14 +81,54 @@ pub fn RoutePlot(plan: RoutePlan) -> impl IntoView {
     let differs = before != after;
     let (vw, vh) = (w * scale + 40.0, h * scale + 40.0);
     let (sx, sy) = xy(plan.from);
+    // The map under the stops, from the configured tile server: the plot's
+    // box and half as much again around it (the plot is letterboxed in its
+    // frame, and the map should fill the frame).
+    let margin = 20.0 / scale + w.max(h) / 2.0;
+    let tiles = plan
+        .map_tiles
+        .as_deref()
+        .map(|t| {
+            crate::model::routing::tiles_for(
+                t,
+                (
+                    la0 - margin,
+                    la1 + margin,
+                    lo0 - margin / k,
+                    lo1 + margin / k,
+                ),
+                k * scale,
+                xy,
+            )
+        })
+        .unwrap_or_default();
+    let on_map = !tiles.is_empty();
     view! {
         <svg
             class="route-plot"
+            class:on-map=on_map
             viewBox=format!("0 0 {vw:.0} {vh:.0}")
             role="img"
             aria-label=format!("Map of {}'s stops", plan.crew_name)
             style=format!("--crew: {}", plan.color)
         >
+            <g class="tiles" aria-hidden="true">
+                {tiles
+                    .into_iter()
+                    .map(|t| {
+                        view! {
+                            <image
+                                href=t.href
+                                x=format!("{:.2}", t.x)
+                                y=format!("{:.2}", t.y)
+                                width=format!("{:.2}", t.w)
+                                height=format!("{:.2}", t.h)
+                                preserveAspectRatio="none"
+                            />
+                        }
+                    })
+                    .collect_view()}
+            </g>
             <polyline class="route-before" points=before fill="none" />
             {differs.then(|| view! { <polyline class="route-after" points=after fill="none" /> })}
             <rect class="route-start" x=sx - 7.0 y=sy - 7.0 width="14" height="14">
