@@ -49,7 +49,7 @@ self.addEventListener('fetch', (event) => {
   if (READS.test(path)) {
     event.respondWith(keptRead(req));
   } else if (CHANGES.test(path) || PHOTOS.test(path)) {
-    event.respondWith(change(req));
+    event.respondWith(change(req, event));
   } else if (path === LOGOUT) {
     event.respondWith(logout(req));
   }
@@ -120,7 +120,7 @@ async function warm(pages) {
 
 // ---- changing: sent now, or queued ----
 
-async function change(req) {
+async function change(req, event) {
   const navigate = req.mode === 'navigate';
   const item = await describe(req);
   if ((await count('queue')) === 0) {
@@ -139,7 +139,9 @@ async function change(req) {
     // No Background Sync here: the page asks when it is online.
   }
   await announce();
-  kick();
+  // Older changes may be waiting only for a retry: try now, and keep the
+  // worker alive while it sends.
+  event.waitUntil(flush());
   if (navigate) {
     const back = item.photos ? `/jobs/${item.job}#photos` : req.referrer || '/today';
     return Response.redirect(new URL(back, self.location.origin).href, 303);

@@ -75,6 +75,15 @@ async fn approved_job_at(app: &TestApp, t: &Tenant, name: &str, at: Option<(f64,
         .expect("job")
 }
 
+/// A user's id by their email.
+async fn user_id(app: &TestApp, email: &str) -> Uuid {
+    sqlx::query_scalar("select id from users where email = $1")
+        .bind(email)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap_or_else(|e| panic!("{email}: {e}"))
+}
+
 fn crew_form(name: &str, members: Vec<Uuid>) -> CrewForm {
     CrewForm {
         name: name.into(),
@@ -404,11 +413,7 @@ async fn only_the_office_moves_jobs_and_crews_see_their_own_day() {
     let t = app.signup("roleco", "growth").await;
     let crew_client = app.join(&t, "crew@roleco.example", "crew").await;
     let viewer = app.join(&t, "viewer@roleco.example", "viewer").await;
-    let crew_id: Uuid =
-        sqlx::query_scalar("select id from users where email = 'crew@roleco.example'")
-            .fetch_one(&app.owner)
-            .await
-            .unwrap();
+    let crew_id = user_id(&app, "crew@roleco.example").await;
     let mine = crew(&app, &t, "Mine", vec![crew_id]).await;
     let other = crew(&app, &t, "Other", vec![]).await;
     let j1 = approved_job(&app, &t, "Mia Mine").await;
@@ -721,11 +726,7 @@ async fn a_crew_members_stream_carries_their_crews_jobs_only() {
     let app = TestApp::spawn().await;
     let t = app.signup("crewlive", "growth").await;
     let crew_client = app.join(&t, "crew@crewlive.example", "crew").await;
-    let crew_user: Uuid =
-        sqlx::query_scalar("select id from users where email = 'crew@crewlive.example'")
-            .fetch_one(&app.owner)
-            .await
-            .unwrap();
+    let crew_user = user_id(&app, "crew@crewlive.example").await;
     let mine = crew(&app, &t, "Mine", vec![crew_user]).await;
     let other = crew(&app, &t, "Other", vec![]).await;
     let j1 = approved_job(&app, &t, "Mia Mine").await;
@@ -1160,11 +1161,7 @@ async fn crews_see_work_and_photograph_only_their_crews_jobs() {
     let app = TestApp::spawn().await;
     let t = app.signup("mineonly", "growth").await;
     let casey = app.join(&t, "casey@mineonly.example", "crew").await;
-    let casey_id: Uuid =
-        sqlx::query_scalar("select id from users where email = 'casey@mineonly.example'")
-            .fetch_one(&app.owner)
-            .await
-            .unwrap();
+    let casey_id = user_id(&app, "casey@mineonly.example").await;
     let mine = crew(&app, &t, "Mine", vec![casey_id]).await;
     let other = crew(&app, &t, "Other", vec![]).await;
     let j1 = approved_job(&app, &t, "Mia Mine").await;
@@ -1326,11 +1323,7 @@ async fn a_phones_changes_sent_twice_count_once() {
     let app = TestApp::spawn().await;
     let t = app.signup("twice", "growth").await;
     let casey = app.join(&t, "casey@twice.example", "crew").await;
-    let casey_id: Uuid =
-        sqlx::query_scalar("select id from users where email = 'casey@twice.example'")
-            .fetch_one(&app.owner)
-            .await
-            .unwrap();
+    let casey_id = user_id(&app, "casey@twice.example").await;
     let mine = crew(&app, &t, "Mine", vec![casey_id]).await;
     let job = approved_job(&app, &t, "Olive Once").await;
     app.as_owner(&t, book(job, mine, "2027-03-09", "09:00", "60"))
@@ -1436,11 +1429,7 @@ async fn the_crews_phone_shows_the_gate_the_pets_and_the_checklist_of_its_own_jo
     let t = app.signup("gate", "growth").await;
     let b = app.signup("gateb", "growth").await;
     let casey = app.join(&t, "casey@gate.example", "crew").await;
-    let casey_id: Uuid =
-        sqlx::query_scalar("select id from users where email = 'casey@gate.example'")
-            .fetch_one(&app.owner)
-            .await
-            .unwrap();
+    let casey_id = user_id(&app, "casey@gate.example").await;
     let mine = crew(&app, &t, "Mine", vec![casey_id]).await;
     let other = crew(&app, &t, "Other", vec![]).await;
     let job = approved_job(&app, &t, "Gina Gate").await;

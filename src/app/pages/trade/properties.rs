@@ -473,21 +473,9 @@ pub fn PropertyPage() -> impl IntoView {
                                             .unwrap_or_else(|| "—".into())}
                                     </dd>
                                     <dt>"Notes"</dt>
-                                    <dd class="pre">
-                                        {if p.notes.is_empty() {
-                                            "—".to_string()
-                                        } else {
-                                            p.notes.clone()
-                                        }}
-                                    </dd>
+                                    <dd class="pre">{or_dash(&p.notes)}</dd>
                                     <dt>"Gate and access"</dt>
-                                    <dd class="pre">
-                                        {if p.gate_notes.is_empty() {
-                                            "—".to_string()
-                                        } else {
-                                            p.gate_notes.clone()
-                                        }}
-                                    </dd>
+                                    <dd class="pre">{or_dash(&p.gate_notes)}</dd>
                                 </dl>
                             </section>
                             <section class="card">
@@ -731,5 +719,14 @@ pub fn PropertyPage() -> impl IntoView {
                 },
             )}
         </SiteGate>
+    }
+}
+
+/// The text, or a dash for none.
+fn or_dash(s: &str) -> String {
+    if s.is_empty() {
+        "—".to_string()
+    } else {
+        s.to_string()
     }
 }
