@@ -117,6 +117,7 @@ test('no signal on the crew phone: the day stays readable, work done offline is 
     await expect(p.getByTestId('outbox')).toContainText(`${n} changes waiting to send`);
   }
   await expect(p.getByTestId('photos-waiting')).toContainText('1 before, 1 after');
+  await p.getByLabel('Note (optional)').fill('Flags by the side door; Rosie walked the loop');
   await p.getByRole('button', { name: 'Complete job' }).click();
   await expect(p.getByTestId('outbox')).toContainText('5 changes waiting to send');
   await expect(p.getByTestId('job-status')).toHaveText('Completed');
@@ -147,6 +148,7 @@ test('no signal on the crew phone: the day stays readable, work done offline is 
   await page.goto(`${t}/jobs/${w.job}`);
   await expect(page.getByTestId('job-status')).toHaveText('Completed');
   await expect(page.getByAltText('after photo')).toBeVisible();
+  await expect(page.getByText('Flags by the side door; Rosie walked the loop')).toBeVisible();
   // Logging out forgets what the phone kept (a shared phone).
   await p.getByRole('button', { name: 'Log out' }).click();
   await p.waitForURL(/\/login/);

@@ -413,6 +413,28 @@ pub fn JobPage() -> impl IntoView {
                                                                             </label>
                                                                         }
                                                                     })}
+                                                                {matches!(
+                                                                    to,
+                                                                    JobStatus::InProgress
+                                                                    | JobStatus::Completed
+                                                                    | JobStatus::Cancelled
+                                                                )
+                                                                    .then(|| {
+                                                                        view! {
+                                                                            <label>
+                                                                                "Note (optional) "
+                                                                                <input
+                                                                                    name="note"
+                                                                                    maxlength="500"
+                                                                                    placeholder=if to == JobStatus::Cancelled {
+                                                                                        "why"
+                                                                                    } else {
+                                                                                        "e.g. gate locked, flags left by the side door"
+                                                                                    }
+                                                                                />
+                                                                            </label>
+                                                                        }
+                                                                    })}
                                                                 {matches!(to, JobStatus::Invoiced | JobStatus::Paid)
                                                                     .then(|| {
                                                                         let default = if to == JobStatus::Paid {
