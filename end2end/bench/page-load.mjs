@@ -74,6 +74,25 @@ async function setUp(browser) {
   const quote = await call(page, 'quotes/create', { property_id: property });
   const sent = await call(page, 'quotes/send', { id: quote });
   const token = String(sent.link).split('/').pop();
+  // A second quote, approved by the homeowner, becomes a job booked today
+  // on a crew the owner is on: the crew's day and the job page have data.
+  const q2 = await call(page, 'quotes/create', { property_id: property });
+  const t2 = String((await call(page, 'quotes/send', { id: q2 })).link).split('/').pop();
+  const anon = await browser.newContext();
+  const h = await anon.newPage();
+  await h.goto(base(sub) + `/q/${t2}`);
+  await call(h, 'quotes/respond', { token: t2, approve: 'true', name: 'Hana Homeowner', reason: '' });
+  await anon.close();
+  const job = await call(page, 'quotes/create_job', { quote_id: q2 });
+  const owner = (await call(page, 'crews/list', {})).people[0].user_id;
+  const crewForm = { 'form[name]': 'Crew A', 'form[color]': '#2563eb', 'form[mpg]': '16', 'form[members][0]': owner };
+  for (let i = 0; i < 7; i++) {
+    crewForm[`form[starts][${i}]`] = '06:00';
+    crewForm[`form[ends][${i}]`] = '20:00';
+  }
+  const crew = await call(page, 'crews/save', crewForm);
+  const today = (await call(page, 'schedule/my_day', {})).day;
+  await call(page, 'schedule/place', { id: job, crew_id: crew, day: today, start: '09:00', minutes: '60' });
   const state = await ctx.storageState();
   await ctx.close();
   return {
@@ -90,6 +109,8 @@ async function setUp(browser) {
       ['quote editor', base(sub) + `/quotes/${quote}`, true],
       ['quotes', base(sub) + '/quotes', true],
       ['jobs', base(sub) + '/jobs', true],
+      ['crew day (/today)', base(sub) + '/today', true],
+      ['job (crew at the door)', base(sub) + `/jobs/${job}`, true],
       ['settings', base(sub) + '/settings', true],
       ['onboarding', base(sub) + '/onboarding', true],
     ],
@@ -115,7 +136,9 @@ const browser = await chromium.launch(launch);
 const { state, pages } = await setUp(browser);
 console.log(`| page | first visit (ms) | second visit (ms) | WASM files (first) |`);
 console.log(`|---|---|---|---|`);
-for (const [name, url, signedIn] of pages) {
+// ONLY=regex measures the pages whose name matches (all by default).
+const only = new RegExp(process.env.ONLY ?? '.');
+for (const [name, url, signedIn] of pages.filter(([name]) => only.test(name))) {
   const first = [], second = [];
   let files = 0;
   for (let i = 0; i < RUNS; i++) {

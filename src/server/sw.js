@@ -3,9 +3,10 @@
 // photos) is kept on the phone and sent, in order and once, when the
 // connection returns.
 //
-// - Pages a crew works from (/today, /jobs/<id>) and the app's files are
-//   fetched from the network first and kept; without a network the kept copy
-//   is shown. The data those pages read through server functions
+// - Pages a crew works from (/today, /jobs/<id>) are fetched from the
+//   network first and kept; without a network the kept copy is shown. The
+//   app's files those pages preload are kept when /today is opened, and
+//   used only without a network. The data those pages read through server functions
 //   (jobs/get, schedule/my_day) is kept the same way, keyed by the request.
 // - Changes (jobs/transition, jobs/check, a job's photo upload) carry an `op`
 //   id, chosen here once; the server applies an op id only once
@@ -40,8 +41,13 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   const path = url.pathname;
   if (req.method === 'GET') {
-    if ((req.mode === 'navigate' && PAGES.test(path)) || ASSETS.test(path)) {
+    if (req.mode === 'navigate' && PAGES.test(path)) {
       event.respondWith(networkFirst(req, req.url));
+    } else if (ASSETS.test(path)) {
+      // The app's files are kept by `warm` (the pages a crew works from
+      // and what they preload); here they come from the network and only
+      // fall back to the kept copy, so a page costs no cache writes.
+      event.respondWith(fetch(req).catch(() => kept(req.url)));
     }
     return;
   }
@@ -87,6 +93,13 @@ async function networkFirst(req, key) {
     if (kept) return kept;
     throw e;
   }
+}
+
+async function kept(key) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(key);
+  if (hit) return hit;
+  throw new TypeError('offline and not kept');
 }
 
 // A server function's answer, kept under the request's body.
