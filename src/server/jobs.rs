@@ -113,11 +113,7 @@ pub async fn check(
         .ok_or_else(|| AppError::field("item", "Choose an item of the checklist."))?;
     if now != ticked {
         repo::jobs::set_checklist(&mut tx, id, &now).await?;
-        let crews: Vec<Uuid> = repo::jobs::crew_of(&mut tx, id)
-            .await?
-            .into_iter()
-            .collect();
-        super::live::notify(&mut tx, "job.checklist", Some(id), &crews).await?;
+        super::live::notify_job(&mut tx, "job.checklist", id).await?;
         repo::audit::record(
             &mut tx,
             Some(me.id),

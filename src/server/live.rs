@@ -132,6 +132,16 @@ pub async fn notify(
     Ok(())
 }
 
+/// Announces a change to `job`, to the crew it is booked on (the office
+/// sees every change).
+pub async fn notify_job(tx: &mut TenantTx, kind: &str, job: Uuid) -> Result<(), AppError> {
+    let crews: Vec<Uuid> = super::repo::jobs::crew_of(tx, job)
+        .await?
+        .into_iter()
+        .collect();
+    notify(tx, kind, Some(job), &crews).await
+}
+
 /// The crews `user` belongs to.
 async fn crews_of(cx: &RequestCtx, user: Uuid) -> HashSet<Uuid> {
     let Ok(mut tx) = cx.tx().await else {

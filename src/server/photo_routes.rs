@@ -150,7 +150,7 @@ async fn upload(cx: &RequestCtx, job_id: Uuid, member: Uuid, form: Multipart) ->
 
 /// Streams the form's files to temporary files, enforcing the limits as
 /// the bytes arrive.
-async fn spool(cx: &RequestCtx, mut form: Multipart) -> Result<Spooled3, Stop> {
+async fn spool(cx: &RequestCtx, mut form: Multipart) -> Result<SpooledForm, Stop> {
     let dir = &cx.state.config.uploads.tmp_dir;
     tokio::fs::create_dir_all(dir)
         .await
@@ -227,7 +227,7 @@ async fn spool(cx: &RequestCtx, mut form: Multipart) -> Result<Spooled3, Stop> {
 
 /// The form as spooled: the photos' kind, the sender's id for this upload
 /// (see `client_ops`), the files.
-type Spooled3 = (String, Option<Uuid>, Vec<Spooled>);
+type SpooledForm = (String, Option<Uuid>, Vec<Spooled>);
 
 /// Decodes one spooled photo on a blocking thread, holding a decode permit.
 async fn decode(cx: &RequestCtx, f: &Spooled) -> Result<Processed, Stop> {
@@ -329,11 +329,7 @@ async fn store_and_record(
                 return Err(AppError::NotFound);
             }
         }
-        let crews: Vec<Uuid> = repo::jobs::crew_of(&mut tx, job_id)
-            .await?
-            .into_iter()
-            .collect();
-        super::live::notify(&mut tx, "job.photos", Some(job_id), &crews).await?;
+        super::live::notify_job(&mut tx, "job.photos", job_id).await?;
         repo::audit::record(
             &mut tx,
             Some(member),
