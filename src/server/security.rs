@@ -118,6 +118,11 @@ pub async fn headers(State(state): State<AppState>, mut req: Request, next: Next
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
+    if let (true, Some(build)) = (html, super::split::build_id()) {
+        if let Ok(v) = HeaderValue::from_str(build) {
+            h.insert("x-fence-build", v);
+        }
+    }
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         let policy = if html {
             HeaderValue::from_str(&page_csp(&nonce, &state.config))

@@ -17,9 +17,54 @@ static PRELOADS: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
 /// The file the split loader is in (cargo-leptos's fixed name without hashing).
 const SPLIT_JS: &str = "__wasm_split.______________________.js";
 
+/// What identifies the app's files of this build (see [`build_id`]).
+static BUILD: OnceLock<String> = OnceLock::new();
+
+/// A short fingerprint of the app's files as deployed (their names, sizes
+/// and times): pages carry it (`x-fence-build`), so the crew phone's service
+/// worker can tell that the files it keeps are from an earlier build and
+/// fetch them again. `None` before [`load`] or without a built site.
+pub fn build_id() -> Option<&'static str> {
+    BUILD.get().map(String::as_str).filter(|s| !s.is_empty())
+}
+
+fn fingerprint(dir: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    let mut files: Vec<(String, u64, u128)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            Some((
+                e.file_name().to_string_lossy().into_owned(),
+                meta.len(),
+                modified,
+            ))
+        })
+        .collect();
+    if files.is_empty() {
+        return String::new();
+    }
+    files.sort();
+    let mut h = Sha256::new();
+    for (name, len, modified) in files {
+        h.update(format!("{name}\0{len}\0{modified}\n"));
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
 /// Reads the manifest once at start-up; without one (a build without
 /// `--split`) pages simply carry no hints.
 pub fn load(site_root: &str, pkg_dir: &str) {
+    let _ = BUILD.set(fingerprint(&Path::new(site_root).join(pkg_dir)));
     let path = Path::new(site_root)
         .join(pkg_dir)
         .join("__wasm_split_manifest.json");
@@ -90,6 +135,22 @@ pub fn preload_route(route: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_build_fingerprint_changes_with_the_apps_files() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(fingerprint(dir.path()), "", "no files, no build");
+        assert_eq!(fingerprint(&dir.path().join("missing")), "");
+        std::fs::write(dir.path().join("fence.wasm"), b"one").unwrap();
+        let a = fingerprint(dir.path());
+        assert_eq!(a.len(), 16);
+        assert_eq!(fingerprint(dir.path()), a, "stable while nothing changes");
+        std::fs::write(dir.path().join("fence.wasm"), b"a deploy").unwrap();
+        let b = fingerprint(dir.path());
+        assert_ne!(a, b, "new content");
+        std::fs::write(dir.path().join("chunk_1.wasm"), b"x").unwrap();
+        assert_ne!(fingerprint(dir.path()), b, "a new file");
+    }
 
     #[test]
     fn route_names_and_files_from_the_manifest() {

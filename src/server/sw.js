@@ -31,6 +31,9 @@ const ASSETS = /^\/(pkg|static)\//;
 const PHOTOS = new RegExp(`^/jobs/(${UUID})/photos$`);
 const CHANGES = /^\/api\/jobs\/(transition|check)$/;
 const LOGOUT = '/api/auth/logout';
+// Which build the kept app files are from (the `x-fence-build` of the
+// pages they were kept with).
+const BUILD_KEY = '/__fence_build';
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
@@ -110,18 +113,30 @@ async function keptRead(req) {
 }
 
 // Keeps pages (and the app files their HTML preloads) for offline use.
+// The app's files of an earlier build (a deploy changes their names, or
+// their content under the same name) are dropped once every page has been
+// fetched from this build, so the phone keeps exactly what the pages it
+// shows offline need.
 async function warm(pages) {
   const cache = await caches.open(CACHE);
+  const wanted = new Set();
+  const kept = await cache.match(BUILD_KEY);
+  const keptBuild = kept ? await kept.text() : '';
+  let build = '';
   for (const page of pages) {
     try {
       const res = await fetch(page, { credentials: 'same-origin' });
-      if (!res.ok || res.redirected) continue;
+      if (!res.ok || res.redirected) return; // signed out or moved: keep what is kept
       const html = await res.clone().text();
       await cache.put(new URL(page, self.location.origin).href, res);
+      build = build || res.headers.get('x-fence-build') || '';
+      const stale = build !== keptBuild;
       for (const m of html.matchAll(/<link[^>]+href="(\/pkg\/[^"]+)"/g)) {
         const asset = new URL(m[1], self.location.origin).href;
-        if (!(await cache.match(asset))) {
-          const a = await fetch(asset);
+        if (wanted.has(asset)) continue;
+        wanted.add(asset);
+        if (stale || !(await cache.match(asset))) {
+          const a = await fetch(asset, { cache: 'no-cache' });
           if (a.ok) await cache.put(asset, a);
         }
       }
@@ -129,6 +144,10 @@ async function warm(pages) {
       return; // offline: keep what is kept
     }
   }
+  for (const key of await cache.keys()) {
+    if (ASSETS.test(new URL(key.url).pathname) && !wanted.has(key.url)) await cache.delete(key);
+  }
+  await cache.put(BUILD_KEY, new Response(build));
 }
 
 // ---- changing: sent now, or queued ----
