@@ -283,6 +283,11 @@ pub fn App() -> impl IntoView {
                             ssr=async_ssr.clone()
                         />
                         <Route
+                            path=path!("/schedule/batteries")
+                            view=lazy(BatteriesPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
                             path=path!("/schedule/route")
                             view=lazy(RouteSheetPageRoute)
                             ssr=async_ssr.clone()
@@ -375,6 +380,7 @@ lazy_pages! {
     SchedulePageRoute => SchedulePage,
     CrewsPageRoute => CrewsPage,
     RouteSheetPageRoute => RouteSheetPage,
+    BatteriesPageRoute => BatteriesPage,
     TodayPageRoute => TodayPage,
     PriceBookPageRoute => PriceBookPage,
     PlanPageRoute => PlanPage,

@@ -2,6 +2,7 @@
 //! transactions, request context, authentication, repositories and routes.
 
 pub mod auth;
+pub mod batteries;
 pub mod config;
 pub mod context;
 pub mod db;

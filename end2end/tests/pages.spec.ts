@@ -52,7 +52,7 @@ test('every page hydrates on a direct load, links work, and it fits a phone', as
     `/customers/${w.customer}/properties/new`, `/properties/${w.property}`, `/properties/${w.property}/edit`,
     '/quotes', `/quotes/${w.quote}`, `/quotes/${w.quote}/print`, '/jobs', `/jobs/${w.job}`,
     '/settings', '/settings/team', '/settings/pricebook', '/settings/plan', '/onboarding',
-    '/schedule', '/schedule?view=day', '/crews', '/today',
+    '/schedule', '/schedule?view=day', '/schedule/batteries', '/crews', '/today',
   ];
   for (const path of pages) {
     await open(page, t + path, js, errors);

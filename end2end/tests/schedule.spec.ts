@@ -285,3 +285,55 @@ test('slot suggestions put a job next to the crew already nearby, and one click 
   expect(job.status).toBe('scheduled');
   expect(job.scheduled_for).toBe(day);
 });
+
+test('a collar battery coming due is offered beside the crew\'s work and booked in one click', async ({ page }, info) => {
+  test.setTimeout(120_000);
+  const js = info.project.use.javaScriptEnabled !== false;
+  const w = await world(page, `batt-${info.project.name}`);
+  const t = base(w.sub);
+  const fa = crewForm('Crew A', '#2563eb');
+  fa['form[start_at]'] = '30.40, -97.743';
+  const a = await call(page, 'crews/save', fa);
+  // A working day two or more days ahead, with Crew A at the world's
+  // property; a neighbour at the same address has a dog whose battery was
+  // changed 85 days ago (due in six days).
+  const d = new Date();
+  d.setUTCDate(d.getUTCDate() + 2);
+  while (d.getUTCDay() === 0 || d.getUTCDay() === 6) d.setUTCDate(d.getUTCDate() + 1);
+  const day = d.toISOString().slice(0, 10);
+  const label = `${['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()]} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()]} ${d.getUTCDate()}`;
+  await call(page, 'schedule/place', { id: w.job, crew_id: a, day, start: '09:00', minutes: '60' });
+  const changed = new Date(Date.now() - 85 * 86_400_000).toISOString().slice(0, 10);
+  const neighbour = await call(page, 'customers/create', {
+    'form[name]': 'Nina Neighbour', 'form[email]': `nina@${w.sub}.example`, 'form[phone]': '(512) 555-0199',
+    'form[street]': '14 Oak St', 'form[city]': 'Austin', 'form[state]': 'TX', 'form[zip]': '78701',
+  });
+  const property = await call(page, 'properties/create', {
+    customer_id: neighbour, 'form[street]': '14 Oak St', 'form[city]': 'Austin', 'form[state]': 'TX',
+    'form[zip]': '78701', 'form[lot_sqft]': '15000',
+  });
+  await call(page, 'properties/add_pet', {
+    property_id: property, 'pet[name]': 'Rex', 'pet[breed]': 'Collie', 'pet[weight_lb]': '40',
+    'pet[collar_model]': 'R21', 'pet[battery_installed]': changed,
+  });
+
+  await page.goto(`${t}/schedule/batteries`);
+  if (js) await hydrated(page);
+  const card = page.locator('.battery-stop', { hasText: 'Nina Neighbour' });
+  await expect(card).toContainText('Rex (due');
+  await expect(card.getByTestId('offer')).toContainText(`Crew A · ${label}`);
+  await expect(card.getByTestId('offer')).toContainText('+0.0 mi');
+  await card.getByRole('button', { name: 'Book' }).click();
+  if (js) await expect(page.getByRole('status')).toContainText('Battery visit booked.');
+  else await page.goto(`${t}/schedule/batteries`);
+  await expect(page.locator('.battery-stop', { hasText: 'Nina Neighbour' })).toContainText(/J-\d+ booked/);
+  // On the board, in Crew A's lane that day, marked as a battery visit.
+  await page.goto(`${t}/schedule?view=day&from=${day}`);
+  const lane = page.locator(`.lane[data-crew="${a}"]`);
+  await expect(lane.locator('.kind-tag', { hasText: 'Battery' })).toBeVisible();
+  if (info.project.name.startsWith('phone')) {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${t}/schedule/batteries`);
+    await page.screenshot({ path: `test-results/batteries-${info.project.name}.png`, fullPage: true });
+  }
+});

@@ -167,3 +167,39 @@ pub async fn suggest_slots(id: Uuid) -> Result<Vec<crate::model::schedule::Sugge
         .await,
     )
 }
+
+/// Pets whose collar batteries fall due in the next four weeks, one stop
+/// per property, each with the best slot on a day a crew is already near.
+#[server(endpoint = "schedule/batteries")]
+pub async fn battery_visits() -> Result<crate::model::schedule::BatteryVisits, AppError> {
+    use crate::server::{batteries, ctx};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member()?;
+            batteries::visits(&cx, me).await
+        }
+        .await,
+    )
+}
+
+/// Makes the battery visit for a property's pets that are due and books it
+/// on a crew, day and start (or leaves it waiting on the board).
+#[server(endpoint = "schedule/book_battery")]
+pub async fn book_battery_visit(
+    property_id: Uuid,
+    #[server(default)] crew_id: Option<Uuid>,
+    #[server(default)] day: Option<String>,
+    #[server(default)] start: Option<String>,
+) -> Result<Uuid, AppError> {
+    use crate::server::{batteries, ctx, schedule};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member_who(crate::model::Role::edits_customers, "book visits")?;
+            let m = schedule::Move::parse(crew_id, day.as_deref(), start.as_deref(), None, None)?;
+            batteries::book(&cx, me, property_id, m).await
+        }
+        .await,
+    )
+}

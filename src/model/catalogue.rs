@@ -96,6 +96,7 @@ catalogue! {
     fence_life_years = "20", "Physical fence lifetime", "years", "1" ..= "100", "Physical fence comparison";
     default_tax_pct = "0", "Default sales tax", "%", "0" ..= "25", "Quotes";
     approval_discount_pct = "15", "Manager approval above a discount of", "%", "0" ..= "100", "Quotes";
+    battery_visit_price = "25.00", "Battery visit, per collar", "$", "0" ..= "1000", "Service visits";
 }
 
 /// The price book's costs: what the installer pays, which only roles that

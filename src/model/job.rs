@@ -115,6 +115,70 @@ pub const CHECKLIST: [(&str, &str); 7] = [
     ),
 ];
 
+/// What a job is: an installation (from an approved quote) or a battery
+/// visit (fresh receiver batteries for the pets of a property; no quote).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    #[default]
+    Install,
+    Battery,
+}
+
+impl JobKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            JobKind::Install => "install",
+            JobKind::Battery => "battery",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobKind> {
+        match s {
+            "install" => Some(JobKind::Install),
+            "battery" => Some(JobKind::Battery),
+            _ => None,
+        }
+    }
+
+    /// What the crew ticks off on this kind of job.
+    pub fn checklist(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            JobKind::Install => &CHECKLIST,
+            JobKind::Battery => &BATTERY_CHECKLIST,
+        }
+    }
+
+    /// The photos the job needs before it can be completed (a battery
+    /// visit needs none: photos stay welcome, not required).
+    pub fn required_photos(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            JobKind::Install => &REQUIRED_PHOTOS,
+            JobKind::Battery => &[],
+        }
+    }
+}
+
+/// A battery visit's checklist.
+pub const BATTERY_CHECKLIST: [(&str, &str); 4] = [
+    ("call_ahead", "Call the homeowner when on the way"),
+    (
+        "replace",
+        "New battery in each listed pet's collar; old ones taken away",
+    ),
+    ("fit", "Collar fit checked (two fingers under the strap)"),
+    (
+        "test",
+        "Each collar tested at the boundary; warning and correction work",
+    ),
+];
+
+/// A battery visit's length: a quarter hour to set up and a quarter hour
+/// per collar.
+pub fn battery_visit_minutes(collars: usize) -> u32 {
+    15 + 15 * collars.clamp(1, 20) as u32
+}
+
 /// Whether a job's checklist can be ticked in this status: while the job
 /// is booked, worked or just finished.
 pub fn checklist_open(status: JobStatus) -> bool {
@@ -127,10 +191,19 @@ pub fn checklist_open(status: JobStatus) -> bool {
 /// The ticked keys after ticking (or unticking) `item`, in the list's order;
 /// `None` for a key that is not on the list.
 pub fn tick(done: &[String], item: &str, on: bool) -> Option<Vec<String>> {
-    CHECKLIST.iter().find(|(k, _)| *k == item)?;
+    tick_on(&CHECKLIST, done, item, on)
+}
+
+/// [`tick`] on a given list (each kind of job has its own).
+pub fn tick_on(
+    list: &[(&str, &str)],
+    done: &[String],
+    item: &str,
+    on: bool,
+) -> Option<Vec<String>> {
+    list.iter().find(|(k, _)| *k == item)?;
     Some(
-        CHECKLIST
-            .iter()
+        list.iter()
             .filter(|(k, _)| {
                 if *k == item {
                     on
@@ -163,6 +236,25 @@ mod tests {
             tick(&stale, "flags", true).unwrap(),
             vec!["signal", "flags"]
         );
+    }
+
+    #[test]
+    fn a_battery_visit_has_its_own_checklist_and_needs_no_photos() {
+        let none: Vec<String> = vec![];
+        let list = JobKind::Battery.checklist();
+        assert_eq!(
+            tick_on(list, &none, "replace", true).unwrap(),
+            vec!["replace"]
+        );
+        assert_eq!(tick_on(list, &none, "wire", true), None, "an install item");
+        assert!(JobKind::Battery.required_photos().is_empty());
+        assert_eq!(JobKind::Install.required_photos().len(), 2);
+        assert_eq!(battery_visit_minutes(1), 30);
+        assert_eq!(battery_visit_minutes(3), 60);
+        assert_eq!(battery_visit_minutes(0), 30, "at least one collar");
+        for k in [JobKind::Install, JobKind::Battery] {
+            assert_eq!(JobKind::parse(k.code()), Some(k));
+        }
     }
 
     #[test]

@@ -222,8 +222,12 @@ pub struct JobDetail {
     pub id: Uuid,
     pub number: i32,
     pub status: JobStatus,
-    pub quote_id: Uuid,
-    pub quote_number: i32,
+    /// An installation or a battery visit.
+    #[serde(default)]
+    pub kind: super::job::JobKind,
+    /// The quote an installation came from (a battery visit has none).
+    pub quote_id: Option<Uuid>,
+    pub quote_number: Option<i32>,
     pub customer_id: Uuid,
     pub customer_name: String,
     pub customer_phone: Option<String>,
@@ -252,20 +256,24 @@ pub struct JobDetail {
     pub pets: Vec<crate::model::Pet>,
     /// The plan as quoted.
     pub drawing: crate::model::takeoff::Drawing,
-    /// The checklist items ticked (keys of `job::CHECKLIST`).
+    /// The pets a battery visit is for.
+    #[serde(default)]
+    pub visit_pets: Vec<Uuid>,
+    /// The checklist items ticked (keys of the kind's checklist).
     pub checklist_done: Vec<String>,
 }
 
 impl JobDetail {
     /// The photo kinds still missing before the job can be completed.
     pub fn missing_photos(&self) -> Vec<&'static str> {
-        missing_photos(&self.photos)
+        missing_photos(self.kind, &self.photos)
     }
 }
 
-/// The required photo kinds (labels) that `photos` lacks.
-pub fn missing_photos(photos: &[PhotoInfo]) -> Vec<&'static str> {
-    super::job::REQUIRED_PHOTOS
+/// The required photo kinds (labels) that `photos` lacks for a job of
+/// `kind`.
+pub fn missing_photos(kind: super::job::JobKind, photos: &[PhotoInfo]) -> Vec<&'static str> {
+    kind.required_photos()
         .iter()
         .filter(|(k, _)| !photos.iter().any(|p| p.kind == *k))
         .map(|(_, label)| *label)

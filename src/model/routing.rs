@@ -45,6 +45,69 @@ pub fn drive_minutes(miles: f64) -> f64 {
     miles / AVG_MPH * 60.0
 }
 
+/// Road miles and drive minutes between a set of points: from a routing
+/// server (an OSRM-compatible table of the road network) when one is
+/// configured and answered, else the estimate above. A pair not in the
+/// table is estimated.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Distances {
+    points: Vec<(f64, f64)>,
+    /// Row-major, `points.len()` squared: miles and minutes.
+    miles: Vec<f64>,
+    minutes: Vec<f64>,
+}
+
+impl Distances {
+    /// The estimate: straight line × circuity at [`AVG_MPH`].
+    pub fn estimate() -> Distances {
+        Distances::default()
+    }
+
+    /// A table for `points` (row-major `miles` and `minutes`, each
+    /// `points.len()` squared); `None` when the sizes do not match or a
+    /// figure is not a finite, non-negative number.
+    pub fn table(points: Vec<(f64, f64)>, miles: Vec<f64>, minutes: Vec<f64>) -> Option<Distances> {
+        let n = points.len() * points.len();
+        let fine = |v: &[f64]| v.len() == n && v.iter().all(|x| x.is_finite() && *x >= 0.0);
+        (fine(&miles) && fine(&minutes)).then_some(Distances {
+            points,
+            miles,
+            minutes,
+        })
+    }
+
+    /// Whether the figures come from a routing server.
+    pub fn from_roads(&self) -> bool {
+        !self.points.is_empty()
+    }
+
+    fn index(&self, p: (f64, f64)) -> Option<usize> {
+        self.points.iter().position(|q| *q == p)
+    }
+
+    /// Miles and minutes from `a` to `b`.
+    pub fn leg(&self, a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+        match (self.index(a), self.index(b)) {
+            (Some(i), Some(j)) => {
+                let k = i * self.points.len() + j;
+                (self.miles[k], self.minutes[k])
+            }
+            _ => {
+                let m = road_miles(a, b);
+                (m, drive_minutes(m))
+            }
+        }
+    }
+
+    /// Miles and minutes along `points` in order.
+    pub fn along(&self, points: &[(f64, f64)]) -> (f64, f64) {
+        points
+            .windows(2)
+            .map(|w| self.leg(w[0], w[1]))
+            .fold((0.0, 0.0), |t, l| (t.0 + l.0, t.1 + l.1))
+    }
+}
+
 /// What a route costs: miles, drive time, fuel and money.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct RouteCost {
@@ -120,6 +183,10 @@ pub struct RoutePlan {
     /// draws the map under the stops.
     #[serde(default)]
     pub map_tiles: Option<String>,
+    /// Whether miles and times come from a routing server's road network
+    /// (else the straight-line estimate).
+    #[serde(default)]
+    pub roads: bool,
 }
 
 /// One map tile placed in a plot: its URL and its box in plot units.
@@ -214,11 +281,22 @@ pub fn timetable(
     stops: &[Leg],
     shift: (u32, u32),
 ) -> Option<Vec<u32>> {
+    timetable_with(&Distances::estimate(), from, to, stops, shift)
+}
+
+/// [`timetable`] with drive times from `d`.
+pub fn timetable_with(
+    d: &Distances,
+    from: (f64, f64),
+    to: (f64, f64),
+    stops: &[Leg],
+    shift: (u32, u32),
+) -> Option<Vec<u32>> {
     let mut t = shift.0 as f64;
     let mut here = from;
     let mut starts = Vec::with_capacity(stops.len());
     for (at, minutes, (w0, w1)) in stops {
-        t += drive_minutes(road_miles(here, *at));
+        t += d.leg(here, *at).1;
         let snapped = ((t / SNAP as f64).ceil() as u32) * SNAP;
         let start = snapped.max(*w0);
         if start + minutes > *w1 || start + minutes > shift.1 {
@@ -228,7 +306,7 @@ pub fn timetable(
         t = (start + minutes) as f64;
         here = *at;
     }
-    t += drive_minutes(road_miles(here, to));
+    t += d.leg(here, to).1;
     (t <= shift.1 as f64 + 0.5).then_some(starts)
 }
 
@@ -312,6 +390,32 @@ mod tests {
         assert!((saved.miles - 10.0).abs() < 1e-9);
         assert!((saved.gallons - 0.625).abs() < 1e-9);
         assert!((saved.dollars - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_road_table_replaces_the_estimate_for_the_points_it_has() {
+        let north = (30.3672, -97.7431);
+        let far = (31.0, -97.0);
+        // The road network says 11 miles / 20 minutes out, 12 / 22 back.
+        let d = Distances::table(
+            vec![DEPOT, north],
+            vec![0.0, 11.0, 12.0, 0.0],
+            vec![0.0, 20.0, 22.0, 0.0],
+        )
+        .unwrap();
+        assert!(d.from_roads() && !Distances::estimate().from_roads());
+        assert_eq!(d.leg(DEPOT, north), (11.0, 20.0));
+        assert_eq!(d.along(&[DEPOT, north, DEPOT]), (23.0, 42.0));
+        // A point the table lacks is estimated.
+        let m = road_miles(north, far);
+        assert_eq!(d.leg(north, far), (m, drive_minutes(m)));
+        // The timetable drives by the table: 7:00 + 20 min, start 7:30.
+        let t = timetable_with(&d, DEPOT, DEPOT, &[(north, 60, (0, 1440))], (420, 960));
+        assert_eq!(t, Some(vec![450]));
+        // A table of the wrong size or with a negative figure is refused.
+        assert!(Distances::table(vec![DEPOT], vec![0.0, 1.0], vec![0.0]).is_none());
+        assert!(Distances::table(vec![DEPOT], vec![-1.0], vec![0.0]).is_none());
+        assert!(Distances::table(vec![DEPOT], vec![f64::NAN], vec![0.0]).is_none());
     }
 
     #[test]

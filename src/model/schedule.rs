@@ -133,6 +133,9 @@ pub struct BoardJob {
     pub lon: Option<f64>,
     pub place: Placement,
     pub window: TimeWindow,
+    /// An installation or a battery visit.
+    #[serde(default)]
+    pub kind: super::job::JobKind,
 }
 
 /// Where a job sits on the board. A crew and a start come together; a day
@@ -655,6 +658,7 @@ mod tests {
                 minutes,
             },
             window: TimeWindow::Any,
+            kind: Default::default(),
         }
     }
 
@@ -847,6 +851,55 @@ mod tests {
         };
         assert_eq!(d.describe(&[]), "Tue Dec 8 (no time yet)");
     }
+
+    #[test]
+    fn a_battery_visit_goes_to_the_day_a_crew_is_already_near() {
+        // Depot at the origin; a stop 10 miles east on Tuesday and one 10
+        // miles west on Wednesday. A visit 11 miles east fits on Tuesday
+        // beside the east stop (a detour of 2 x 1 mile, by road),
+        // not on Wednesday, and never on an empty day.
+        let mile = 1.0 / 69.0;
+        let mut east = booked(1, 1, "2026-12-08", 8 * 60, 120);
+        (east.lat, east.lon) = (Some(0.0), Some(10.0 * mile));
+        let mut west = booked(2, 1, "2026-12-09", 8 * 60, 120);
+        (west.lat, west.lon) = (Some(0.0), Some(-10.0 * mile));
+        let crews = [crew()];
+        let all = [east, west];
+        let search = SlotSearch {
+            job: Uuid::nil(),
+            at: (0.0, 11.0 * mile),
+            minutes: 30,
+            window: TimeWindow::Any,
+            crews: &crews,
+            depot: Some((0.0, 0.0)),
+            booked: &all,
+            today: day("2026-12-07"),
+            now_minute: 0,
+            days: 6,
+            miles_per_booked_hour: 0.25,
+            busy_days_only: true,
+        };
+        let slots = best_slots(&search);
+        assert_eq!(slots.len(), 2, "only the two days the crew is out");
+        let best = &slots[0].1;
+        assert_eq!(best.day, day("2026-12-08"));
+        // Just before or just after the 8-10 stop cost the same; the
+        // earliest is kept.
+        assert_eq!(best.start, 7 * 60);
+        let circuity = crate::model::routing::road_miles((0.0, 0.0), (0.0, mile));
+        assert!(
+            (best.added_miles - 2.0 * circuity).abs() < 0.05,
+            "{}",
+            best.added_miles
+        );
+        assert!(slots[1].1.added_miles > 20.0, "west means a trip out east");
+        // Without the busy-days rule every working day is offered.
+        let any = best_slots(&SlotSearch {
+            busy_days_only: false,
+            ..search
+        });
+        assert_eq!(any.len(), 5, "Mon to Fri, the weekend off");
+    }
 }
 
 /// A place on the board a job could go, with what it costs the crew's day.
@@ -864,4 +917,153 @@ pub struct Suggestion {
     pub added_minutes: f64,
     /// Minutes already booked on that crew that day.
     pub booked_minutes: u32,
+}
+
+/// What [`best_slots`] looks for: a job of `minutes` at `at`, in the days
+/// from `today` to `today + days`.
+pub struct SlotSearch<'a> {
+    /// The job being placed (left out of the bookings it is checked
+    /// against), if it exists yet.
+    pub job: Uuid,
+    pub at: (f64, f64),
+    pub minutes: u32,
+    pub window: TimeWindow,
+    pub crews: &'a [Crew],
+    /// Where a crew without its own start and end starts and ends.
+    pub depot: Option<(f64, f64)>,
+    /// Every booking in those days.
+    pub booked: &'a [BoardJob],
+    pub today: NaiveDate,
+    /// The local minute now: today's slots start an hour from now at the
+    /// earliest.
+    pub now_minute: u32,
+    pub days: i64,
+    /// Miles an hour already booked on the crew's day counts as (load
+    /// balance): high spreads work, low packs it where the crew already is.
+    pub miles_per_booked_hour: f64,
+    /// Only days on which the crew already has work (a short visit batched
+    /// into a day it is out anyway).
+    pub busy_days_only: bool,
+}
+
+/// The best start for the job on each crew's day (one per crew and day),
+/// with its score (added road miles plus the load term), best first:
+/// every start on the quarter hour that keeps the booking rules, costed by
+/// the detour between the stops before and after it (the crew's start and
+/// end included).
+pub fn best_slots(s: &SlotSearch) -> Vec<(f64, Suggestion)> {
+    use super::routing::{drive_minutes, road_miles};
+    let mut out: Vec<(f64, Suggestion)> = Vec::new();
+    for c in s.crews {
+        let from = c.start_lat.zip(c.start_lon).or(s.depot).unwrap_or(s.at);
+        let to = c.end_lat.zip(c.end_lon).or(Some(from)).unwrap_or(s.at);
+        for d in 0..=s.days {
+            let day = s.today + chrono::Duration::days(d);
+            let Ok([s0, s1]) = c.shift_on(day) else {
+                continue;
+            };
+            let mut theirs: Vec<&BoardJob> = s
+                .booked
+                .iter()
+                .filter(|j| {
+                    j.id != s.job && j.place.crew_id == Some(c.id) && j.place.day == Some(day)
+                })
+                .collect();
+            if s.busy_days_only && theirs.is_empty() {
+                continue;
+            }
+            theirs.sort_by_key(|j| j.place.start);
+            let load: u32 = theirs.iter().map(|j| j.place.minutes).sum();
+            // The rules look at this crew's day only.
+            let same_day: Vec<BoardJob> = theirs.iter().map(|j| (*j).clone()).collect();
+            let mut best: Option<(f64, Suggestion)> = None;
+            let mut start = s0;
+            while start + s.minutes <= s1 {
+                let too_soon = day == s.today && start < s.now_minute + 60;
+                if !too_soon
+                    && check_booking(s.job, c, day, start, s.minutes, s.window, &same_day).is_ok()
+                {
+                    // The stops either side of this start, by time.
+                    let prev = theirs
+                        .iter()
+                        .rev()
+                        .find(|j| j.place.start.unwrap_or(0) < start)
+                        .and_then(|j| j.lat.zip(j.lon))
+                        .unwrap_or(from);
+                    let next = theirs
+                        .iter()
+                        .find(|j| j.place.start.unwrap_or(0) > start)
+                        .and_then(|j| j.lat.zip(j.lon))
+                        .unwrap_or(to);
+                    let added = (road_miles(prev, s.at) + road_miles(s.at, next)
+                        - road_miles(prev, next))
+                    .max(0.0);
+                    let score = added + load as f64 / 60.0 * s.miles_per_booked_hour;
+                    if best.as_ref().is_none_or(|(b, _)| score < *b) {
+                        best = Some((
+                            score,
+                            Suggestion {
+                                crew_id: c.id,
+                                crew_name: c.name.clone(),
+                                color: c.color.clone(),
+                                day,
+                                start,
+                                minutes: s.minutes,
+                                added_miles: added,
+                                added_minutes: drive_minutes(added),
+                                booked_minutes: load,
+                            },
+                        ));
+                    }
+                }
+                start += SNAP;
+            }
+            out.extend(best);
+        }
+    }
+    out.sort_by(|a, b| {
+        a.0.total_cmp(&b.0)
+            .then(a.1.day.cmp(&b.1.day))
+            .then(a.1.start.cmp(&b.1.start))
+    });
+    out
+}
+
+/// Collar batteries come due this far ahead are offered as visits.
+pub const BATTERY_AHEAD_DAYS: i64 = 28;
+
+/// A property whose pets' collar batteries fall due: the visit it needs
+/// and where it fits best.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatteryStop {
+    pub property_id: Uuid,
+    pub customer_id: Uuid,
+    pub customer_name: String,
+    pub address: String,
+    /// The pets due (id, name, due day), soonest first.
+    pub pets: Vec<(Uuid, String, NaiveDate)>,
+    pub minutes: u32,
+    pub price: rust_decimal::Decimal,
+    /// The best slot on a day a crew already works near by; `None` when no
+    /// crew is out in the next two weeks (or the property has no location).
+    pub offer: Option<Suggestion>,
+    /// The visit already booked for it (job id and number).
+    pub booked: Option<(Uuid, i32)>,
+    pub has_location: bool,
+}
+
+impl BatteryStop {
+    /// The earliest due day of its pets.
+    pub fn due(&self) -> Option<NaiveDate> {
+        self.pets.iter().map(|p| p.2).min()
+    }
+}
+
+/// The battery visits page: what is due, each with its offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct BatteryVisits {
+    pub today: Option<NaiveDate>,
+    pub stops: Vec<BatteryStop>,
+    /// Whether this viewer may book visits.
+    pub can_book: bool,
 }

@@ -52,6 +52,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("MAIL_DIR", "the folder the mail worker delivers to"),
     ("METRICS_TOKEN", "bearer token for /metrics"),
     ("MAP_TILE_URL", "XYZ tile URL template for the designer"),
+    (
+        "ROUTING_URL",
+        "OSRM-compatible routing server for road distances",
+    ),
     ("LEPTOS_SITE_ADDR", "the address the server listens on"),
     (
         "LEPTOS_OUTPUT_NAME",
@@ -209,6 +213,10 @@ pub struct Config {
     /// An optional XYZ tile URL template for the boundary designer's map
     /// background, e.g. `https://tiles.example/{z}/{x}/{y}.png`.
     pub map_tile_url: Option<String>,
+    /// An optional OSRM-compatible routing server (its base URL, e.g.
+    /// `http://127.0.0.1:5000`) for road distances and drive times when
+    /// routes are optimised; without one, the documented estimate.
+    pub routing_url: Option<String>,
     /// Overrides Leptos's `site-addr`.
     pub site_addr: Option<SocketAddr>,
     /// Where Leptos reads its own settings: the environment cargo-leptos
@@ -290,6 +298,15 @@ impl Config {
             metrics_token: env("METRICS_TOKEN").map(SecretString::from),
             map_tile_url: env("MAP_TILE_URL")
                 .filter(|v| v.starts_with("https://") || v.starts_with("http://")),
+            routing_url: env("ROUTING_URL")
+                .map(|v| {
+                    if v.starts_with("https://") || v.starts_with("http://") {
+                        Ok(v)
+                    } else {
+                        Err(format!("ROUTING_URL must be an http(s) URL, not {v:?}"))
+                    }
+                })
+                .transpose()?,
             site_addr: env("LEPTOS_SITE_ADDR")
                 .map(|v| {
                     v.parse()
@@ -387,6 +404,7 @@ impl Config {
             mail: MailSettings::default(),
             metrics_token: None,
             map_tile_url: None,
+            routing_url: None,
             site_addr: None,
             leptos_conf_file: Some("Cargo.toml"),
             log_filter: "warn".into(),

@@ -36,7 +36,15 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<JobDetail
     let j = repo::jobs::get(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let v = repo::quotes::version(&mut tx, j.quote_id, j.quote_version).await?;
+    // An installation shows its quote's plan and materials; a battery
+    // visit has no quote.
+    let (takeoff, drawing) = match j.quote_id.zip(j.quote_version) {
+        Some((q, v)) => {
+            let v = repo::quotes::version(&mut tx, q, v).await?;
+            (v.takeoff, v.drawing)
+        }
+        None => Default::default(),
+    };
     let events = repo::jobs::events(&mut tx, id).await?;
     let photos = repo::jobs::photos(&mut tx, id).await?;
     let pets = repo::properties::pets(&mut tx, j.property_id).await?;
@@ -56,8 +64,10 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<JobDetail
         lon: j.lon,
         scheduled_for: j.scheduled_for,
         total: j.total,
-        takeoff: v.takeoff,
-        drawing: v.drawing,
+        kind: j.kind,
+        visit_pets: j.pet_ids,
+        takeoff,
+        drawing,
         role: me.role,
         gate_notes: j.gate_notes,
         site_notes: j.notes,
@@ -89,12 +99,15 @@ pub async fn check(
     done: bool,
     op: Option<Uuid>,
 ) -> Result<(), AppError> {
-    if !crate::model::job::CHECKLIST.iter().any(|(k, _)| *k == item) {
+    let known = crate::model::job::CHECKLIST
+        .iter()
+        .chain(crate::model::job::BATTERY_CHECKLIST.iter());
+    if !known.clone().any(|(k, _)| *k == item) {
         return Err(AppError::field("item", "Choose an item of the checklist."));
     }
     ensure_visible(cx, me, id).await?;
     let mut tx = cx.tx().await?;
-    let (status, ticked) = repo::jobs::checklist_for_update(&mut tx, id)
+    let (status, kind, ticked) = repo::jobs::checklist_for_update(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if let Some(op) = op {
@@ -109,7 +122,7 @@ pub async fn check(
             status.label().to_lowercase()
         )));
     }
-    let now = crate::model::job::tick(&ticked, item, done)
+    let now = crate::model::job::tick_on(kind.checklist(), &ticked, item, done)
         .ok_or_else(|| AppError::field("item", "Choose an item of the checklist."))?;
     if now != ticked {
         repo::jobs::set_checklist(&mut tx, id, &now).await?;
@@ -233,14 +246,23 @@ pub async fn transition(
             t.to.label().to_lowercase()
         )));
     }
+    let (kind, pets) = repo::jobs::kind_of(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if t.to == JobStatus::Completed {
         let photos = repo::jobs::photos(&mut tx, id).await?;
-        let missing = crate::model::missing_photos(&photos);
+        let missing = crate::model::missing_photos(kind, &photos);
         if !missing.is_empty() {
             return Err(AppError::Conflict(format!(
                 "Add at least one {} photo before completing the job.",
                 missing.join(" and one ")
             )));
+        }
+        if kind == crate::model::job::JobKind::Battery {
+            // The new batteries' clock starts today (the tenant's day).
+            let zone = repo::orgs::time_zone(&mut tx).await?;
+            let today = crate::model::time::local_day(chrono::Utc::now(), &zone);
+            repo::jobs::record_batteries(&mut tx, id, &pets, today).await?;
         }
     }
     // The crew before the change (unscheduling takes the job off it).

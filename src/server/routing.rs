@@ -13,7 +13,7 @@ use vrp_core::models::common::TimeWindow as VrpWindow;
 use vrp_core::prelude::*;
 use vrp_core::rosomaxa::utils::{Parallelism, TimeQuota};
 
-use crate::model::routing::{drive_minutes, road_miles};
+use crate::model::routing::Distances;
 
 /// One stop to order: where, how long, and the window its start must fall
 /// in (earliest start, latest end), minutes of the local day.
@@ -50,18 +50,32 @@ pub fn best_order(
     stops: &[Stop],
     effort: Effort,
 ) -> Option<Vec<usize>> {
+    best_order_with(&Distances::estimate(), from, to, shift, stops, effort)
+}
+
+/// [`best_order`] with miles and minutes from `d` (a routing server's
+/// table, or the estimate).
+pub fn best_order_with(
+    d: &Distances,
+    from: (f64, f64),
+    to: (f64, f64),
+    shift: (u32, u32),
+    stops: &[Stop],
+    effort: Effort,
+) -> Option<Vec<usize>> {
     match stops.len() {
         0 => return Some(vec![]),
         1 => return Some(vec![0]),
         _ => {}
     }
-    solve(from, to, shift, stops, effort)
+    solve(d, from, to, shift, stops, effort)
         .map_err(|e| tracing::warn!(error = %e, "route solver failed"))
         .ok()
         .flatten()
 }
 
 fn solve(
+    d: &Distances,
     from: (f64, f64),
     to: (f64, f64),
     shift: (u32, u32),
@@ -78,9 +92,9 @@ fn solve(
     let mut durations = Vec::with_capacity(n * n);
     for a in &points {
         for b in &points {
-            let miles = road_miles(*a, *b);
+            let (miles, minutes) = d.leg(*a, *b);
             distances.push(miles);
-            durations.push(drive_minutes(miles));
+            durations.push(minutes);
         }
     }
     let transport: Arc<dyn TransportCost> =
@@ -218,4 +232,83 @@ mod tests {
             None
         );
     }
+}
+
+/// The most points one table request carries (public OSRM servers refuse
+/// larger tables; a day has far fewer stops).
+pub const MAX_TABLE_POINTS: usize = 100;
+
+/// An OSRM table answer: metres and seconds, row-major; `null` where no
+/// road connects two points.
+#[derive(serde::Deserialize)]
+struct OsrmTable {
+    code: String,
+    distances: Option<Vec<Vec<Option<f64>>>>,
+    durations: Option<Vec<Vec<Option<f64>>>>,
+}
+
+/// Road miles and drive minutes between `points` from the OSRM-compatible
+/// routing server at `base` (its Table service:
+/// `GET {base}/table/v1/driving/{lon},{lat};…?annotations=distance,duration`),
+/// or the estimate when none is configured or it fails (logged): a slow or
+/// broken router never stops a dispatcher from planning.
+#[tracing::instrument(skip_all, fields(points = points.len()))]
+pub async fn distances(base: Option<&str>, points: &[(f64, f64)]) -> Distances {
+    let Some(base) = base else {
+        return Distances::estimate();
+    };
+    if points.len() < 2 || points.len() > MAX_TABLE_POINTS {
+        return Distances::estimate();
+    }
+    match table(base, points).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "routing server failed; using the estimate");
+            metrics::counter!("fence_routing_fallbacks_total").increment(1);
+            Distances::estimate()
+        }
+    }
+}
+
+async fn table(base: &str, points: &[(f64, f64)]) -> Result<Distances, String> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+            .unwrap_or_default()
+    });
+    let coords = points
+        .iter()
+        .map(|(lat, lon)| format!("{lon:.6},{lat:.6}"))
+        .collect::<Vec<_>>()
+        .join(";");
+    let url = format!(
+        "{}/table/v1/driving/{coords}?annotations=distance,duration",
+        base.trim_end_matches('/')
+    );
+    let r = client.get(&url).send().await.map_err(|e| e.to_string())?;
+    if !r.status().is_success() {
+        return Err(format!("answered {}", r.status()));
+    }
+    let t: OsrmTable = r.json().await.map_err(|e| e.to_string())?;
+    if t.code != "Ok" {
+        return Err(format!("code {}", t.code));
+    }
+    let flat = |m: Option<Vec<Vec<Option<f64>>>>, per: f64| -> Result<Vec<f64>, String> {
+        let m = m.ok_or("no table")?;
+        if m.len() != points.len() {
+            return Err("a table of the wrong size".into());
+        }
+        m.into_iter()
+            .flatten()
+            .map(|v| {
+                v.map(|v| v / per)
+                    .ok_or_else(|| "no road between two stops".to_string())
+            })
+            .collect()
+    };
+    let miles = flat(t.distances, 1609.344)?;
+    let minutes = flat(t.durations, 60.0)?;
+    Distances::table(points.to_vec(), miles, minutes).ok_or_else(|| "a malformed table".into())
 }

@@ -229,8 +229,22 @@ impl Move {
 #[tracing::instrument(skip_all, fields(%id))]
 pub async fn place(cx: &RequestCtx, me: &UserRef, id: Uuid, m: Move) -> Result<Moved, AppError> {
     let mut tx = cx.tx().await?;
-    let zone = repo::orgs::time_zone(&mut tx).await?;
-    let job: BoardJob = repo::schedule::job_for_update(&mut tx, &zone, id)
+    let moved = place_in(&mut tx, me, id, m).await?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// [`place`] inside the caller's transaction (booking a new battery visit
+/// creates it and places it in one).
+#[tracing::instrument(skip_all, fields(%id))]
+pub async fn place_in(
+    tx: &mut super::TenantTx,
+    me: &UserRef,
+    id: Uuid,
+    m: Move,
+) -> Result<Moved, AppError> {
+    let zone = repo::orgs::time_zone(tx).await?;
+    let job: BoardJob = repo::schedule::job_for_update(tx, &zone, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !matches!(job.status, JobStatus::Approved | JobStatus::Scheduled) {
@@ -242,10 +256,10 @@ pub async fn place(cx: &RequestCtx, me: &UserRef, id: Uuid, m: Move) -> Result<M
     }
     let minutes = m.minutes.unwrap_or(job.place.minutes);
     let window = m.window.unwrap_or(job.window);
-    let crews = repo::schedule::crews(&mut tx).await?;
+    let crews = repo::schedule::crews(tx).await?;
     let mut starts_at = None;
     if let (Some(crew_id), Some(day), Some(start)) = (m.crew, m.day, m.start) {
-        if !repo::schedule::lock(&mut tx, crew_id).await? {
+        if !repo::schedule::lock(tx, crew_id).await? {
             return Err(AppError::NotFound);
         }
         let crew = crews
@@ -253,7 +267,7 @@ pub async fn place(cx: &RequestCtx, me: &UserRef, id: Uuid, m: Move) -> Result<M
             .find(|c| c.id == crew_id)
             .ok_or(AppError::NotFound)?;
         let others = repo::schedule::booked(
-            &mut tx,
+            tx,
             &zone,
             repo::schedule::utc_start(day, 0, &zone),
             repo::schedule::utc_start(day + Duration::days(1), 0, &zone),
@@ -284,7 +298,6 @@ pub async fn place(cx: &RequestCtx, me: &UserRef, id: Uuid, m: Move) -> Result<M
         note.push_str(&format!("; customer's window: {}", window.label()));
     }
     if before == after && window == job.window {
-        tx.commit().await?;
         return Ok(Moved {
             job_id: id,
             number: job.number,
@@ -293,17 +306,17 @@ pub async fn place(cx: &RequestCtx, me: &UserRef, id: Uuid, m: Move) -> Result<M
             note: "Nothing changed.".into(),
         });
     }
-    repo::schedule::place(&mut tx, id, m.crew, starts_at, m.day, minutes, window).await?;
+    repo::schedule::place(tx, id, m.crew, starts_at, m.day, minutes, window).await?;
     let to = if m.day.is_some() {
         JobStatus::Scheduled
     } else {
         JobStatus::Approved
     };
-    repo::jobs::record(&mut tx, id, Some(job.status), to, Some(me.id), &note).await?;
+    repo::jobs::record(tx, id, Some(job.status), to, Some(me.id), &note).await?;
     let touched: Vec<Uuid> = before.crew_id.into_iter().chain(m.crew).collect();
-    super::live::notify(&mut tx, "job.placed", Some(id), &touched).await?;
+    super::live::notify(tx, "job.placed", Some(id), &touched).await?;
     repo::audit::record(
-        &mut tx,
+        tx,
         Some(me.id),
         "job.placed",
         Some(id),
@@ -313,7 +326,6 @@ pub async fn place(cx: &RequestCtx, me: &UserRef, id: Uuid, m: Move) -> Result<M
         }),
     )
     .await?;
-    tx.commit().await?;
     Ok(Moved {
         job_id: id,
         number: job.number,
@@ -439,7 +451,7 @@ pub async fn overview(
                 "{} overdue for a collar battery.",
                 crate::model::count(overdue as i64, "pet is", "pets are")
             ),
-            "#batteries".into(),
+            "/schedule/batteries".into(),
         ));
     }
     let by_crew = crews
@@ -494,7 +506,7 @@ pub async fn optimise(
     mode: RouteMode,
 ) -> Result<Vec<crate::model::routing::RoutePlan>, AppError> {
     let apply = mode == RouteMode::Apply;
-    use crate::model::routing::{along, timetable, RouteCost, RoutePlan, RouteStop};
+    use crate::model::routing::{timetable_with, RouteCost, RoutePlan, RouteStop};
     use rust_decimal::prelude::ToPrimitive;
     let day = optional_day(Some(day), "day", "day")?
         .ok_or_else(|| AppError::field("day", "Enter the day as YYYY-MM-DD."))?;
@@ -564,6 +576,7 @@ pub async fn optimise(
                 mpg,
                 fuel_price,
                 map_tiles: None,
+                roads: false,
             });
             continue;
         };
@@ -592,11 +605,16 @@ pub async fn optimise(
                 j.status.label().to_lowercase()
             ));
         }
+        // Road miles and times between the day's points: the routing
+        // server's table when one is configured, else the estimate.
+        let mut points = vec![from, to];
+        points.extend(booked.iter().map(|s| s.at));
+        let dist = super::routing::distances(cx.state.config.routing_url.as_deref(), &points).await;
         let cost = |stops: &[RouteStop]| {
             let mut pts = vec![from];
             pts.extend(stops.iter().map(|s| s.at));
             pts.push(to);
-            let (miles, minutes) = along(&pts);
+            let (miles, minutes) = dist.along(&pts);
             RouteCost::of(miles, minutes, mpg, fuel_price)
         };
         let before = cost(&booked);
@@ -621,6 +639,7 @@ pub async fn optimise(
             // without that slack when nothing fits with it.
             let order = tokio::task::spawn_blocking({
                 let input = input.clone();
+                let dist = dist.clone();
                 move || {
                     let padded: Vec<_> = input
                         .iter()
@@ -630,7 +649,8 @@ pub async fn optimise(
                             ..*s
                         })
                         .collect();
-                    crate::server::routing::best_order(
+                    crate::server::routing::best_order_with(
+                        &dist,
                         from,
                         to,
                         (shift_pair.0, shift_pair.1 + crate::model::schedule::SNAP),
@@ -638,7 +658,8 @@ pub async fn optimise(
                         Default::default(),
                     )
                     .or_else(|| {
-                        crate::server::routing::best_order(
+                        crate::server::routing::best_order_with(
+                            &dist,
                             from,
                             to,
                             shift_pair,
@@ -662,7 +683,7 @@ pub async fn optimise(
                         .iter()
                         .map(|i| (input[*i].at, input[*i].minutes, input[*i].window))
                         .collect();
-                    match timetable(from, to, &seq, shift_pair) {
+                    match timetable_with(&dist, from, to, &seq, shift_pair) {
                         None => {
                             kept = Some(
                                 "The best order found does not fit the day on the quarter hour."
@@ -708,6 +729,7 @@ pub async fn optimise(
             mpg,
             fuel_price,
             map_tiles: cx.state.config.map_tile_url.clone(),
+            roads: dist.from_roads(),
         };
         if apply && plan.changes() {
             let n = plan.stops.len();
@@ -785,8 +807,6 @@ pub async fn suggest(
     cx: &RequestCtx,
     id: Uuid,
 ) -> Result<Vec<crate::model::schedule::Suggestion>, AppError> {
-    use crate::model::routing::{drive_minutes, road_miles};
-    use crate::model::schedule::{Suggestion, SNAP};
     use rust_decimal::prelude::ToPrimitive;
     let mut tx = cx.tx().await?;
     if !repo::schedule::feature(&mut tx, "smart_scheduling").await? {
@@ -822,70 +842,19 @@ pub async fn suggest(
     )
     .await?;
     tx.commit().await?;
-    let minutes = job.place.minutes;
-    let mut out: Vec<(f64, Suggestion)> = Vec::new();
-    for c in &crews {
-        let from = c.start_lat.zip(c.start_lon).or(depot).unwrap_or(at);
-        let to = c.end_lat.zip(c.end_lon).or(Some(from)).unwrap_or(at);
-        for d in 0..=SUGGEST_DAYS {
-            let day = today + Duration::days(d);
-            let Ok([s0, s1]) = c.shift_on(day) else {
-                continue;
-            };
-            let mut theirs: Vec<&BoardJob> = booked
-                .iter()
-                .filter(|j| j.id != id && j.place.crew_id == Some(c.id) && j.place.day == Some(day))
-                .collect();
-            theirs.sort_by_key(|j| j.place.start);
-            let load: u32 = theirs.iter().map(|j| j.place.minutes).sum();
-            let mut best: Option<(f64, Suggestion)> = None;
-            let mut start = s0;
-            while start + minutes <= s1 {
-                let too_soon = day == today && start < now_minute + 60;
-                if !too_soon
-                    && check_booking(id, c, day, start, minutes, job.window, &booked).is_ok()
-                {
-                    // The stops either side of this start, by time.
-                    let prev = theirs
-                        .iter()
-                        .rev()
-                        .find(|j| j.place.start.unwrap_or(0) < start)
-                        .and_then(|j| j.lat.zip(j.lon))
-                        .unwrap_or(from);
-                    let next = theirs
-                        .iter()
-                        .find(|j| j.place.start.unwrap_or(0) > start)
-                        .and_then(|j| j.lat.zip(j.lon))
-                        .unwrap_or(to);
-                    let added =
-                        road_miles(prev, at) + road_miles(at, next) - road_miles(prev, next);
-                    let score = added + load as f64 / 60.0 * 2.0;
-                    if best.as_ref().is_none_or(|(b, _)| score < *b) {
-                        best = Some((
-                            score,
-                            Suggestion {
-                                crew_id: c.id,
-                                crew_name: c.name.clone(),
-                                color: c.color.clone(),
-                                day,
-                                start,
-                                minutes,
-                                added_miles: added.max(0.0),
-                                added_minutes: drive_minutes(added.max(0.0)),
-                                booked_minutes: load,
-                            },
-                        ));
-                    }
-                }
-                start += SNAP;
-            }
-            out.extend(best);
-        }
-    }
-    out.sort_by(|a, b| {
-        a.0.total_cmp(&b.0)
-            .then(a.1.day.cmp(&b.1.day))
-            .then(a.1.start.cmp(&b.1.start))
+    let out = crate::model::schedule::best_slots(&crate::model::schedule::SlotSearch {
+        job: id,
+        at,
+        minutes: job.place.minutes,
+        window: job.window,
+        crews: &crews,
+        depot,
+        booked: &booked,
+        today,
+        now_minute,
+        days: SUGGEST_DAYS,
+        miles_per_booked_hour: 2.0,
+        busy_days_only: false,
     });
     Ok(out.into_iter().take(SUGGESTIONS).map(|(_, s)| s).collect())
 }

@@ -484,8 +484,64 @@ async fn seed_schedule(
         )
         .await?;
     }
+    // Earlier customers whose collars had fresh batteries about three
+    // months ago: the battery visits coming due, near the booked stops.
+    for (i, (name, street, zip, dlat, dlon, ago, pets)) in PAST.iter().enumerate() {
+        let customer = CustomerForm {
+            name: name.to_string(),
+            email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
+            phone: format!("(512) 555-{:04}", 1400 + i),
+            street: street.to_string(),
+            city: "Austin".into(),
+            state: "TX".into(),
+            zip: zip.to_string(),
+            notes: String::new(),
+        }
+        .validate()
+        .map_err(crate::error::AppError::Validation)?;
+        let cid = repo::customers::insert(tx, owner_id, &customer).await?;
+        let property = PropertyForm {
+            street: street.to_string(),
+            city: "Austin".into(),
+            state: "TX".into(),
+            zip: zip.to_string(),
+            lat: format!("{:.3}", depot.0 + *dlat as f64 / 1000.0),
+            lon: format!("{:.3}", depot.1 + *dlon as f64 / 1000.0),
+            lot_sqft: "12000".into(),
+            gate_notes: DEMO_GATES[i % DEMO_GATES.len()].into(),
+            ..Default::default()
+        }
+        .validate()?;
+        let pid = repo::properties::insert(tx, cid, &property).await?;
+        for k in 0..*pets {
+            let (pet, breed, weight) = DEMO_PETS[(i + k + 2) % DEMO_PETS.len()];
+            let pet = PetForm {
+                name: pet.into(),
+                breed: breed.into(),
+                weight_lb: weight.into(),
+                collar_model: "PetSafe PIF-275".into(),
+                battery_installed: (today - Duration::days(*ago))
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            }
+            .validate()?;
+            repo::properties::add_pet(tx, pid, &pet).await?;
+        }
+    }
     Ok(())
 }
+
+/// Past customers for battery visits: name, street, ZIP, offset from the
+/// depot (thousandths of a degree), days since the batteries were changed
+/// (a battery lasts about 91), and pets.
+const PAST: [(&str, &str, &str, i32, i32, i64, usize); 6] = [
+    ("Carla Mendes", "2300 Windsor Rd", "78703", 25, -30, 95, 2),
+    ("Derek Young", "5200 Burnet Rd", "78756", 55, -4, 84, 1),
+    ("Fiona Walsh", "1100 S 1st St", "78704", -15, -20, 78, 1),
+    ("Jamal Reed", "4500 Duval St", "78751", 40, 14, 72, 1),
+    ("Kim Nguyen", "2900 Manor Rd", "78722", 12, 28, 66, 1),
+    ("Sam Ortiz", "7000 Woodrow Ave", "78757", 70, -12, 30, 1),
+];
 
 async fn seed_admin(config: &Config, s: &Seeded) -> Result<(), String> {
     let owner = PgPoolOptions::new()

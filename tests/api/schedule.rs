@@ -1560,3 +1560,436 @@ async fn the_crews_phone_shows_the_gate_the_pets_and_the_checklist_of_its_own_jo
         Err(AppError::Conflict(_))
     ));
 }
+
+/// A customer with a property at `at` and one pet per `(name, days since
+/// its battery was changed)`: the property and the pets.
+async fn battery_customer(
+    app: &TestApp,
+    t: &Tenant,
+    name: &str,
+    at: (f64, f64),
+    pets: &[(&str, i64)],
+    today: chrono::NaiveDate,
+) -> (Uuid, Vec<Uuid>) {
+    let email = format!(
+        "{}@{}.example",
+        name.to_lowercase().replace(' ', "."),
+        t.sub
+    );
+    let customer = app.customer(t, name, &email).await;
+    let property = app
+        .as_owner(
+            t,
+            fence::api::properties::CreateProperty {
+                customer_id: customer,
+                form: fence::model::PropertyForm {
+                    street: format!("{} Elm St", name.len()),
+                    city: "Austin".into(),
+                    state: "TX".into(),
+                    zip: "78701".into(),
+                    lat: format!("{:.3}", at.0),
+                    lon: format!("{:.3}", at.1),
+                    lot_sqft: "12000".into(),
+                    ..Default::default()
+                },
+            },
+        )
+        .await
+        .expect("property");
+    let mut ids = Vec::new();
+    for (pet, ago) in pets {
+        ids.push(
+            app.as_owner(
+                t,
+                fence::api::properties::AddPet {
+                    property_id: property,
+                    pet: fence::model::PetForm {
+                        name: pet.to_string(),
+                        breed: "Collie".into(),
+                        weight_lb: "40".into(),
+                        collar_model: "R21".into(),
+                        battery_installed: (today - chrono::Duration::days(*ago)).to_string(),
+                    },
+                },
+            )
+            .await
+            .expect("pet"),
+        );
+    }
+    (property, ids)
+}
+
+/// The tenant's day today (its zone set to Chicago first).
+async fn chicago_today(app: &TestApp, t: &Tenant) -> chrono::NaiveDate {
+    sqlx::query("update organizations set time_zone = 'America/Chicago' where id = $1")
+        .bind(t.org_id)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .date_naive()
+}
+
+#[tokio::test]
+async fn battery_visits_go_where_a_crew_already_is_and_complete_into_the_pets() {
+    use fence::api::jobs::GetJob;
+    use fence::api::schedule::{BatteryVisits, BookBatteryVisit};
+    use fence::model::job::JobKind;
+    let app = TestApp::spawn().await;
+    let t = app.signup("batteryco", "growth").await;
+    let today = chicago_today(&app, &t).await;
+    let casey = app.join(&t, "casey@batteryco.example", "crew").await;
+    let casey_id = user_id(&app, "casey@batteryco.example").await;
+    let mut f = crew_form("North", vec![casey_id]);
+    f.starts = vec!["00:00".into(); 7];
+    f.ends = vec!["23:45".into(); 7];
+    f.days_off = String::new();
+    f.start_at = format!("{}, {}", DEPOT.0, DEPOT.1);
+    let north = app
+        .as_owner(&t, SaveCrew { id: None, form: f })
+        .await
+        .unwrap();
+    // The crew is out north in two days; a dog up there comes due in six
+    // days, two more at a second house are overdue; one changed last week
+    // is not offered.
+    let up = (DEPOT.0 + 0.1, DEPOT.1);
+    let x = approved_job_at(&app, &t, "Xena North", Some(up)).await;
+    let day = today + chrono::Duration::days(2);
+    app.as_owner(&t, book(x, north, &day.to_string(), "09:00", "60"))
+        .await
+        .unwrap();
+    let (p1, pets1) = battery_customer(&app, &t, "Bea Battery", up, &[("Rex", 85)], today).await;
+    let (p2, pets2) = battery_customer(
+        &app,
+        &t,
+        "Ollie Overdue",
+        (DEPOT.0 - 0.1, DEPOT.1),
+        &[("Moss", 100), ("Fern", 95)],
+        today,
+    )
+    .await;
+    let (p3, _) = battery_customer(&app, &t, "Fay Fresh", up, &[("Pip", 7)], today).await;
+    let v = app.as_owner(&t, BatteryVisits {}).await.unwrap();
+    assert!(v.can_book);
+    let props: Vec<Uuid> = v.stops.iter().map(|s| s.property_id).collect();
+    assert_eq!(props, vec![p2, p1], "overdue first; the fresh one left out");
+    assert!(!props.contains(&p3));
+    let (two, one) = (&v.stops[0], &v.stops[1]);
+    assert_eq!(two.pets.len(), 2);
+    assert_eq!((two.minutes, two.price.to_string()), (45, "50.00".into()));
+    assert_eq!((one.minutes, one.price.to_string()), (30, "25.00".into()));
+    // Rex's visit goes beside the stop up north that day (next door: no
+    // detour); the south house is 7 miles from where the crew is.
+    let o = one.offer.clone().expect("an offer");
+    assert_eq!((o.crew_id, o.day), (north, day), "{o:?}");
+    assert!(o.added_miles < 0.5, "{o:?}");
+    let o2 = two.offer.clone().expect("an offer");
+    assert!(o2.added_miles > 10.0, "{o2:?}");
+    // The offers fit together: the first is pencilled in before the next
+    // is placed, so booking both keeps the rules.
+    if (o2.crew_id, o2.day) == (o.crew_id, o.day) {
+        assert!(
+            o2.start + o2.minutes <= o.start || o.start + o.minutes <= o2.start,
+            "{o:?} {o2:?}"
+        );
+    }
+
+    // A booking that breaks a rule is refused whole: no visit is left.
+    let at =
+        |o: &fence::model::schedule::Suggestion| format!("{:02}:{:02}", o.start / 60, o.start % 60);
+    let clash = BookBatteryVisit {
+        property_id: p1,
+        crew_id: Some(north),
+        day: Some(day.to_string()),
+        start: Some("09:00".into()),
+    };
+    let m = conflict(app.as_owner(&t, clash).await);
+    assert!(m.contains("Overlaps"), "{m}");
+    let visits: i64 =
+        sqlx::query_scalar("select count(*) from jobs where org_id = $1 and kind = 'battery'")
+            .bind(t.org_id)
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert_eq!(visits, 0, "nothing half-written");
+    // The crew cannot book; the office books the offer with one click.
+    let r = app
+        .call_fn(
+            &casey,
+            Some(&t.sub),
+            BookBatteryVisit {
+                property_id: p1,
+                crew_id: None,
+                day: None,
+                start: None,
+            },
+        )
+        .await;
+    assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+    let r = app.call_fn(&casey, Some(&t.sub), BatteryVisits {}).await;
+    assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+    let offer = BookBatteryVisit {
+        property_id: p1,
+        crew_id: Some(o.crew_id),
+        day: Some(o.day.to_string()),
+        start: Some(at(&o)),
+    };
+    let visit = app.as_owner(&t, offer.clone()).await.unwrap();
+    let m = conflict(app.as_owner(&t, offer).await);
+    assert!(m.contains("already has a battery visit"), "{m}");
+    let v = app.as_owner(&t, BatteryVisits {}).await.unwrap();
+    let booked = v.stops.iter().find(|s| s.property_id == p1).unwrap();
+    assert_eq!(booked.booked.map(|b| b.0), Some(visit));
+    // It is a job on the board and the crew's day, not a sale: no quote,
+    // not counted against the plan's monthly jobs.
+    let (kind, quote, pet_ids): (String, Option<Uuid>, Vec<Uuid>) =
+        sqlx::query_as("select kind, quote_id, pet_ids from jobs where id = $1")
+            .bind(visit)
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert_eq!(
+        (kind.as_str(), quote, pet_ids),
+        ("battery", None, pets1.clone())
+    );
+    let usage = app
+        .as_owner(&t, fence::api::jobs::JobsThisMonth {})
+        .await
+        .unwrap();
+    assert_eq!(usage.used, 1, "the install only");
+    let my_day = app
+        .call_fn(
+            &casey,
+            Some(&t.sub),
+            GetMyDay {
+                day: Some(day.to_string()),
+            },
+        )
+        .await
+        .unwrap();
+    let stop = my_day
+        .stops
+        .iter()
+        .find(|s| s.job.id == visit)
+        .expect("on the crew's day");
+    assert_eq!(stop.job.kind, JobKind::Battery);
+    let j = app
+        .call_fn(&casey, Some(&t.sub), GetJob { id: visit })
+        .await
+        .unwrap();
+    assert_eq!(
+        (j.kind, j.quote_id, j.visit_pets.clone()),
+        (JobKind::Battery, None, pets1.clone())
+    );
+    // Its own checklist; an installation's item is refused.
+    let r = app
+        .call_fn(&casey, Some(&t.sub), tick(visit, "wire", true, None))
+        .await;
+    assert!(matches!(r, Err(AppError::Validation(_))), "{r:?}");
+    app.call_fn(&casey, Some(&t.sub), tick(visit, "replace", true, None))
+        .await
+        .unwrap();
+    // Started and completed with no photos: the new batteries' date is
+    // today on Rex, and Rex is no longer due.
+    app.call_fn(&casey, Some(&t.sub), move_to(visit, "in_progress", None))
+        .await
+        .unwrap();
+    app.call_fn(&casey, Some(&t.sub), move_to(visit, "completed", None))
+        .await
+        .unwrap();
+    let changed: chrono::NaiveDate =
+        sqlx::query_scalar("select battery_installed from pets where id = $1")
+            .bind(pets1[0])
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert_eq!(changed, today);
+    let untouched: chrono::NaiveDate =
+        sqlx::query_scalar("select battery_installed from pets where id = $1")
+            .bind(pets2[0])
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert_eq!(untouched, today - chrono::Duration::days(100));
+    let v = app.as_owner(&t, BatteryVisits {}).await.unwrap();
+    assert!(v.stops.iter().all(|s| s.property_id != p1), "{v:?}");
+    // Without a time the visit waits on the board.
+    let waiting = app
+        .as_owner(
+            &t,
+            BookBatteryVisit {
+                property_id: p2,
+                crew_id: None,
+                day: None,
+                start: None,
+            },
+        )
+        .await
+        .unwrap();
+    let board = app
+        .as_owner(
+            &t,
+            ScheduleBoard {
+                from: Some(today.to_string()),
+                days: 7,
+            },
+        )
+        .await
+        .unwrap();
+    let w = board
+        .waiting
+        .iter()
+        .find(|j| j.id == waiting)
+        .expect("waiting");
+    assert_eq!(w.kind, JobKind::Battery);
+}
+
+#[tokio::test]
+async fn tenant_a_cannot_see_or_book_tenant_bs_battery_visits() {
+    use fence::api::schedule::{BatteryVisits, BookBatteryVisit};
+    let app = TestApp::spawn().await;
+    let a = app.signup("battera", "growth").await;
+    let b = app.signup("batterb", "growth").await;
+    let today = chicago_today(&app, &a).await;
+    chicago_today(&app, &b).await;
+    let a_crew = crew(&app, &a, "A crew", vec![]).await;
+    let (pa, _) = battery_customer(&app, &a, "Ann A", DEPOT, &[("Ace", 90)], today).await;
+    let (pb, _) = battery_customer(&app, &b, "Ben B", DEPOT, &[("Bo", 90)], today).await;
+    let va = app.as_owner(&a, BatteryVisits {}).await.unwrap();
+    let vb = app.as_owner(&b, BatteryVisits {}).await.unwrap();
+    assert_eq!(
+        va.stops.iter().map(|s| s.property_id).collect::<Vec<_>>(),
+        vec![pa]
+    );
+    assert_eq!(
+        vb.stops.iter().map(|s| s.property_id).collect::<Vec<_>>(),
+        vec![pb]
+    );
+    // B books A's property: not found; B's own property on A's crew: not
+    // found, and nothing is written in either tenant.
+    let r = app
+        .as_owner(
+            &b,
+            BookBatteryVisit {
+                property_id: pa,
+                crew_id: None,
+                day: None,
+                start: None,
+            },
+        )
+        .await;
+    assert_eq!(r.map(|_| ()), Err(AppError::NotFound));
+    let r = app
+        .as_owner(
+            &b,
+            BookBatteryVisit {
+                property_id: pb,
+                crew_id: Some(a_crew),
+                day: Some((today + chrono::Duration::days(3)).to_string()),
+                start: Some("09:00".into()),
+            },
+        )
+        .await;
+    assert_eq!(r.map(|_| ()), Err(AppError::NotFound));
+    let n: i64 = sqlx::query_scalar(
+        "select count(*) from jobs where kind = 'battery' and org_id in ($1, $2)",
+    )
+    .bind(a.org_id)
+    .bind(b.org_id)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(n, 0);
+    // Without a session: no data.
+    let anon = app.client();
+    let r = app.send_fn(&anon, Some(&a.sub), BatteryVisits {}).await;
+    assert_eq!(r.status(), 401);
+}
+
+/// A stand-in OSRM server: every table answers 10 miles and 10 minutes
+/// between any two different points (or 500 when `broken`), and keeps the
+/// coordinates it was asked for.
+async fn fake_router(broken: bool) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::extract::{Path, State};
+    type Seen = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+    let seen: Seen = Default::default();
+    let app = axum::Router::new()
+        .route(
+            "/table/v1/driving/{coords}",
+            axum::routing::get(
+                move |State(seen): State<Seen>, Path(coords): Path<String>| async move {
+                    seen.lock().unwrap().push(coords.clone());
+                    if broken {
+                        return (
+                            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            "down".to_string(),
+                        );
+                    }
+                    let n = coords.split(';').count();
+                    let grid = |v: f64| -> Vec<Vec<f64>> {
+                        (0..n)
+                            .map(|i| (0..n).map(|j| if i == j { 0.0 } else { v }).collect())
+                            .collect()
+                    };
+                    let body = serde_json::json!({
+                        "code": "Ok",
+                        "distances": grid(16093.44),
+                        "durations": grid(600.0),
+                    });
+                    (axum::http::StatusCode::OK, body.to_string())
+                },
+            ),
+        )
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn a_configured_routing_server_gives_the_miles_and_a_broken_one_falls_back() {
+    use fence::api::schedule::OptimiseRoutes;
+    let (url, seen) = fake_router(false).await;
+    let app = TestApp::spawn_with(|c| c.routing_url = Some(url)).await;
+    let (t, a, _) = zigzag(&app, "osrmco", "growth").await;
+    let preview = OptimiseRoutes {
+        crew_id: Some(a),
+        day: "2027-03-09".into(),
+        apply: false,
+    };
+    let p = app.as_owner(&t, preview).await.unwrap().remove(0);
+    // Depot, three stops, depot: four legs of the router's 10 miles.
+    assert!(p.roads, "{p:?}");
+    assert!((p.before.miles - 40.0).abs() < 1e-6, "{}", p.before.miles);
+    assert!((p.before.drive_minutes - 40.0).abs() < 1e-6);
+    // Every order costs the same by these roads: nothing to change.
+    assert!(!p.changes(), "{p:?}");
+    let asked = seen.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0].starts_with("-97.743000,30.267000;"),
+        "longitude first: {asked:?}"
+    );
+    // A router that fails: the estimate, and the dispatcher still plans.
+    let (url, seen) = fake_router(true).await;
+    let app = TestApp::spawn_with(|c| c.routing_url = Some(url)).await;
+    let (t, a2, _) = zigzag(&app, "osrmdown", "growth").await;
+    let p = app
+        .as_owner(
+            &t,
+            OptimiseRoutes {
+                crew_id: Some(a2),
+                day: "2027-03-09".into(),
+                apply: false,
+            },
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(!p.roads);
+    assert!((p.before.miles - 27.6).abs() < 0.2, "{}", p.before.miles);
+    assert!(p.changes());
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}

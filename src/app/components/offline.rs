@@ -40,6 +40,7 @@ impl Waiting {
             "check" => {
                 let label = crate::model::job::CHECKLIST
                     .iter()
+                    .chain(crate::model::job::BATTERY_CHECKLIST.iter())
                     .find(|(k, _)| Some(*k) == self.item.as_deref())
                     .map(|(_, l)| *l)
                     .unwrap_or("Checklist item");
@@ -99,13 +100,13 @@ impl Outbox {
     }
 
     /// The checklist's ticks once the waiting ones are sent.
-    pub fn ticked(&self, job: Uuid, done: &[String]) -> Vec<String> {
+    pub fn ticked(&self, job: Uuid, list: &[(&str, &str)], done: &[String]) -> Vec<String> {
         self.for_job(job)
             .filter(|w| w.what == "check")
             .fold(done.to_vec(), |acc, w| {
                 w.item
                     .as_deref()
-                    .and_then(|i| crate::model::job::tick(&acc, i, w.done))
+                    .and_then(|i| crate::model::job::tick_on(list, &acc, i, w.done))
                     .unwrap_or(acc)
             })
     }
@@ -346,7 +347,7 @@ mod tests {
         assert_eq!(o.photos(a, "after"), 2);
         assert_eq!(o.photos(a, "before"), 0);
         assert_eq!(
-            o.ticked(a, &["call_ahead".into()]),
+            o.ticked(a, &crate::model::job::CHECKLIST, &["call_ahead".into()]),
             vec!["call_ahead", "signal"]
         );
         assert_eq!(o.waiting_for(a), 4);

@@ -282,7 +282,10 @@ fn day_overview(o: crate::model::schedule::DayOverview) -> AnyView {
             .then(|| {
                 view! {
                     <section class="card" id="batteries">
-                        <h2>"Collar batteries due"</h2>
+                        <div class="section-head">
+                            <h2>"Collar batteries due"</h2>
+                            <A href="/schedule/batteries">"Plan visits"</A>
+                        </div>
                         <ul class="rows">
                             {o
                                 .batteries_due

@@ -1,5 +1,6 @@
 //! The trade: properties and their boundaries, quotes, jobs.
 
+mod batteries;
 mod crews;
 mod editor;
 mod jobs;
@@ -8,6 +9,7 @@ mod quotes;
 mod routes;
 mod schedule;
 
+pub use batteries::*;
 pub use crews::*;
 pub use jobs::*;
 pub use properties::*;

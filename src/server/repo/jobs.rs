@@ -17,6 +17,11 @@ pub fn parse_status(column_value: &str) -> Result<JobStatus, AppError> {
     status("jobs.status", column_value)
 }
 
+/// A job's kind from its column.
+pub fn kind(value: &str) -> Result<crate::model::job::JobKind, AppError> {
+    crate::model::job::JobKind::parse(value).ok_or_else(|| super::corrupt("jobs.kind", value))
+}
+
 fn status(column: &str, value: &str) -> Result<JobStatus, AppError> {
     JobStatus::parse(value).ok_or_else(|| super::corrupt(column, value))
 }
@@ -65,7 +70,8 @@ pub async fn usage(tx: &mut TenantTx) -> Result<JobUsage, AppError> {
 async fn used_this_month(tx: &mut TenantTx) -> Result<i64, AppError> {
     let org = tx.org_id();
     Ok(sqlx::query_scalar!(
-        r#"select count(*) as "n!" from jobs where org_id = $1 and created_at >= date_trunc('month', now())"#,
+        r#"select count(*) as "n!" from jobs
+            where org_id = $1 and kind = 'install' and created_at >= date_trunc('month', now())"#,
         org
     )
     .fetch_one(tx.conn())
@@ -125,6 +131,50 @@ pub async fn create(
     Ok((id, number))
 }
 
+/// Creates a battery visit for `pets` of a property (approved, waiting to
+/// be booked), with its first history entry. A property has at most one
+/// open visit: a second is refused.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn create_battery_visit(
+    tx: &mut TenantTx,
+    by: Uuid,
+    property_id: Uuid,
+    pets: &[Uuid],
+    total: Decimal,
+    minutes: u32,
+    note: &str,
+) -> Result<(Uuid, i32), AppError> {
+    super::quotes::lock_numbering(tx, "jobs").await?;
+    let org = tx.org_id();
+    let id = Uuid::new_v4();
+    let number = sqlx::query_scalar!(
+        "insert into jobs (org_id, id, number, kind, pet_ids, property_id, customer_id, status, total,
+                           created_by, duration_minutes)
+         select $1, $2, (select coalesce(max(number), 0) + 1 from jobs where org_id = $1), 'battery', $4,
+                p.id, p.customer_id, 'approved', $5, $6, $7
+           from properties p where p.org_id = $1 and p.id = $3
+         returning number",
+        org,
+        id,
+        property_id,
+        pets,
+        total,
+        by,
+        minutes as i32
+    )
+    .fetch_optional(tx.conn())
+    .await
+    .map_err(|e| match constraint(&e) {
+        Some("jobs_open_battery_visit_idx") => AppError::Conflict(
+            "This property already has a battery visit booked: open it from the board.".into(),
+        ),
+        _ => internal(&e),
+    })?
+    .ok_or(AppError::NotFound)?;
+    record(tx, id, None, JobStatus::Approved, Some(by), note).await?;
+    Ok((id, number))
+}
+
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn record(
     tx: &mut TenantTx,
@@ -177,6 +227,48 @@ pub async fn status_for_update(tx: &mut TenantTx, id: Uuid) -> Result<Option<Job
     .fetch_optional(tx.conn())
     .await?;
     s.map(|s| status("jobs.status", &s)).transpose()
+}
+
+/// A job's kind and, for a battery visit, its pets (locked with the job).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn kind_of(
+    tx: &mut TenantTx,
+    id: Uuid,
+) -> Result<Option<(crate::model::job::JobKind, Vec<Uuid>)>, AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        "select kind, pet_ids from jobs where org_id = $1 and id = $2",
+        org,
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await?;
+    r.map(|r| Ok((kind(&r.kind)?, r.pet_ids))).transpose()
+}
+
+/// Records fresh batteries fitted on `day` in the collars of `pets` (those
+/// on the job's property; a pet removed since is left out).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), %job))]
+pub async fn record_batteries(
+    tx: &mut TenantTx,
+    job: Uuid,
+    pets: &[Uuid],
+    day: NaiveDate,
+) -> Result<u64, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query!(
+        "update pets p set battery_installed = $4
+           from jobs j
+          where p.org_id = $1 and j.org_id = $1 and j.id = $2
+            and p.property_id = j.property_id and p.id = any($3)",
+        org,
+        job,
+        pets,
+        day as NaiveDate
+    )
+    .execute(tx.conn())
+    .await?
+    .rows_affected())
 }
 
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
@@ -237,9 +329,11 @@ pub struct JobRec {
     pub id: Uuid,
     pub number: i32,
     pub status: JobStatus,
-    pub quote_id: Uuid,
-    pub quote_number: i32,
-    pub quote_version: i32,
+    pub kind: crate::model::job::JobKind,
+    pub quote_id: Option<Uuid>,
+    pub quote_number: Option<i32>,
+    pub quote_version: Option<i32>,
+    pub pet_ids: Vec<Uuid>,
     pub customer_id: Uuid,
     pub customer_name: String,
     pub customer_phone: Option<String>,
@@ -263,13 +357,14 @@ pub struct JobRec {
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobRec>, AppError> {
     let org = tx.org_id();
     let r = sqlx::query!(
-        r#"select j.id, j.number, j.status, j.quote_id, q.number as quote_number, q.version as quote_version,
+        r#"select j.id, j.number, j.status, j.kind, j.pet_ids, j.quote_id,
+                  q.number as "quote_number?", q.version as "quote_version?",
                   j.customer_id, c.name as customer_name, c.phone as customer_phone, j.property_id,
                   p.street, p.city, p.state::text as "state!", p.zip, p.lat, p.lon,
                   j.scheduled_for as "scheduled_for: NaiveDate", j.total, j.invoiced_amount, j.paid_amount,
                   p.notes, p.gate_notes, j.checklist_done
              from jobs j
-             join quotes q on q.org_id = j.org_id and q.id = j.quote_id
+             left join quotes q on q.org_id = j.org_id and q.id = j.quote_id
              join customers c on c.org_id = j.org_id and c.id = j.customer_id
              join properties p on p.org_id = j.org_id and p.id = j.property_id
             where j.org_id = $1 and j.id = $2"#,
@@ -283,6 +378,8 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<JobRec>, AppError
         id: r.id,
         number: r.number,
         status: status("jobs.status", &r.status)?,
+        kind: kind(&r.kind)?,
+        pet_ids: r.pet_ids,
         quote_id: r.quote_id,
         quote_number: r.quote_number,
         quote_version: r.quote_version,
@@ -535,15 +632,21 @@ pub async fn set_checklist(tx: &mut TenantTx, job: Uuid, done: &[String]) -> Res
 pub async fn checklist_for_update(
     tx: &mut TenantTx,
     job: Uuid,
-) -> Result<Option<(JobStatus, Vec<String>)>, AppError> {
+) -> Result<Option<(JobStatus, crate::model::job::JobKind, Vec<String>)>, AppError> {
     let org = tx.org_id();
     let r = sqlx::query!(
-        "select status, checklist_done from jobs where org_id = $1 and id = $2 for update",
+        "select status, kind, checklist_done from jobs where org_id = $1 and id = $2 for update",
         org,
         job
     )
     .fetch_optional(tx.conn())
     .await?;
-    r.map(|r| Ok((status("jobs.status", &r.status)?, r.checklist_done)))
-        .transpose()
+    r.map(|r| {
+        Ok((
+            status("jobs.status", &r.status)?,
+            kind(&r.kind)?,
+            r.checklist_done,
+        ))
+    })
+    .transpose()
 }

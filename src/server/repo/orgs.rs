@@ -76,7 +76,7 @@ pub async fn settings(tx: &mut TenantTx) -> Result<OrgSettings, AppError> {
                   o.home_state::text as home_state, o.time_zone, o.custom_markup::text as custom_markup,
                   z.base_multiplier::text as zone_multiplier, o.plan, o.status, o.seats,
                   (select count(*) from users u where u.org_id = o.id) as "seats_used!",
-                  (select count(*) from jobs j where j.org_id = o.id
+                  (select count(*) from jobs j where j.org_id = o.id and j.kind = 'install'
                       and j.created_at >= date_trunc('month', now())) as "jobs_used!",
                   o.monthly_jobs_limit, o.trial_ends_at as "trial_ends_at: chrono::DateTime<chrono::Utc>",
                   greatest(0, ceil(extract(epoch from o.trial_ends_at - now()) / 86400))::bigint as "trial_days_left!",

@@ -248,6 +248,7 @@ macro_rules! board_job {
                 minutes: r.duration_minutes as u32,
             },
             window: window(&r.time_window)?,
+            kind: super::jobs::kind(&r.kind)?,
         }
     }};
 }
@@ -265,7 +266,7 @@ pub async fn booked(
     let rows = sqlx::query!(
         r#"select j.id, j.number, j.status, c.name as customer_name, p.street, p.city, p.lat, p.lon,
                   j.crew_id, j.starts_at as "starts_at: DateTime<Utc>", j.scheduled_for as "scheduled_for: NaiveDate",
-                  j.duration_minutes, j.time_window
+                  j.duration_minutes, j.time_window, j.kind
              from jobs j
              join customers c on c.org_id = j.org_id and c.id = j.customer_id
              join properties p on p.org_id = j.org_id and p.id = j.property_id
@@ -292,7 +293,7 @@ pub async fn waiting(tx: &mut TenantTx, zone: &str) -> Result<Vec<BoardJob>, App
     let rows = sqlx::query!(
         r#"select j.id, j.number, j.status, c.name as customer_name, p.street, p.city, p.lat, p.lon,
                   j.crew_id, j.starts_at as "starts_at: DateTime<Utc>", j.scheduled_for as "scheduled_for: NaiveDate",
-                  j.duration_minutes, j.time_window
+                  j.duration_minutes, j.time_window, j.kind
              from jobs j
              join customers c on c.org_id = j.org_id and c.id = j.customer_id
              join properties p on p.org_id = j.org_id and p.id = j.property_id
@@ -317,7 +318,7 @@ pub async fn job_for_update(
     let r = sqlx::query!(
         r#"select j.id, j.number, j.status, c.name as customer_name, p.street, p.city, p.lat, p.lon,
                   j.crew_id, j.starts_at as "starts_at: DateTime<Utc>", j.scheduled_for as "scheduled_for: NaiveDate",
-                  j.duration_minutes, j.time_window
+                  j.duration_minutes, j.time_window, j.kind
              from jobs j
              join customers c on c.org_id = j.org_id and c.id = j.customer_id
              join properties p on p.org_id = j.org_id and p.id = j.property_id
@@ -384,10 +385,10 @@ pub async fn counts(
                  and status in ('approved', 'scheduled')) as "to_schedule!",
              (select count(*) from quotes where org_id = $1 and status = 'sent') as "with_customer!",
              (select count(*) from quotes where org_id = $1 and status = 'pending_approval') as "with_manager!",
-             (select count(*) from jobs where org_id = $1 and status <> 'cancelled'
+             (select count(*) from jobs where org_id = $1 and kind = 'install' and status <> 'cancelled'
                  and created_at >= date_trunc('month', now())) as "won_jobs!",
-             (select coalesce(sum(total), 0) from jobs where org_id = $1 and status <> 'cancelled'
-                 and created_at >= date_trunc('month', now())) as "won_total!",
+             (select coalesce(sum(total), 0) from jobs where org_id = $1 and kind = 'install'
+                 and status <> 'cancelled' and created_at >= date_trunc('month', now())) as "won_total!",
              (select count(*) from outbox where org_id = $1 and status = 'failed'
                  and created_at >= now() - interval '7 days') as "failed_mail!""#,
         org
@@ -569,4 +570,82 @@ pub async fn stop_details(
             )
         })
         .collect())
+}
+
+/// A pet whose collar battery falls due, with its property and the open
+/// battery visit already made for that property, if any.
+pub struct BatteryPet {
+    pub property_id: Uuid,
+    pub customer_id: Uuid,
+    pub customer_name: String,
+    pub address: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub pet_id: Uuid,
+    pub pet_name: String,
+    pub due: NaiveDate,
+    pub visit: Option<(Uuid, i32)>,
+}
+
+/// Pets whose collar battery falls due by `by` (installed `life` days
+/// before), soonest first; all of them, or one property's.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn battery_pets(
+    tx: &mut TenantTx,
+    by: NaiveDate,
+    life: i64,
+    property: Option<Uuid>,
+) -> Result<Vec<BatteryPet>, AppError> {
+    let org = tx.org_id();
+    let rows = sqlx::query!(
+        r#"select pr.id as property_id, c.id as customer_id, c.name as customer_name,
+                  pr.street, pr.city, pr.state::text as "state!", pr.zip, pr.lat, pr.lon,
+                  p.id as pet_id, p.name as pet_name,
+                  (p.battery_installed + $3::int) as "due!: NaiveDate",
+                  v.id as "visit_id?", v.number as "visit_number?"
+             from pets p
+             join properties pr on pr.org_id = p.org_id and pr.id = p.property_id
+             join customers c on c.org_id = pr.org_id and c.id = pr.customer_id
+             left join jobs v on v.org_id = pr.org_id and v.property_id = pr.id and v.kind = 'battery'
+                  and v.status in ('approved', 'scheduled', 'in_progress')
+            where p.org_id = $1 and p.battery_installed is not null
+              and p.battery_installed + $3::int <= $2 and c.archived_at is null
+              and ($4::uuid is null or pr.id = $4)
+            order by 12, c.name, p.name
+            limit 500"#,
+        org,
+        by as NaiveDate,
+        life as i32,
+        property
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| BatteryPet {
+            property_id: r.property_id,
+            customer_id: r.customer_id,
+            customer_name: r.customer_name,
+            address: format!("{}, {}, {} {}", r.street, r.city, r.state, r.zip),
+            lat: r.lat,
+            lon: r.lon,
+            pet_id: r.pet_id,
+            pet_name: r.pet_name,
+            due: r.due,
+            visit: r.visit_id.zip(r.visit_number),
+        })
+        .collect())
+}
+
+/// Whether the tenant has this property.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), %id))]
+pub async fn property_exists(tx: &mut TenantTx, id: Uuid) -> Result<bool, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        r#"select exists(select 1 from properties where org_id = $1 and id = $2) as "x!""#,
+        org,
+        id
+    )
+    .fetch_one(tx.conn())
+    .await?)
 }

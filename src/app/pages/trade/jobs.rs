@@ -158,10 +158,11 @@ pub fn JobPage() -> impl IntoView {
                     let allowed = j.allowed.clone();
                     let shown = move || outbox.with(|o| o.status(jid, status));
                     let photos = j.photos.clone();
+                    let kind = j.kind;
                     let missing = move || -> Vec<&'static str> {
                         outbox
                             .with(|o| {
-                                crate::model::missing_photos(&photos)
+                                crate::model::missing_photos(kind, &photos)
                                     .into_iter()
                                     .filter(|k| o.photos(jid, k) == 0)
                                     .collect()
@@ -176,6 +177,13 @@ pub fn JobPage() -> impl IntoView {
                         }
                     };
                     let closed = move || shown().0.next().is_empty();
+                    let battery = kind == crate::model::job::JobKind::Battery;
+                    let visit_pets: Vec<String> = j
+                        .pets
+                        .iter()
+                        .filter(|p| j.visit_pets.contains(&p.id))
+                        .map(|p| p.name.clone())
+                        .collect();
                     let nav = j
                         .lat
                         .zip(j.lon)
@@ -196,6 +204,7 @@ pub fn JobPage() -> impl IntoView {
                         .collect();
                     let gallery = |list: Vec<crate::model::PhotoInfo>| {
                         if list.is_empty() {
+                            // The pets a battery visit is for, by name.
                             // The job as it will be once this phone's waiting
                             // changes are sent.
                             view! { <p class="muted">"None yet."</p> }
@@ -245,7 +254,11 @@ pub fn JobPage() -> impl IntoView {
                         </nav>
                         <div class="page-head">
                             <h1>
-                                {format!("Job J-{} ", j.number)}
+                                {if battery {
+                                    format!("Battery visit J-{} ", j.number)
+                                } else {
+                                    format!("Job J-{} ", j.number)
+                                }}
                                 {move || {
                                     let (s, waiting) = shown();
                                     view! {
@@ -310,14 +323,31 @@ pub fn JobPage() -> impl IntoView {
                                                 }
                                             })}
                                     </dd>
-                                    <dt>"Quote"</dt>
-                                    <dd>
-                                        <A href=format!(
-                                            "/quotes/{}",
-                                            j.quote_id,
-                                        )>{format!("Q-{}", j.quote_number)}</A>
-                                        {format!(" · {}", money(j.total))}
-                                    </dd>
+                                    {match (j.quote_id, j.quote_number) {
+                                        (Some(q), Some(n)) => {
+                                            view! {
+                                                <dt>"Quote"</dt>
+                                                <dd>
+                                                    <A href=format!("/quotes/{q}")>{format!("Q-{n}")}</A>
+                                                    {format!(" · {}", money(j.total))}
+                                                </dd>
+                                            }
+                                                .into_any()
+                                        }
+                                        _ => {
+                                            view! {
+                                                <dt>"Visit"</dt>
+                                                <dd data-testid="visit">
+                                                    {format!(
+                                                        "Collar batteries for {} · {}",
+                                                        visit_pets.join(", "),
+                                                        money(j.total),
+                                                    )}
+                                                </dd>
+                                            }
+                                                .into_any()
+                                        }
+                                    }}
                                     <dt>"Scheduled"</dt>
                                     <dd>
                                         {j
@@ -351,14 +381,22 @@ pub fn JobPage() -> impl IntoView {
                                         .collect_view()}
                                     <dt>"Materials"</dt>
                                     <dd>
-                                        {format!(
-                                            "{} ft wire ({}), {}, {}, {}",
-                                            j.takeoff.wire_ft,
-                                            crate::model::count(j.takeoff.spools, "spool", "spools"),
-                                            crate::model::count(j.takeoff.flags, "flag", "flags"),
-                                            crate::model::count(j.takeoff.splices, "splice", "splices"),
-                                            crate::model::count(j.takeoff.collars, "collar", "collars"),
-                                        )}
+                                        {if battery {
+                                            crate::model::count(
+                                                visit_pets.len() as i64,
+                                                "collar battery",
+                                                "collar batteries",
+                                            )
+                                        } else {
+                                            format!(
+                                                "{} ft wire ({}), {}, {}, {}",
+                                                j.takeoff.wire_ft,
+                                                crate::model::count(j.takeoff.spools, "spool", "spools"),
+                                                crate::model::count(j.takeoff.flags, "flag", "flags"),
+                                                crate::model::count(j.takeoff.splices, "splice", "splices"),
+                                                crate::model::count(j.takeoff.collars, "collar", "collars"),
+                                            )
+                                        }}
                                     </dd>
                                     {(!j.site_notes.is_empty())
                                         .then(|| {
@@ -497,23 +535,29 @@ pub fn JobPage() -> impl IntoView {
                                 <h2>"Checklist"</h2>
                                 <Checklist
                                     id=jid
+                                    kind
                                     done=j.checklist_done.clone()
                                     can_tick=j.can_manage
                                     status=Signal::derive(move || shown().0)
                                     action=check
                                 />
                             </section>
-                            <section class="card">
-                                <h2>"Plan"</h2>
-                                <PlanSketch drawing=j.drawing.clone() />
-                                <p class="muted small">
-                                    {format!(
-                                        "{} ft of wire · {} layout",
-                                        j.takeoff.wire_ft,
-                                        j.drawing.layout.label(),
-                                    )}
-                                </p>
-                            </section>
+                            {(!battery)
+                                .then(|| {
+                                    view! {
+                                        <section class="card">
+                                            <h2>"Plan"</h2>
+                                            <PlanSketch drawing=j.drawing.clone() />
+                                            <p class="muted small">
+                                                {format!(
+                                                    "{} ft of wire · {} layout",
+                                                    j.takeoff.wire_ft,
+                                                    j.drawing.layout.label(),
+                                                )}
+                                            </p>
+                                        </section>
+                                    }
+                                })}
                         </div>
                         <section class="card" id="photos">
                             <h2>"Photos"</h2>
@@ -689,6 +733,7 @@ fn pet_line(p: &crate::model::Pet) -> String {
 #[component]
 fn Checklist(
     id: uuid::Uuid,
+    kind: crate::model::job::JobKind,
     done: Vec<String>,
     can_tick: bool,
     #[prop(into)] status: Signal<JobStatus>,
@@ -696,10 +741,11 @@ fn Checklist(
 ) -> impl IntoView {
     let outbox = use_outbox();
     move || {
-        let ticked = outbox.with(|o| o.ticked(id, &done));
+        let list = kind.checklist();
+        let ticked = outbox.with(|o| o.ticked(id, list, &done));
         let open = can_tick && crate::model::job::checklist_open(status.get());
         let n = ticked.len();
-        let items = crate::model::job::CHECKLIST
+        let items = list
             .iter()
             .map(|(key, label)| {
                 let on = ticked.iter().any(|t| t == key);
@@ -739,7 +785,7 @@ fn Checklist(
             .collect_view();
         view! {
             <p class="muted small" data-testid="checklist-count">
-                {format!("{n} of {} done", crate::model::job::CHECKLIST.len())}
+                {format!("{n} of {} done", list.len())}
             </p>
             <ul class="checklist">{items}</ul>
         }

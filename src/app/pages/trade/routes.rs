@@ -38,6 +38,15 @@ pub fn nav_link_to_address(address: &str) -> String {
     format!("https://www.google.com/maps/dir/?api=1&destination={q}")
 }
 
+/// Where a plan's miles and times come from.
+fn source_text(p: &RoutePlan) -> &'static str {
+    if p.roads {
+        "Miles and drive times from the road network."
+    } else {
+        "Miles estimated: straight line × 1.25 for the roads, at 30 mph."
+    }
+}
+
 fn cost_text(c: &RouteCost) -> String {
     format!(
         "{:.1} mi · {} driving · {:.2} gal · ${:.2}",
@@ -215,6 +224,9 @@ pub fn RoutesDialog(
                                             <strong>"Optimised: "</strong>
                                             {cost_text(&p.after)}
                                         </p>
+                                        <p class="muted small" data-testid="route-source">
+                                            {source_text(&p)}
+                                        </p>
                                         {if changes {
                                             view! {
                                                 <p class="saving">
@@ -335,7 +347,10 @@ pub fn RouteSheetPage() -> impl IntoView {
                                 {format!("{} · {}", p.crew_name, p.day.format("%A %B %-d, %Y"))}
                             </h1>
                         </div>
-                        <p>{cost_text(&p.before)}</p>
+                        <p>
+                            {cost_text(&p.before)}
+                            <span class="muted small">{format!(" · {}", source_text(&p))}</span>
+                        </p>
                         <RoutePlot plan=p.clone() />
                         <table class="list route-sheet">
                             <thead>

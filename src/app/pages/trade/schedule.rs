@@ -97,6 +97,9 @@ pub fn SchedulePage() -> impl IntoView {
         <SiteGate on=On::Tenant>
             <div class="page-head">
                 <h1>"Schedule"</h1>
+                <A href="/schedule/batteries" attr:class="button secondary">
+                    "Battery visits"
+                </A>
                 <A href="/crews" attr:class="button secondary">
                     "Crews"
                 </A>
@@ -460,6 +463,13 @@ fn BoardView(
                     <strong>{format!("J-{}", j.number)}</strong>
                     " "
                     {j.customer_name.clone()}
+                    {(j.kind == crate::model::job::JobKind::Battery)
+                        .then(|| {
+                            view! {
+                                " "
+                                <span class="kind-tag">"Battery"</span>
+                            }
+                        })}
                     <span class="bcard-meta">
                         {when.clone()} " · " {duration(j.place.minutes)}
                         {window.map(|w| format!(" · {w}"))}
@@ -1318,7 +1328,8 @@ fn stop_card(
             super::routes::nav_link_to_address(&format!("{}, {}", s.street, s.city))
         });
     let (id, status) = (s.id, s.status);
-    let total = crate::model::job::CHECKLIST.len();
+    let total = s.kind.checklist().len();
+    let battery = s.kind == crate::model::job::JobKind::Battery;
     view! {
         <li class="stop" data-testid="stop">
             <div class="stop-time">{s.place.start.map(|t| span(t, s.place.minutes))}</div>
@@ -1326,6 +1337,7 @@ fn stop_card(
                 <A href=format!("/jobs/{}", s.id)>
                     <strong>{format!("J-{} · {}", s.number, s.customer_name)}</strong>
                 </A>
+                {battery.then(|| view! { <span class="kind-tag">"Battery visit"</span> })}
                 <span>{format!("{}, {}", s.street, s.city)}</span>
                 <span>
                     {move || {
