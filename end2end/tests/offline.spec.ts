@@ -88,8 +88,24 @@ test('no signal on the crew phone: the day stays readable, work done offline is 
     if (!keys.has('/api/jobs/get')) return 'no job data';
     const files = [...(await page.clone().text()).matchAll(/<link[^>]+href="(\/pkg\/[^"]+)"/g)].map((m) => m[1]);
     const missing = files.filter((f) => !keys.has(f)).length;
+    if (!keys.has('/__fence_build')) return 'no build noted';
     return files.length > 0 && missing === 0 ? 'kept' : `${missing} of ${files.length} files to keep`;
   }, w.job), { timeout: 60_000 }).toBe('kept');
+
+  // Opened again with a signal, the day's app files come from the phone
+  // (they are from the build the server sends): no request per file.
+  const fetched: string[] = [];
+  const watch = (route: Route) => {
+    const u = new URL(route.request().url());
+    if (route.request().serviceWorker() && u.pathname.startsWith('/pkg/')) fetched.push(u.pathname);
+    return route.continue();
+  };
+  await phone.route('**', watch);
+  await p.reload();
+  await hydrated(p);
+  await expect(p.getByTestId('stop')).toContainText('Hana Homeowner');
+  expect(fetched, 'app files fetched again though kept from this build').toEqual([]);
+  await phone.unroute('**', watch);
 
   // No signal. The day still opens, from the phone.
   await offline(phone);

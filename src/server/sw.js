@@ -5,8 +5,10 @@
 //
 // - Pages a crew works from (/today, /jobs/<id>) are fetched from the
 //   network first and kept; without a network the kept copy is shown. The
-//   app's files those pages preload are kept when /today is opened, and
-//   used only without a network. The data those pages read through server functions
+//   app's files those pages preload are kept when /today is opened; opening
+//   those pages they are read from the phone while they are from the build
+//   the server sends (`x-fence-build`), else from the network, and the kept
+//   copy without one. The data those pages read through server functions
 //   (jobs/get, schedule/my_day) is kept the same way, keyed by the request.
 // - Changes (jobs/transition, jobs/check, a job's photo upload) carry an `op`
 //   id, chosen here once; the server applies an op id only once
@@ -46,11 +48,12 @@ self.addEventListener('fetch', (event) => {
   if (req.method === 'GET') {
     if (req.mode === 'navigate' && PAGES.test(path)) {
       event.respondWith(networkFirst(req, req.url));
+    } else if (req.mode === 'navigate') {
+      // A page this worker does not read: its build is unknown here, so
+      // its app files come from the network.
+      served = null;
     } else if (ASSETS.test(path)) {
-      // The app's files are kept by `warm` (the pages a crew works from
-      // and what they preload); here they come from the network and only
-      // fall back to the kept copy, so a page costs no cache writes.
-      event.respondWith(fetch(req).catch(() => kept(req.url)));
+      event.respondWith(asset(req));
     }
     return;
   }
@@ -84,10 +87,39 @@ self.addEventListener('sync', (event) => {
 
 // ---- reading: network first, the kept copy without one ----
 
+// The build of the last page of the crew's (/today, a job) this worker
+// fetched, while no other page has been opened since: the app files that
+// page needs are the kept ones when they are from that same build.
+let served = null;
+let keptBuild = null;
+
+async function buildOfKept(cache) {
+  if (keptBuild === null) {
+    const b = await cache.match(BUILD_KEY);
+    keptBuild = b ? await b.text() : '';
+  }
+  return keptBuild;
+}
+
+// The app's files are kept by `warm` (the pages a crew works from and what
+// they preload). Opening one of those pages, they come straight from the
+// phone when they are from the build the server just sent (no round trip
+// per file on a slow connection); otherwise from the network, falling back
+// to the kept copy. No page costs a cache write here.
+async function asset(req) {
+  const cache = await caches.open(CACHE);
+  if (served && served === (await buildOfKept(cache))) {
+    const hit = await cache.match(req.url);
+    if (hit) return hit;
+  }
+  return fetch(req).catch(() => kept(req.url));
+}
+
 async function networkFirst(req, key) {
   const cache = await caches.open(CACHE);
   try {
     const res = await fetch(req);
+    if (req.mode === 'navigate') served = res.headers.get('x-fence-build');
     if (res.ok && res.type === 'basic') await cache.put(key, res.clone());
     kick();
     return res;
@@ -148,6 +180,7 @@ async function warm(pages) {
     if (ASSETS.test(new URL(key.url).pathname) && !wanted.has(key.url)) await cache.delete(key);
   }
   await cache.put(BUILD_KEY, new Response(build));
+  keptBuild = build;
 }
 
 // ---- changing: sent now, or queued ----
@@ -339,6 +372,8 @@ async function logout(req) {
   const res = await fetch(req);
   if (res.ok || res.type === 'opaqueredirect') {
     await caches.delete(CACHE);
+    keptBuild = null;
+    served = null;
     await clear('queue');
     await clear('failed');
     await announce();
