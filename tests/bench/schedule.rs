@@ -1,8 +1,10 @@
 //! Schedule benchmark (not a test), against a release server process: the
 //! board's week view for 10 crews and 300 jobs (the server render of
-//! `/schedule` and the `schedule/board` server function), and live-update
-//! latency: from sending a move (`schedule/place`) to a second client's
-//! event stream (`GET /events`) receiving it. See BENCHMARKS.md.
+//! `/schedule` and the `schedule/board` server function), the battery
+//! visits list for 100 properties with collars due (each offered a slot
+//! beside those crews' work), and live-update latency: from sending a move
+//! (`schedule/place`) to a second client's event stream (`GET /events`)
+//! receiving it. See BENCHMARKS.md.
 //!
 //!   cargo build --release --features ssr --bin fence
 //!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
@@ -20,7 +22,8 @@ const CREWS: usize = 10;
 const JOBS: usize = 300;
 const PAGES: usize = 200;
 const MOVES: usize = 200;
-const WEEK: &str = "2027-03-08";
+/// Properties with a collar battery due.
+const DUE: usize = 100;
 
 #[tokio::main]
 async fn main() {
@@ -62,6 +65,17 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The week from next Monday (battery visits are offered in the next
+    // two weeks, beside the crews' booked work).
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::Chicago)
+        .date_naive();
+    let monday = today
+        + chrono::Duration::days(
+            7 - chrono::Datelike::weekday(&today).num_days_from_monday() as i64,
+        );
+    let week = monday.to_string();
+    let week = week.as_str();
     let sub = "benchboard";
     let r = c
         .post(url(None, "/api/signup"))
@@ -114,6 +128,7 @@ async fn main() {
         crews.push(id);
     }
     // 300 approved jobs (a customer and property per ten jobs).
+    let mut properties = Vec::new();
     let square = r#"{"boundary":[{"x":0,"y":0},{"x":100,"y":0},{"x":100,"y":100},{"x":0,"y":100}],"transmitter":{"x":50,"y":50},"lead":[],"crossings":[],"layout":"perimeter","width_ft":140}"#;
     let homeowner = client();
     let mut jobs = Vec::new();
@@ -152,6 +167,7 @@ async fn main() {
                 .unwrap(),
             )
             .await;
+            properties.push(property.clone());
             json::<serde_json::Value>(
                 post(
                     &c,
@@ -209,7 +225,6 @@ async fn main() {
     }
     // Booked over the week: each crew's day gets its jobs an hour each from
     // 7:00, 15 minutes apart.
-    let monday: chrono::NaiveDate = WEEK.parse().unwrap();
     for (i, job) in jobs.iter().enumerate() {
         let cell = i % (CREWS * 7);
         let (crew, day) = (
@@ -235,7 +250,7 @@ async fn main() {
         )
         .await;
     }
-    let page = url(Some(sub), &format!("/schedule?from={WEEK}"));
+    let page = url(Some(sub), &format!("/schedule?from={week}"));
     for _ in 0..20 {
         let r = c.get(&page).send().await.unwrap();
         assert_eq!(r.status(), 200);
@@ -255,7 +270,7 @@ async fn main() {
         let r = post(
             &c,
             "/api/schedule/board",
-            vec![("from", WEEK.into()), ("days", "7".into())],
+            vec![("from", week.into()), ("days", "7".into())],
         )
         .await
         .unwrap();
@@ -275,6 +290,80 @@ async fn main() {
         pct(&fns, 0.5),
         pct(&fns, 0.95),
         pct(&fns, 0.99)
+    );
+
+    // Battery visits: a dog due at each of the 30 properties and at 70
+    // more, each list offering every one a slot beside the crews' work.
+    let changed = (today - chrono::Duration::days(80)).to_string();
+    for i in 0..DUE {
+        let property = match properties.get(i) {
+            Some(p) => p.clone(),
+            None => {
+                let customer: String = json(
+                    post(
+                        &c,
+                        "/api/customers/create",
+                        vec![
+                            ("form[name]", format!("Battery customer {i}")),
+                            ("form[street]", format!("{i} Battery Ln")),
+                            ("form[city]", "Austin".into()),
+                            ("form[state]", "TX".into()),
+                            ("form[zip]", "78701".into()),
+                        ],
+                    )
+                    .await
+                    .unwrap(),
+                )
+                .await;
+                json(
+                    post(
+                        &c,
+                        "/api/properties/create",
+                        vec![
+                            ("customer_id", customer),
+                            ("form[street]", format!("{i} Battery Ln")),
+                            ("form[city]", "Austin".into()),
+                            ("form[state]", "TX".into()),
+                            ("form[zip]", "78701".into()),
+                        ],
+                    )
+                    .await
+                    .unwrap(),
+                )
+                .await
+            }
+        };
+        json::<String>(
+            post(
+                &c,
+                "/api/properties/add_pet",
+                vec![
+                    ("property_id", property),
+                    ("pet[name]", format!("Dog {i}")),
+                    ("pet[battery_installed]", changed.clone()),
+                ],
+            )
+            .await
+            .unwrap(),
+        )
+        .await;
+    }
+    let mut offers = Vec::new();
+    let mut offered = 0;
+    for _ in 0..50 {
+        let t0 = Instant::now();
+        let r = post(&c, "/api/schedule/batteries", vec![]).await.unwrap();
+        let v: serde_json::Value = json(r).await;
+        offers.push(t0.elapsed().as_secs_f64() * 1e3);
+        let stops = v["stops"].as_array().unwrap();
+        assert_eq!(stops.len(), DUE);
+        offered = stops.iter().filter(|s| !s["offer"].is_null()).count();
+    }
+    println!(
+        "schedule/batteries, {DUE} properties due, {CREWS} crews x {JOBS} jobs ({offered} offered a slot): p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms",
+        pct(&offers, 0.5),
+        pct(&offers, 0.95),
+        pct(&offers, 0.99)
     );
 
     // Live updates: a second signed-in client listens; the first moves one
@@ -326,7 +415,7 @@ async fn main() {
             vec![
                 ("id", job.clone()),
                 ("crew_id", crews[0].clone()),
-                ("day", "2027-03-14".into()),
+                ("day", (monday + chrono::Duration::days(6)).to_string()),
                 ("start", start.into()),
                 ("minutes", "60".into()),
             ],
