@@ -852,6 +852,63 @@ mod tests {
         assert_eq!(d.describe(&[]), "Tue Dec 8 (no time yet)");
     }
 
+    proptest::proptest! {
+        /// The fast search (the first start, and the end of each booking)
+        /// finds exactly what trying every quarter hour finds.
+        #[test]
+        fn trying_only_the_gaps_finds_what_trying_every_start_finds(
+            bookings in proptest::collection::vec((0u128..3, 0i64..4, 0u32..40, 1u32..9, -50i32..50, -50i32..50, proptest::bool::ANY), 0..14),
+            at in (-60i32..60, -60i32..60),
+            minutes in 1u32..13,
+            window in 0usize..3,
+            now in 0u32..96,
+            busy in proptest::bool::ANY,
+            pack in 0u32..5,
+        ) {
+            let crews: Vec<Crew> = (1..=3u128)
+                .map(|i| Crew {
+                    id: Uuid::from_u128(i),
+                    name: format!("Crew {i}"),
+                    ..crew()
+                })
+                .collect();
+            let today = day("2026-12-07");
+            // Each crew's day: bookings laid end to end from 7:00 with gaps,
+            // never overlapping (as the server keeps them).
+            let mut next_free = std::collections::HashMap::new();
+            let mut all = Vec::new();
+            for (n, (c, d, gap, len, la, lo, located)) in bookings.into_iter().enumerate() {
+                let free = next_free.entry((c, d)).or_insert(7 * 60);
+                let start = *free + (gap % 8) * SNAP;
+                let minutes = len * SNAP;
+                if start + minutes > 16 * 60 {
+                    continue;
+                }
+                *free = start + minutes;
+                let mut b = booked(n as i32, c + 1, &(today + chrono::Duration::days(d)).to_string(), start, minutes);
+                if located {
+                    (b.lat, b.lon) = (Some(la as f64 / 1000.0), Some(lo as f64 / 1000.0));
+                }
+                all.push(b);
+            }
+            let search = SlotSearch {
+                job: Uuid::nil(),
+                at: (at.0 as f64 / 1000.0, at.1 as f64 / 1000.0),
+                minutes: minutes * SNAP,
+                window: [TimeWindow::Any, TimeWindow::Morning, TimeWindow::Afternoon][window],
+                crews: &crews,
+                depot: Some((0.0, 0.0)),
+                booked: &all,
+                today,
+                now_minute: now * SNAP,
+                days: 4,
+                miles_per_booked_hour: pack as f64 / 2.0,
+                busy_days_only: busy,
+            };
+            proptest::prop_assert_eq!(slots(&search, false), slots(&search, true));
+        }
+    }
+
     #[test]
     fn a_battery_visit_goes_to_the_day_a_crew_is_already_near() {
         // Depot at the origin; a stop 10 miles east on Tuesday and one 10
@@ -952,6 +1009,22 @@ pub struct SlotSearch<'a> {
 /// the detour between the stops before and after it (the crew's start and
 /// end included).
 pub fn best_slots(s: &SlotSearch) -> Vec<(f64, Suggestion)> {
+    slots(s, false)
+}
+
+/// The first multiple of [`SNAP`] at or after `m`.
+fn snap_up(m: u32) -> u32 {
+    m.div_ceil(SNAP) * SNAP
+}
+
+/// [`best_slots`]; `every_start` tries every quarter hour of the shift
+/// (the reference the tests hold the fast path to). Otherwise only the
+/// starts that can win are tried: the first allowed start of the day and
+/// the end of each booking. The detour depends only on the stops either
+/// side, which are the same across a gap between two bookings, and a tie
+/// keeps the earliest start, so the earliest start that fits in each gap
+/// is the only one that can win there.
+fn slots(s: &SlotSearch, every_start: bool) -> Vec<(f64, Suggestion)> {
     use super::routing::{drive_minutes, road_miles};
     let mut out: Vec<(f64, Suggestion)> = Vec::new();
     for c in s.crews {
@@ -977,8 +1050,28 @@ pub fn best_slots(s: &SlotSearch) -> Vec<(f64, Suggestion)> {
             // The rules look at this crew's day only.
             let same_day: Vec<BoardJob> = theirs.iter().map(|j| (*j).clone()).collect();
             let mut best: Option<(f64, Suggestion)> = None;
-            let mut start = s0;
-            while start + s.minutes <= s1 {
+            let starts: Vec<u32> = if every_start {
+                (0..)
+                    .map(|k| s0 + k * SNAP)
+                    .take_while(|t| t + s.minutes <= s1)
+                    .collect()
+            } else {
+                let earliest = if day == s.today { s.now_minute + 60 } else { 0 };
+                let first = snap_up(s0.max(earliest).max(s.window.bounds().0));
+                let mut c: Vec<u32> = std::iter::once(first)
+                    .chain(
+                        theirs
+                            .iter()
+                            .filter_map(|j| Some(snap_up(j.place.start? + j.place.minutes)))
+                            .filter(|t| *t > first),
+                    )
+                    .filter(|t| t + s.minutes <= s1)
+                    .collect();
+                c.sort_unstable();
+                c.dedup();
+                c
+            };
+            for start in starts {
                 let too_soon = day == s.today && start < s.now_minute + 60;
                 if !too_soon
                     && check_booking(s.job, c, day, start, s.minutes, s.window, &same_day).is_ok()
@@ -1016,7 +1109,6 @@ pub fn best_slots(s: &SlotSearch) -> Vec<(f64, Suggestion)> {
                         ));
                     }
                 }
-                start += SNAP;
             }
             out.extend(best);
         }
