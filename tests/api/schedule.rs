@@ -1901,10 +1901,25 @@ async fn tenant_a_cannot_see_or_book_tenant_bs_battery_visits() {
     .await
     .unwrap();
     assert_eq!(n, 0);
-    // Without a session: no data.
+    // Without a session: no data, and the page sends to the login; B's
+    // owner has no session on A's host either.
     let anon = app.client();
     let r = app.send_fn(&anon, Some(&a.sub), BatteryVisits {}).await;
     assert_eq!(r.status(), 401);
+    for c in [&anon, &b.client] {
+        let r = app.get(c, Some(&a.sub), "/schedule/batteries").await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/login?next=/schedule/batteries");
+    }
+    let r = app
+        .get(&a.client, Some(&a.sub), "/schedule/batteries")
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Ann A") && !page.contains("Ben B"),
+        "A's own list only"
+    );
 }
 
 /// A stand-in OSRM server: every table answers 10 miles and 10 minutes
