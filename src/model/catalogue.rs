@@ -126,6 +126,13 @@ impl Catalogue {
         c
     }
 
+    /// The depot as a (lat, lon) point, when one is set.
+    pub fn depot(&self) -> Option<(f64, f64)> {
+        use rust_decimal::prelude::ToPrimitive;
+        let (lat, lon) = self.depot_lat.zip(self.depot_lon)?;
+        Some((lat.to_f64()?, lon.to_f64()?))
+    }
+
     /// Whether travel can be costed (a depot is set).
     pub fn has_depot(&self) -> bool {
         self.depot_lat.is_some() && self.depot_lon.is_some()

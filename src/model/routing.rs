@@ -143,8 +143,7 @@ impl RouteCost {
 
 /// Miles and minutes along `points` in order.
 pub fn along(points: &[(f64, f64)]) -> (f64, f64) {
-    let miles: f64 = points.windows(2).map(|w| road_miles(w[0], w[1])).sum();
-    (miles, drive_minutes(miles))
+    Distances::estimate().along(points)
 }
 
 /// One stop of a day's route.

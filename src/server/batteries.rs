@@ -7,7 +7,6 @@
 //! batteries on the pets (see `jobs::transition`).
 
 use chrono::{Duration, Utc};
-use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -114,19 +113,9 @@ pub async fn visits(cx: &RequestCtx, me: &UserRef) -> Result<BatteryVisits, AppE
     .await?;
     let catalogue = repo::pricing::catalogue(&mut tx).await?;
     let crews = repo::schedule::crews(&mut tx).await?;
-    let booked = repo::schedule::booked(
-        &mut tx,
-        &zone,
-        repo::schedule::utc_start(today, 0, &zone),
-        repo::schedule::utc_start(today + Duration::days(SUGGEST_DAYS + 1), 0, &zone),
-        None,
-    )
-    .await?;
+    let booked = super::schedule::booked_ahead(&mut tx, &zone, today).await?;
     tx.commit().await?;
-    let depot = catalogue
-        .depot_lat
-        .zip(catalogue.depot_lon)
-        .and_then(|(a, b)| Some((a.to_f64()?, b.to_f64()?)));
+    let depot = catalogue.depot();
     // Soonest due first, each offer is pencilled in before the next is
     // placed: the offers fit together (booking them all keeps the rules),
     // and a visit can be batched beside another one.

@@ -227,7 +227,7 @@ pub async fn transition(
     t: Transition,
 ) -> Result<(), AppError> {
     let mut tx = cx.tx().await?;
-    let from = repo::jobs::status_for_update(&mut tx, id)
+    let (from, kind, pets) = repo::jobs::for_transition(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if let Some(op) = t.op {
@@ -246,9 +246,6 @@ pub async fn transition(
             t.to.label().to_lowercase()
         )));
     }
-    let (kind, pets) = repo::jobs::kind_of(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     if t.to == JobStatus::Completed {
         let photos = repo::jobs::photos(&mut tx, id).await?;
         let missing = crate::model::missing_photos(kind, &photos);

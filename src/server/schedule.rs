@@ -521,10 +521,7 @@ pub async fn optimise(
     }
     let zone = repo::orgs::time_zone(&mut tx).await?;
     let catalogue = repo::pricing::catalogue(&mut tx).await?;
-    let depot = catalogue
-        .depot_lat
-        .zip(catalogue.depot_lon)
-        .and_then(|(a, b)| Some((a.to_f64()?, b.to_f64()?)));
+    let depot = catalogue.depot();
     let fuel_price = catalogue.fuel_price.to_f64().unwrap_or(0.0);
     let crews: Vec<Crew> = repo::schedule::crews(&mut tx)
         .await?
@@ -791,6 +788,23 @@ pub async fn optimise(
     Ok(plans)
 }
 
+/// Every crew's bookings from the start of `today` through the days a slot
+/// search looks ahead ([`SUGGEST_DAYS`]).
+pub async fn booked_ahead(
+    tx: &mut super::TenantTx,
+    zone: &str,
+    today: NaiveDate,
+) -> Result<Vec<BoardJob>, AppError> {
+    repo::schedule::booked(
+        tx,
+        zone,
+        repo::schedule::utc_start(today, 0, zone),
+        repo::schedule::utc_start(today + Duration::days(SUGGEST_DAYS + 1), 0, zone),
+        None,
+    )
+    .await
+}
+
 /// How many slot suggestions a job gets, and how far ahead they look.
 pub const SUGGESTIONS: usize = 5;
 pub const SUGGEST_DAYS: i64 = 14;
@@ -807,7 +821,6 @@ pub async fn suggest(
     cx: &RequestCtx,
     id: Uuid,
 ) -> Result<Vec<crate::model::schedule::Suggestion>, AppError> {
-    use rust_decimal::prelude::ToPrimitive;
     let mut tx = cx.tx().await?;
     if !repo::schedule::feature(&mut tx, "smart_scheduling").await? {
         return Err(AppError::Limit(
@@ -825,22 +838,12 @@ pub async fn suggest(
         ));
     };
     let catalogue = repo::pricing::catalogue(&mut tx).await?;
-    let depot = catalogue
-        .depot_lat
-        .zip(catalogue.depot_lon)
-        .and_then(|(a, b)| Some((a.to_f64()?, b.to_f64()?)));
+    let depot = catalogue.depot();
     let crews = repo::schedule::crews(&mut tx).await?;
     let now = Utc::now();
     let today = local_day(now, &zone);
     let now_minute = repo::schedule::local_minute(now, &zone);
-    let booked = repo::schedule::booked(
-        &mut tx,
-        &zone,
-        repo::schedule::utc_start(today, 0, &zone),
-        repo::schedule::utc_start(today + Duration::days(SUGGEST_DAYS + 1), 0, &zone),
-        None,
-    )
-    .await?;
+    let booked = booked_ahead(&mut tx, &zone, today).await?;
     tx.commit().await?;
     let out = crate::model::schedule::best_slots(&crate::model::schedule::SlotSearch {
         job: id,

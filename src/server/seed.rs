@@ -309,7 +309,7 @@ async fn seed_schedule(
 ) -> Result<(), crate::error::AppError> {
     use crate::model::pricing::QuoteTerms;
     use crate::model::schedule::{default_hours, hour_fields, CrewForm, TimeWindow};
-    use crate::model::{Drawing, JobStatus, Layout, PetForm, PropertyForm, Pt, QuoteStatus};
+    use crate::model::{Drawing, JobStatus, Layout, PetForm, Pt, QuoteStatus};
     use chrono::{Datelike, Duration};
     let depot = (30.2672, -97.7431);
     let (starts, ends) = hour_fields(&default_hours());
@@ -347,35 +347,20 @@ async fn seed_schedule(
     }
     let pc = super::quoting::context(tx, "TX").await?;
     for (i, (name, street, zip, dlat, dlon)) in AUSTIN.iter().enumerate() {
-        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
-        let customer = CustomerForm {
-            name: name.to_string(),
-            email,
-            phone: format!("(512) 555-{:04}", 1200 + i),
-            street: street.to_string(),
-            city: "Austin".into(),
-            state: "TX".into(),
-            zip: zip.to_string(),
-            notes: String::new(),
-        }
-        .validate()
-        .map_err(crate::error::AppError::Validation)?;
-        let cid = repo::customers::insert(tx, owner_id, &customer).await?;
-        let lat = depot.0 + *dlat as f64 / 1000.0;
-        let lon = depot.1 + *dlon as f64 / 1000.0;
-        let property = PropertyForm {
-            street: street.to_string(),
-            city: "Austin".into(),
-            state: "TX".into(),
-            zip: zip.to_string(),
-            lat: format!("{lat:.3}"),
-            lon: format!("{lon:.3}"),
-            lot_sqft: format!("{}", 9000 + 1500 * (i % 7)),
-            gate_notes: DEMO_GATES[i % DEMO_GATES.len()].into(),
-            ..Default::default()
-        }
-        .validate()?;
-        let pid = repo::properties::insert(tx, cid, &property).await?;
+        let (cid, pid) = demo_home(
+            tx,
+            owner_id,
+            DemoHome {
+                name,
+                street,
+                zip,
+                at: (depot, *dlat, *dlon),
+                phone: 1200 + i,
+                lot_sqft: 9000 + 1500 * (i as u32 % 7),
+                gate: DEMO_GATES[i % DEMO_GATES.len()],
+            },
+        )
+        .await?;
         let (pet, breed, weight) = DEMO_PETS[i % DEMO_PETS.len()];
         let pet = PetForm {
             name: pet.into(),
@@ -487,32 +472,20 @@ async fn seed_schedule(
     // Earlier customers whose collars had fresh batteries about three
     // months ago: the battery visits coming due, near the booked stops.
     for (i, (name, street, zip, dlat, dlon, ago, pets)) in PAST.iter().enumerate() {
-        let customer = CustomerForm {
-            name: name.to_string(),
-            email: format!("{}@example.com", name.to_lowercase().replace(' ', ".")),
-            phone: format!("(512) 555-{:04}", 1400 + i),
-            street: street.to_string(),
-            city: "Austin".into(),
-            state: "TX".into(),
-            zip: zip.to_string(),
-            notes: String::new(),
-        }
-        .validate()
-        .map_err(crate::error::AppError::Validation)?;
-        let cid = repo::customers::insert(tx, owner_id, &customer).await?;
-        let property = PropertyForm {
-            street: street.to_string(),
-            city: "Austin".into(),
-            state: "TX".into(),
-            zip: zip.to_string(),
-            lat: format!("{:.3}", depot.0 + *dlat as f64 / 1000.0),
-            lon: format!("{:.3}", depot.1 + *dlon as f64 / 1000.0),
-            lot_sqft: "12000".into(),
-            gate_notes: DEMO_GATES[i % DEMO_GATES.len()].into(),
-            ..Default::default()
-        }
-        .validate()?;
-        let pid = repo::properties::insert(tx, cid, &property).await?;
+        let (_, pid) = demo_home(
+            tx,
+            owner_id,
+            DemoHome {
+                name,
+                street,
+                zip,
+                at: (depot, *dlat, *dlon),
+                phone: 1400 + i,
+                lot_sqft: 12000,
+                gate: DEMO_GATES[i % DEMO_GATES.len()],
+            },
+        )
+        .await?;
         for k in 0..*pets {
             let (pet, breed, weight) = DEMO_PETS[(i + k + 2) % DEMO_PETS.len()];
             let pet = PetForm {
@@ -529,6 +502,56 @@ async fn seed_schedule(
         }
     }
     Ok(())
+}
+
+/// A demo customer in Austin and their property.
+struct DemoHome<'a> {
+    name: &'a str,
+    street: &'a str,
+    zip: &'a str,
+    /// The depot and the offset from it, thousandths of a degree.
+    at: ((f64, f64), i32, i32),
+    /// The last four digits of the phone number.
+    phone: usize,
+    lot_sqft: u32,
+    gate: &'a str,
+}
+
+/// Creates a [`DemoHome`]: the customer's id and the property's.
+async fn demo_home(
+    tx: &mut TenantTx,
+    owner_id: Uuid,
+    h: DemoHome<'_>,
+) -> Result<(Uuid, Uuid), crate::error::AppError> {
+    use crate::model::PropertyForm;
+    let customer = CustomerForm {
+        name: h.name.to_string(),
+        email: format!("{}@example.com", h.name.to_lowercase().replace(' ', ".")),
+        phone: format!("(512) 555-{:04}", h.phone),
+        street: h.street.to_string(),
+        city: "Austin".into(),
+        state: "TX".into(),
+        zip: h.zip.to_string(),
+        notes: String::new(),
+    }
+    .validate()
+    .map_err(crate::error::AppError::Validation)?;
+    let cid = repo::customers::insert(tx, owner_id, &customer).await?;
+    let ((lat, lon), dlat, dlon) = h.at;
+    let property = PropertyForm {
+        street: h.street.to_string(),
+        city: "Austin".into(),
+        state: "TX".into(),
+        zip: h.zip.to_string(),
+        lat: format!("{:.3}", lat + dlat as f64 / 1000.0),
+        lon: format!("{:.3}", lon + dlon as f64 / 1000.0),
+        lot_sqft: h.lot_sqft.to_string(),
+        gate_notes: h.gate.into(),
+        ..Default::default()
+    }
+    .validate()?;
+    let pid = repo::properties::insert(tx, cid, &property).await?;
+    Ok((cid, pid))
 }
 
 /// Past customers for battery visits: name, street, ZIP, offset from the

@@ -152,8 +152,7 @@ async function keptRead(req) {
 async function warm(pages) {
   const cache = await caches.open(CACHE);
   const wanted = new Set();
-  const kept = await cache.match(BUILD_KEY);
-  const keptBuild = kept ? await kept.text() : '';
+  const before = await buildOfKept(cache);
   let build = '';
   for (const page of pages) {
     try {
@@ -162,7 +161,7 @@ async function warm(pages) {
       const html = await res.clone().text();
       await cache.put(new URL(page, self.location.origin).href, res);
       build = build || res.headers.get('x-fence-build') || '';
-      const stale = build !== keptBuild;
+      const stale = build !== before;
       for (const m of html.matchAll(/<link[^>]+href="(\/pkg\/[^"]+)"/g)) {
         const asset = new URL(m[1], self.location.origin).href;
         if (wanted.has(asset)) continue;

@@ -229,21 +229,23 @@ pub async fn status_for_update(tx: &mut TenantTx, id: Uuid) -> Result<Option<Job
     s.map(|s| status("jobs.status", &s)).transpose()
 }
 
-/// A job's kind and, for a battery visit, its pets (locked with the job).
+/// A job's status, kind and (for a battery visit) pets, the job locked
+/// for a status change.
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
-pub async fn kind_of(
+pub async fn for_transition(
     tx: &mut TenantTx,
     id: Uuid,
-) -> Result<Option<(crate::model::job::JobKind, Vec<Uuid>)>, AppError> {
+) -> Result<Option<(JobStatus, crate::model::job::JobKind, Vec<Uuid>)>, AppError> {
     let org = tx.org_id();
     let r = sqlx::query!(
-        "select kind, pet_ids from jobs where org_id = $1 and id = $2",
+        "select status, kind, pet_ids from jobs where org_id = $1 and id = $2 for update",
         org,
         id
     )
     .fetch_optional(tx.conn())
     .await?;
-    r.map(|r| Ok((kind(&r.kind)?, r.pet_ids))).transpose()
+    r.map(|r| Ok((status("jobs.status", &r.status)?, kind(&r.kind)?, r.pet_ids)))
+        .transpose()
 }
 
 /// Records fresh batteries fitted on `day` in the collars of `pets` (those
