@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod billing;
 pub mod customers;
 pub mod jobs;
 pub mod pricebook;

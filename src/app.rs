@@ -177,6 +177,11 @@ pub fn App() -> impl IntoView {
                             ssr=async_ssr.clone()
                         />
                         <Route
+                            path=path!("/admin/billing")
+                            view=lazy(AdminBillingPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
                             path=path!("/admin/login")
                             view=lazy(AdminLoginPageRoute)
                             ssr=async_ssr.clone()
@@ -308,6 +313,11 @@ pub fn App() -> impl IntoView {
                             ssr=async_ssr.clone()
                         />
                         <Route
+                            path=path!("/settings/billing")
+                            view=lazy(PlanPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
                             path=path!("/settings/plan")
                             view=lazy(PlanPageRoute)
                             ssr=async_ssr
@@ -357,6 +367,7 @@ lazy_pages! {
     FindPageRoute => FindPage,
     AdminPageRoute => AdminPage,
     AdminLoginPageRoute => AdminLoginPage,
+    AdminBillingPageRoute => AdminBillingPage,
     LoginPageRoute => LoginPage,
     ForgotPageRoute => ForgotPage,
     ResetPageRoute => ResetPage,

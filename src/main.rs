@@ -21,14 +21,28 @@ async fn main() {
     };
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
     let purpose = match command.as_str() {
-        "serve" => Purpose::Serve,
+        "serve" | "stripe-sync" => Purpose::Serve,
         "migrate" | "seed" => Purpose::Migrate,
         other => fail(format!(
-            "unknown command {other}; use serve, migrate or seed"
+            "unknown command {other}; use serve, migrate, seed or stripe-sync"
         )),
     };
     let config = Config::load(purpose).unwrap_or_else(|e| fail(e));
     telemetry::init_logging(&config);
+    if command == "stripe-sync" {
+        // Creates the catalogue's products and prices in Stripe where they
+        // are missing (found by lookup key): safe to run again.
+        if config.billing.stripe_secret_key.is_none() {
+            fail("STRIPE_SECRET_KEY is not set: without it the built-in Stripe stand-in is used and creates its own catalogue".into());
+        }
+        let billing = fence::server::billing::Billing::start(&config)
+            .await
+            .unwrap_or_else(|e| fail(e));
+        for line in billing.sync_catalogue().await.unwrap_or_else(|e| fail(e)) {
+            println!("{line}");
+        }
+        return;
+    }
     if purpose == Purpose::Migrate {
         let owner = config.owner_url().unwrap_or_else(|e| fail(e));
         db::migrate(owner).await.unwrap_or_else(|e| fail(e));
@@ -69,6 +83,12 @@ async fn main() {
         "listening on http://{addr} (platform: {})",
         state.config.platform.public_url
     );
+    if let Some(fake) = &state.billing.fake {
+        tracing::info!(
+            "no STRIPE_SECRET_KEY: billing uses the built-in Stripe stand-in at {}",
+            fake.base_url()
+        );
+    }
     let workers = fence::server::workers::start(&state);
     axum::serve(
         listener,

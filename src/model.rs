@@ -2,6 +2,7 @@
 //! WASM client, so a form is checked by the same code in both places.
 
 mod auth;
+pub mod billing;
 pub mod catalogue;
 mod customer;
 pub mod job;

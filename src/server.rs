@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod batteries;
+pub mod billing;
 pub mod config;
 pub mod context;
 pub mod db;

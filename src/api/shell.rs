@@ -15,10 +15,14 @@ pub async fn get_shell() -> Result<Shell, AppError> {
             let cx = ctx()?;
             let site = match cx.site {
                 Site::Platform => SiteKind::Platform,
-                Site::Tenant { .. } => {
+                Site::Tenant { read_only, .. } => {
                     let mut tx = cx.tx().await?;
-                    let brand = repo::orgs::brand(&mut tx).await?;
+                    let mut brand = repo::orgs::brand(&mut tx).await?;
                     tx.commit().await?;
+                    brand.read_only = read_only;
+                    brand.grace_ends_at = brand
+                        .grace_ends_at
+                        .map(|s| s + chrono::Duration::days(cx.state.billing.grace_days));
                     SiteKind::Tenant(brand)
                 }
             };

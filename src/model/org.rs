@@ -213,6 +213,13 @@ pub struct TenantBrand {
     /// The zone every time is shown in (IANA name; set, or the home
     /// state's).
     pub time_zone: String,
+    /// A card is on file (a Stripe subscription exists).
+    pub subscribed: bool,
+    pub comped: bool,
+    /// Why nothing may be saved now, if so.
+    pub read_only: Option<crate::model::billing::ReadOnly>,
+    /// A failed payment: until when everything keeps working.
+    pub grace_ends_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The signed-in person, as pages see them.

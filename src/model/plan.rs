@@ -57,9 +57,11 @@ pub const PLANS: [PlanInfo; 3] = [
             "500 jobs a month",
             "100 GB of photos",
             "Everything in Starter",
+            "Smart scheduling",
+            "Route optimisation",
             "Phone support",
         ],
-        coming: &["Smart scheduling", "Route optimisation", "Cloud backup"],
+        coming: &["Cloud backup"],
     },
     PlanInfo {
         code: PlanCode::Enterprise,
@@ -80,8 +82,8 @@ pub const PLANS: [PlanInfo; 3] = [
     },
 ];
 
-/// Add-ons: (name, price per month in dollars, unit). None can be bought
-/// yet: the pages list them as coming.
+/// Add-ons: (name, price per month in dollars, unit), as the landing page
+/// lists them (bought in Settings → Plan & billing; `billing::Addon`).
 pub const ADDONS: [(&str, u32, &str); 4] = [
     ("Additional users", 10, "per user / month"),
     ("SMS notifications", 20, "per month"),
@@ -130,7 +132,7 @@ pub fn seat_limit_message(plan: PlanCode, seats: u32) -> String {
         })
         .unwrap_or_default();
     format!(
-        "Your {} plan includes {seats} user{}, and every seat is taken or invited. {upgrade} or add extra users at $10/user/month in Settings → Plan.",
+        "Your {} plan includes {seats} user{}, and every seat is taken or invited. {upgrade} or add extra users at $10/user/month in Settings → Plan & billing.",
         info.name,
         if seats == 1 { "" } else { "s" }
     )
@@ -164,7 +166,7 @@ pub fn storage_limit_message(plan: PlanCode, quota_bytes: i64) -> String {
         .map(|p| format!("Upgrade to {} ({} GB)", p.name, p.storage_gb))
         .unwrap_or_else(|| "Contact support for more space".into());
     format!(
-        "Your {} plan includes {} of photo storage and it is full. {upgrade} in Settings → Plan, or remove photos you no longer need.",
+        "Your {} plan includes {} of photo storage and it is full. {upgrade} in Settings → Plan & billing, or remove photos you no longer need.",
         plan.info().name,
         human_bytes(quota_bytes)
     )
@@ -183,7 +185,7 @@ pub fn job_limit_message(plan: PlanCode, limit: u32, month: &str) -> String {
         })
         .unwrap_or_else(|| "Contact support".into());
     format!(
-        "Your {} plan includes {limit} job{s} a month and all {limit} have been created in {month}. {upgrade} in Settings → Plan to create more, or wait until next month.",
+        "Your {} plan includes {limit} job{s} a month and all {limit} have been created in {month}. {upgrade} in Settings → Plan & billing to create more, or wait until next month.",
         plan.info().name,
         s = if limit == 1 { "" } else { "s" }
     )

@@ -56,6 +56,27 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "ROUTING_URL",
         "OSRM-compatible routing server for road distances",
     ),
+    (
+        "STRIPE_SECRET_KEY",
+        "Stripe secret key (test mode); without it the built-in Stripe stand-in serves billing",
+    ),
+    (
+        "STRIPE_WEBHOOK_SECRET",
+        "Stripe webhook signing secret(s), comma-separated while rotating",
+    ),
+    ("STRIPE_API_BASE", "another Stripe API base URL"),
+    (
+        "STRIPE_FAKE_ADDR",
+        "where the built-in Stripe stand-in listens (default 127.0.0.1:0)",
+    ),
+    (
+        "STRIPE_FAKE_STATE",
+        "a file the built-in Stripe stand-in keeps its state in between runs",
+    ),
+    (
+        "BILLING_GRACE_DAYS",
+        "days a tenant stays usable after a failed payment (default 7)",
+    ),
     ("LEPTOS_SITE_ADDR", "the address the server listens on"),
     (
         "LEPTOS_OUTPUT_NAME",
@@ -166,6 +187,35 @@ pub struct MailSettings {
     pub dir: Option<PathBuf>,
 }
 
+/// Billing on Stripe: real Stripe with a secret key, else the built-in
+/// stand-in (`server::billing::fake`) on a loopback port.
+#[derive(Debug, Clone)]
+pub struct BillingSettings {
+    pub stripe_secret_key: Option<SecretString>,
+    /// Every secret a webhook may be signed with (more than one while a
+    /// secret is rotated).
+    pub webhook_secrets: Vec<SecretString>,
+    pub api_base: Option<String>,
+    pub fake_addr: SocketAddr,
+    /// A file the stand-in keeps its state in between runs (the demo).
+    pub fake_state: Option<PathBuf>,
+    /// Days a tenant stays fully usable after a failed renewal.
+    pub grace_days: i64,
+}
+
+impl Default for BillingSettings {
+    fn default() -> Self {
+        BillingSettings {
+            stripe_secret_key: None,
+            webhook_secrets: Vec::new(),
+            api_base: None,
+            fake_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            fake_state: None,
+            grace_days: 7,
+        }
+    }
+}
+
 /// The logins `fence seed` creates.
 #[derive(Debug, Clone)]
 pub struct SeedSettings {
@@ -225,6 +275,7 @@ pub struct Config {
     pub log_filter: String,
     pub log_json: bool,
     pub seed: SeedSettings,
+    pub billing: BillingSettings,
 }
 
 /// What the process is about to do: only migrations and the seed get the
@@ -317,7 +368,38 @@ impl Config {
             log_filter: env("RUST_LOG").unwrap_or_else(|| "info,sqlx=warn".into()),
             log_json: env("LOG_FORMAT").is_some_and(|v| v.eq_ignore_ascii_case("json")),
             seed: SeedSettings::default(),
+            billing: BillingSettings {
+                stripe_secret_key: env("STRIPE_SECRET_KEY").map(SecretString::from),
+                webhook_secrets: env("STRIPE_WEBHOOK_SECRET")
+                    .map(|v| {
+                        v.split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(|s| SecretString::from(s.to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                api_base: env("STRIPE_API_BASE"),
+                fake_addr: env("STRIPE_FAKE_ADDR")
+                    .map(|v| {
+                        v.parse()
+                            .map_err(|_| format!("STRIPE_FAKE_ADDR must be host:port, not {v:?}"))
+                    })
+                    .transpose()?
+                    .unwrap_or_else(|| BillingSettings::default().fake_addr),
+                fake_state: env("STRIPE_FAKE_STATE").map(PathBuf::from),
+                grace_days: match number("BILLING_GRACE_DAYS")? {
+                    Some(n) if n >= 0 => n,
+                    Some(n) => {
+                        return Err(format!("BILLING_GRACE_DAYS must be 0 or more, not {n}"))
+                    }
+                    None => 7,
+                },
+            },
         };
+        if c.billing.stripe_secret_key.is_some() && c.billing.webhook_secrets.is_empty() {
+            return Err("STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: without it no webhook can be verified".into());
+        }
         if let Some(v) = env("PLATFORM_DOMAIN") {
             c.platform.domain = v.to_lowercase();
         }
@@ -410,6 +492,7 @@ impl Config {
             log_filter: "warn".into(),
             log_json: false,
             seed: SeedSettings::default(),
+            billing: BillingSettings::default(),
         }
     }
 

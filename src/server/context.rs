@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::host::{classify, HostMatch};
 use super::{platform, repo, AppState, TenantTx};
 use crate::error::AppError;
+use crate::model::billing::ReadOnly;
 use crate::model::{OrgStatus, Role};
 
 /// The session key holding who is signed in.
@@ -35,7 +36,13 @@ pub struct SessionAuth {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Site {
     Platform,
-    Tenant { id: Uuid, status: OrgStatus },
+    Tenant {
+        id: Uuid,
+        status: OrgStatus,
+        /// Why nothing may be saved (a trial ended without a card, a
+        /// payment overdue past its grace, a cancelled subscription).
+        read_only: Option<ReadOnly>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -245,23 +252,25 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     let Some(host) = request_host(req.headers(), req.uri().host(), trusted) else {
         return not_found();
     };
-    let site = match classify(&host, &state.config.platform.domain) {
-        HostMatch::Platform => Site::Platform,
+    let found = match classify(&host, &state.config.platform.domain) {
+        HostMatch::Platform => None,
         HostMatch::Subdomain(s) => {
-            match platform::tenant_for_host(&state.pool, Some(&s), None).await {
-                Ok(Some((id, status))) => Site::Tenant { id, status },
-                Ok(None) => return not_found(),
-                Err(_) => return server_error(),
-            }
+            Some(platform::tenant_for_host(&state.pool, Some(&s), None).await)
         }
         HostMatch::CustomDomain(d) => {
-            match platform::tenant_for_host(&state.pool, None, Some(&d)).await {
-                Ok(Some((id, status))) => Site::Tenant { id, status },
-                Ok(None) => return not_found(),
-                Err(_) => return server_error(),
-            }
+            Some(platform::tenant_for_host(&state.pool, None, Some(&d)).await)
         }
         HostMatch::Invalid => return not_found(),
+    };
+    let site = match found {
+        None => Site::Platform,
+        Some(Ok(Some((id, standing)))) => Site::Tenant {
+            id,
+            status: standing.status,
+            read_only: standing.read_only(chrono::Utc::now(), state.billing.grace_days),
+        },
+        Some(Ok(None)) => return not_found(),
+        Some(Err(_)) => return server_error(),
     };
 
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -296,13 +305,25 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
 
-    if let Site::Tenant { id, status } = &site {
+    if let Site::Tenant {
+        id,
+        status,
+        read_only,
+    } = &site
+    {
         let path = req.uri().path();
         if *status == OrgStatus::Suspended && !path.starts_with("/pkg/") {
             if homeowner_path(path) {
                 return unavailable_to_homeowner(&state, *id, path, req.headers()).await;
             }
             return suspended(path, req.headers());
+        }
+        if let Some(why) = read_only {
+            if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+                && !writable_when_read_only(path)
+            {
+                return refused_read_only(*why, path, req.headers());
+            }
         }
     }
 
@@ -360,14 +381,22 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
 
     let client_ip = client_ip(req.headers(), peer, &state.config.platform.trusted_proxies);
     let device_cookie = super::device::from_headers(req.headers());
-    req.extensions_mut().insert(RequestCtx {
+    let rc = RequestCtx {
         state,
         site,
         principal,
         session,
         client_ip,
         device_cookie,
-    });
+    };
+    // Back from Stripe Checkout: the new state is read from Stripe before
+    // anything of the page renders (its header included), webhook or not.
+    if *req.method() == Method::GET && path == "/settings/billing" {
+        if let Some(notice) = super::billing::sync_on_return(&rc, req.uri().query()).await {
+            req.extensions_mut().insert(notice);
+        }
+    }
+    req.extensions_mut().insert(rc);
     next.run(req).await
 }
 
@@ -491,6 +520,33 @@ async fn unavailable_to_homeowner(
         StatusCode::FORBIDDEN,
         &super::telemetry::html_escape(&title),
         &super::telemetry::html_escape(&message),
+    )
+}
+
+/// What a read-only tenant may still post: signing in and out, password
+/// resets, billing (the way back), and its homeowners' answers to quotes
+/// already sent (the homeowner never meets the installer's account state).
+fn writable_when_read_only(path: &str) -> bool {
+    (path.starts_with("/api/auth/") && path != "/api/auth/accept")
+        || path.starts_with("/api/billing/")
+        || homeowner_path(path)
+}
+
+/// A read-only tenant's refused write: the server function's error (the
+/// page shows it), or for a plain form post a page saying what to do.
+fn refused_read_only(why: ReadOnly, path: &str, headers: &HeaderMap) -> Response {
+    metrics::counter!("read_only_refusals_total").increment(1);
+    if wants_json(path, headers) {
+        let e = AppError::Forbidden(why.message().into());
+        return (StatusCode::FORBIDDEN, axum::Json(e)).into_response();
+    }
+    plain_page(
+        StatusCode::FORBIDDEN,
+        "Your workspace is read-only",
+        &format!(
+            "{} <a href=\"/settings/billing\">Open billing</a>",
+            super::telemetry::html_escape(why.message())
+        ),
     )
 }
 

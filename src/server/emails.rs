@@ -57,6 +57,36 @@ pub fn quote_sent(
     }
 }
 
+/// Three days before a trial without a card ends (to owners and admins).
+pub fn trial_ending(company: &str, platform: &str, plan: &str, ends: &str, link: &str) -> Email {
+    Email {
+        subject: format!("Your {platform} trial ends on {ends}"),
+        body: format!(
+            "The free trial of {company} on the {plan} plan ends on {ends}.\n\n\
+             Add a card before then to keep working without a break (nothing is charged until the trial ends):\n{link}\n\n\
+             Without a card the workspace becomes read-only: everything stays visible and exportable, and adding a card later restores it at once."
+        ),
+    }
+}
+
+/// A renewal payment failed (to owners and admins).
+pub fn payment_failed(
+    company: &str,
+    platform: &str,
+    amount: &str,
+    grace_ends: &str,
+    link: &str,
+) -> Email {
+    Email {
+        subject: format!("Payment problem: {company}'s {platform} subscription"),
+        body: format!(
+            "We could not charge the card on file for {company}'s subscription ({amount}).\n\n\
+             Your workspace stays fully usable until {grace_ends}. Update your card here to keep it so:\n{link}\n\n\
+             After that date it becomes read-only until the payment goes through; no data is ever deleted."
+        ),
+    }
+}
+
 /// What the outbox keeps of a body once it is delivered: every link (they
 /// carry single-use tokens) replaced, so the stored copy cannot be replayed.
 pub fn redact(body: &str) -> String {

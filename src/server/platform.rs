@@ -17,15 +17,31 @@ pub async fn tenant_for_host(
     pool: &PgPool,
     subdomain: Option<&str>,
     custom_domain: Option<&str>,
-) -> Result<Option<(Uuid, OrgStatus)>, AppError> {
+) -> Result<Option<(Uuid, crate::model::billing::Standing)>, AppError> {
     let row = sqlx::query!(
-        r#"select id as "id!", status as "status!" from platform.tenant_for_host($1, $2)"#,
+        r#"select id as "id!", status as "status!",
+                  trial_ends_at as "trial_ends_at!: chrono::DateTime<chrono::Utc>",
+                  past_due_since as "past_due_since: chrono::DateTime<chrono::Utc>",
+                  subscribed as "subscribed!", comped as "comped!"
+             from platform.tenant_for_host($1, $2)"#,
         subdomain,
         custom_domain
     )
     .fetch_optional(pool)
     .await?;
-    row.map(|r| Ok((r.id, status(&r.status)?))).transpose()
+    row.map(|r| {
+        Ok((
+            r.id,
+            crate::model::billing::Standing {
+                status: status(&r.status)?,
+                trial_ends_at: r.trial_ends_at,
+                past_due_since: r.past_due_since,
+                subscribed: r.subscribed,
+                comped: r.comped,
+            },
+        ))
+    })
+    .transpose()
 }
 
 #[tracing::instrument(skip(pool))]

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth_tokens;
+pub mod billing;
 pub mod customers;
 pub mod invitations;
 pub mod jobs;

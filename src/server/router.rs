@@ -38,7 +38,8 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
     let pool = db::connect_app(config.app_url(), config.platform.db_pool_size).await?;
     let keys = keys::Keys::load(&pool).await?;
     let storage = super::storage::Storage::open(&config.storage)?;
-    let state = AppState::new(pool.clone(), config, storage, keys);
+    let billing = super::billing::Billing::start(&config).await?;
+    let state = AppState::new(pool.clone(), config, storage, keys, billing);
 
     let store = PostgresStore::new(pool)
         .with_schema_name("tower_sessions")?
@@ -98,6 +99,14 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         .with_state(options);
     let router = Router::new()
         .merge(ops::router(state.clone()))
+        // Stripe's webhooks: authenticated by their signature, not by a
+        // session or an Origin, so outside the context middleware.
+        .route(
+            "/stripe/webhook",
+            axum::routing::post(super::billing::webhook)
+                .layer(DefaultBodyLimit::max(512 * 1024))
+                .with_state(state.clone()),
+        )
         .merge(app)
         // Pages, JS and WASM travel gzip- or brotli-compressed when the
         // browser asks (images and tiny bodies are left alone).

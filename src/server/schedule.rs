@@ -515,8 +515,7 @@ pub async fn optimise(
         && !repo::schedule::feature(&mut tx, "route_optimization").await?
     {
         return Err(AppError::Limit(
-            "Route optimisation comes with the Growth and Enterprise plans. Change plan in Settings › Plan."
-                .into(),
+            crate::model::billing::Feature::RouteOptimization.locked_message(),
         ));
     }
     let zone = repo::orgs::time_zone(&mut tx).await?;
@@ -824,8 +823,7 @@ pub async fn suggest(
     let mut tx = cx.tx().await?;
     if !repo::schedule::feature(&mut tx, "smart_scheduling").await? {
         return Err(AppError::Limit(
-            "Slot suggestions come with the Growth and Enterprise plans. Change plan in Settings › Plan."
-                .into(),
+            crate::model::billing::Feature::SmartScheduling.locked_message(),
         ));
     }
     let zone = repo::orgs::time_zone(&mut tx).await?;

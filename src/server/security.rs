@@ -31,8 +31,10 @@ const DEFAULT_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-sr
 /// The policy for a page whose inline scripts carry `nonce`: its own
 /// scripts and WASM (hydration needs `wasm-unsafe-eval`), inline styles
 /// (the brand colour), images from here and from the map tile server,
-/// fetches to here, forms to here and to tenant hosts (signup's hand-off).
-pub fn page_csp(nonce: &str, config: &Config) -> String {
+/// fetches to here, forms to here, to tenant hosts (signup's hand-off) and
+/// to Stripe's hosted pages (`billing`: a billing form without JavaScript
+/// is redirected there).
+pub fn page_csp(nonce: &str, config: &Config, billing: &str) -> String {
     let tiles = config
         .map_tile_url
         .as_deref()
@@ -49,7 +51,7 @@ pub fn page_csp(nonce: &str, config: &Config) -> String {
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{tiles}; connect-src 'self'; \
          font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; \
-         form-action 'self' {tenants}"
+         form-action 'self' {tenants} {billing}"
     )
 }
 
@@ -125,8 +127,12 @@ pub async fn headers(State(state): State<AppState>, mut req: Request, next: Next
     }
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         let policy = if html {
-            HeaderValue::from_str(&page_csp(&nonce, &state.config))
-                .unwrap_or_else(|_| HeaderValue::from_static(DEFAULT_CSP))
+            HeaderValue::from_str(&page_csp(
+                &nonce,
+                &state.config,
+                state.billing.form_origins(),
+            ))
+            .unwrap_or_else(|_| HeaderValue::from_static(DEFAULT_CSP))
         } else {
             HeaderValue::from_static(DEFAULT_CSP)
         };
@@ -143,7 +149,7 @@ mod tests {
     fn the_page_policy_allows_hydration_and_nothing_foreign() {
         let mut c = Config::for_tests("postgres://x@h/db");
         c.map_tile_url = Some("https://tiles.example/{z}/{x}/{y}.png".into());
-        let p = page_csp("abc", &c);
+        let p = page_csp("abc", &c, "https://checkout.stripe.com");
         assert!(
             p.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"),
             "{p}"

@@ -33,10 +33,18 @@ pub struct Inner {
     pub denials: super::throttle::Denials,
     /// The tenant events this instance hears, for live pages (see `live`).
     pub live: super::live::Live,
+    /// Stripe, or its built-in stand-in (see `billing`).
+    pub billing: super::billing::Billing,
 }
 
 impl AppState {
-    pub fn new(pool: PgPool, config: Config, storage: Storage, keys: Keys) -> AppState {
+    pub fn new(
+        pool: PgPool,
+        config: Config,
+        storage: Storage,
+        keys: Keys,
+        billing: super::billing::Billing,
+    ) -> AppState {
         let hasher = Hasher::new(config.platform.password_hash_concurrency.max(1));
         let decodes = Arc::new(Semaphore::new(config.uploads.decodes()));
         let live = super::live::Live::start(config.app_url().to_string());
@@ -49,6 +57,7 @@ impl AppState {
             keys,
             denials: Default::default(),
             live,
+            billing,
         }))
     }
 }

@@ -63,6 +63,16 @@ pub fn start(state: &AppState) -> Workers {
             super::telemetry::metrics().run_upkeep();
         }
     }));
+    // Trial reminders: three days before a trial without a card ends.
+    let s = state.clone();
+    tasks.push(every(&stop, Duration::from_secs(600), move || {
+        let s = s.clone();
+        async move {
+            if let Err(e) = super::billing::remind_trials(&s).await {
+                tracing::warn!(error = %e, "trial reminders failed");
+            }
+        }
+    }));
     Workers { stop, tasks }
 }
 

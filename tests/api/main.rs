@@ -5,6 +5,7 @@
 mod helpers;
 
 mod auth;
+mod billing;
 mod catalog;
 mod concurrency;
 mod customers;
@@ -17,6 +18,7 @@ mod isolation_http;
 mod repos;
 mod schedule;
 mod signup;
+mod stripe_contract;
 mod team;
 mod trade;
 mod trade_isolation;

@@ -81,8 +81,27 @@ pub fn Header(shell: Shell) -> impl IntoView {
                 .is_some_and(|r| r.manages_settings());
             // The trial is the business's own affair: shown to its signed-in
             // people only, never on the pages its homeowners open.
-            let trial = (brand.status == crate::model::OrgStatus::Trialing && viewer.is_some())
-                .then_some(brand.trial_days_left);
+            let trial = (brand.status == crate::model::OrgStatus::Trialing
+                && !brand.subscribed
+                && !brand.comped
+                && brand.read_only.is_none()
+                && viewer.is_some())
+            .then_some(brand.trial_days_left);
+            // Billing trouble: everyone signed in learns the workspace is
+            // read-only (their saves are refused); owners and admins also
+            // see a failed payment while it is still in its grace period.
+            let billing_bar = viewer.as_ref().and_then(|_| {
+                if let Some(r) = brand.read_only {
+                    Some(r.message().to_string())
+                } else if brand.status == crate::model::OrgStatus::PastDue && manages {
+                    Some(format!(
+                        "Your last subscription payment failed. Everything keeps working until {}; update your card to avoid interruption. ",
+                        brand.grace_ends_at.map(super::super::local_date).unwrap_or_default()
+                    ))
+                } else {
+                    None
+                }
+            });
             // For the first paint (and without JavaScript): the server renders
             // the colour here; once live, the .app wrapper's style takes over.
             // It passed `brand_color` validation (#rrggbb), so it is safe in CSS.
@@ -129,7 +148,25 @@ pub fn Header(shell: Shell) -> impl IntoView {
                                     if d == 1 { "" } else { "s" },
                                     brand.plan.info().name,
                                 )}
-                                {manages.then(|| view! { <a href="/settings/plan">"See plan"</a> })}
+                                {manages
+                                    .then(|| {
+                                        view! { <a href="/settings/billing">"Add a card"</a> }
+                                    })}
+                            </div>
+                        }
+                    })}
+                {billing_bar
+                    .map(|text| {
+                        view! {
+                            <div class="billingbar" role="alert" data-testid="billing-bar">
+                                {text}
+                                {manages
+                                    .then(|| {
+                                        view! {
+                                            " "
+                                            <a href="/settings/billing">"Open billing"</a>
+                                        }
+                                    })}
                             </div>
                         }
                     })}
@@ -150,7 +187,10 @@ pub fn Header(shell: Shell) -> impl IntoView {
                         {match admin {
                             Some(_) => {
                                 view! {
-                                    <A href="/admin">"Tenants"</A>
+                                    <A href="/admin" exact=true>
+                                        "Tenants"
+                                    </A>
+                                    <A href="/admin/billing">"Billing"</A>
                                     <LogoutButton />
                                 }
                                     .into_any()

@@ -29,7 +29,7 @@ pub fn SettingsTabs() -> impl IntoView {
             </A>
             <A href="/settings/team">"Team"</A>
             <A href="/settings/pricebook">"Price book"</A>
-            <A href="/settings/plan">"Plan"</A>
+            <A href="/settings/billing">"Plan & billing"</A>
         </nav>
     }
 }

@@ -22,7 +22,9 @@ pub async fn brand(tx: &mut TenantTx) -> Result<TenantBrand, AppError> {
                   greatest(0, ceil(extract(epoch from trial_ends_at - now()) / 86400))::bigint as "trial_days_left!",
                   coalesce((features->>'white_label')::boolean, false) as "white_label!",
                   coalesce((features->>'approval_workflow')::boolean, false) as "approval_workflow!",
-                  time_zone, home_state::text as home_state
+                  time_zone, home_state::text as home_state,
+                  stripe_subscription_id is not null as "subscribed!", comped,
+                  past_due_since as "past_due_since: chrono::DateTime<chrono::Utc>"
              from organizations where id = $1"#,
         org
     )
@@ -39,6 +41,11 @@ pub async fn brand(tx: &mut TenantTx) -> Result<TenantBrand, AppError> {
         white_label: r.white_label,
         approval_workflow: r.approval_workflow,
         time_zone: effective_zone(r.time_zone.as_deref(), r.home_state.as_deref()),
+        subscribed: r.subscribed,
+        comped: r.comped,
+        read_only: None,
+        // The grace period is the server's setting: the shell adds it.
+        grace_ends_at: r.past_due_since,
     })
 }
 

@@ -73,7 +73,7 @@ pub fn Landing() -> impl IntoView {
                     })
                     .collect_view()}
             </div>
-            <h3 class="addons-title">"Add-ons (coming soon)"</h3>
+            <h3 class="addons-title">"Add-ons, on any plan"</h3>
             <ul class="addons">
                 {ADDONS
                     .iter()

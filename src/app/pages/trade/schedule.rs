@@ -1114,7 +1114,7 @@ fn PlaceForm(
                         .into_any()
                 } else {
                     view! {
-                        <A href="/settings/plan" attr:class="locked small">
+                        <A href="/settings/billing" attr:class="locked small">
                             "Slot suggestions: Growth plan"
                         </A>
                     }
@@ -1295,7 +1295,7 @@ fn route_links(
             .into_any()
         } else {
             view! {
-                <A href="/settings/plan" attr:class="small locked">
+                <A href="/settings/billing" attr:class="small locked">
                     "Optimise route: Growth plan"
                 </A>
             }
