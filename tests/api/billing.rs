@@ -285,23 +285,30 @@ async fn a_wrong_secret_is_refused() {
     assert_eq!(events_recorded(&app, "evt_wrong").await, 0);
 }
 
-#[tokio::test]
-async fn old_and_future_timestamps_are_refused() {
+/// A signature made at `t_sig` is refused and changes nothing.
+async fn refused_at(sub: &str, t_sig: i64) {
     let app = TestApp::spawn().await;
-    let (t, cus, sub) = paying(&app, "stamps").await;
-    for (i, t_sig) in [now() - 301, now() + 301].into_iter().enumerate() {
-        let id = format!("evt_stamp_{i}");
-        let body = event(
-            &id,
-            "invoice.payment_failed",
-            now() + 10,
-            invoice("in_s", &cus, &sub, "open", 9900),
-        );
-        let r = post_hook(&app, &body, Some(sign(&secret(&app), t_sig, &body))).await;
-        assert_eq!(r.status(), 400, "timestamp {t_sig}");
-        assert_eq!(events_recorded(&app, &id).await, 0);
-    }
+    let (t, cus, s) = paying(&app, sub).await;
+    let body = event(
+        "evt_stamp",
+        "invoice.payment_failed",
+        now() + 10,
+        invoice("in_s", &cus, &s, "open", 9900),
+    );
+    let r = post_hook(&app, &body, Some(sign(&secret(&app), t_sig, &body))).await;
+    assert_eq!(r.status(), 400, "timestamp {t_sig}");
+    assert_eq!(events_recorded(&app, "evt_stamp").await, 0);
     assert_eq!(org_status(&app, &t).await, "trialing");
+}
+
+#[tokio::test]
+async fn an_old_timestamp_is_refused() {
+    refused_at("oldstamp", now() - 301).await;
+}
+
+#[tokio::test]
+async fn a_future_timestamp_is_refused() {
+    refused_at("futurestamp", now() + 301).await;
 }
 
 #[tokio::test]
@@ -341,29 +348,42 @@ async fn rotated_secrets_are_all_accepted() {
     assert_eq!(events_recorded(&app, "evt_rot_both").await, 1);
 }
 
-#[tokio::test]
-async fn missing_or_garbled_signatures_are_refused() {
+/// Each header (or none) is refused, and nothing changes.
+async fn refused_with(sub: &str, headers: &[Option<String>]) {
     let app = TestApp::spawn().await;
-    let (t, cus, sub) = paying(&app, "garbled").await;
+    let (t, cus, s) = paying(&app, sub).await;
     let body = event(
         "evt_garbled",
         "invoice.payment_failed",
         now() + 10,
-        invoice("in_g", &cus, &sub, "open", 9900),
+        invoice("in_g", &cus, &s, "open", 9900),
     );
-    assert_eq!(post_hook(&app, &body, None).await.status(), 400, "unsigned");
-    for h in [
-        "garbage",
-        "t=abc,v1=00",
-        "v1=deadbeef",
-        &format!("t={}", now()),
-        "t=1,v1=zz",
-    ] {
-        let r = post_hook(&app, &body, Some(h.to_string())).await;
-        assert_eq!(r.status(), 400, "{h}");
+    for h in headers {
+        let r = post_hook(&app, &body, h.clone()).await;
+        assert_eq!(r.status(), 400, "{h:?}");
     }
     assert_eq!(org_status(&app, &t).await, "trialing");
     assert_eq!(events_recorded(&app, "evt_garbled").await, 0);
+}
+
+#[tokio::test]
+async fn a_missing_signature_is_refused() {
+    refused_with("unsigned", &[None]).await;
+}
+
+#[tokio::test]
+async fn a_garbled_signature_header_is_refused() {
+    let headers: Vec<Option<String>> = [
+        "garbage".to_string(),
+        "t=abc,v1=00".to_string(),
+        "v1=deadbeef".to_string(),
+        format!("t={}", now()),
+        "t=1,v1=zz".to_string(),
+    ]
+    .into_iter()
+    .map(Some)
+    .collect();
+    refused_with("garbled", &headers).await;
 }
 
 #[tokio::test]
@@ -420,9 +440,9 @@ async fn updated_before_created_ends_in_the_updated_state() {
 }
 
 #[tokio::test]
-async fn paid_after_failed_restores_and_failed_after_paid_changes_nothing() {
+async fn invoice_paid_after_payment_failed_restores_at_once() {
     let app = TestApp::spawn().await;
-    let (t, cus, sub) = paying(&app, "paidfail").await;
+    let (t, cus, sub) = paying(&app, "paidafter").await;
     let base = now() + 100;
     let failed = event(
         "evt_f1",
@@ -451,22 +471,40 @@ async fn paid_after_failed_restores_and_failed_after_paid_changes_nothing() {
             .await
             .unwrap();
     assert!(since.is_none());
+}
 
-    // The reverse: the paid event arrives first, the failure late.
-    let paid2 = event(
+#[tokio::test]
+async fn payment_failed_arriving_after_invoice_paid_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (t, cus, sub) = paying(&app, "failedafter").await;
+    let base = now() + 100;
+    // Active first, as a renewal that was paid.
+    let mut active = subscription_json(&app, &sub).await;
+    active["status"] = json!("active");
+    hook(
+        &app,
+        &event("evt_act", "customer.subscription.updated", base, active),
+    )
+    .await;
+    assert_eq!(org_status(&app, &t).await, "active");
+    let paid = event(
         "evt_p2",
         "invoice.paid",
         base + 50,
         invoice("in_pf2", &cus, &sub, "paid", 9900),
     );
-    let failed2 = event(
+    let failed = event(
         "evt_f2",
         "invoice.payment_failed",
         base + 40,
         invoice("in_pf2", &cus, &sub, "open", 9900),
     );
-    hook(&app, &paid2).await;
-    hook(&app, &failed2).await;
+    hook(&app, &paid).await;
+    assert_eq!(
+        hook(&app, &failed).await.status(),
+        200,
+        "late, acknowledged"
+    );
     assert_eq!(
         org_status(&app, &t).await,
         "active",
@@ -478,6 +516,14 @@ async fn paid_after_failed_restores_and_failed_after_paid_changes_nothing() {
             .await
             .unwrap();
     assert_eq!(stored, "paid", "a paid invoice stays paid");
+    let emails: i64 = sqlx::query_scalar(
+        "select count(*) from outbox where org_id = $1 and subject like 'Payment problem%'",
+    )
+    .bind(t.org_id)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(emails, 0, "no dunning email for a paid invoice");
 }
 
 #[tokio::test]

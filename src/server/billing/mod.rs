@@ -1382,13 +1382,19 @@ pub async fn extend_trial(
     }
     let mut tx = TenantTx::begin(&state.pool, org).await?;
     let row = repo::billing::row(&mut tx, true).await?;
-    if row.stripe_subscription_id.is_some() && row.status != OrgStatus::Trialing {
+    if row.stripe_subscription_id.is_some() && row.status != OrgStatus::Cancelled {
         return Err(AppError::Conflict(
-            "This tenant pays through Stripe: a trial cannot be extended.".into(),
+            "This tenant has a card on file and its subscription runs on Stripe: extend it there, or give the plan free here."
+                .into(),
         ));
     }
     let ends = row.trial_ends_at.max(Utc::now()) + Duration::days(days);
     let mut st = json!({"trial_ends_at": ends, "trial_reminder_sent_at": null});
+    if row.status == OrgStatus::Cancelled {
+        // The ended subscription is history: a card starts a new one.
+        st["stripe_subscription_id"] = Value::Null;
+        st["cancel_at_period_end"] = json!(false);
+    }
     if row.status != OrgStatus::Suspended {
         st["status"] = json!(OrgStatus::Trialing.code());
     }
