@@ -285,8 +285,9 @@ async fn a_wrong_secret_is_refused() {
     assert_eq!(events_recorded(&app, "evt_wrong").await, 0);
 }
 
-/// A signature made at `t_sig` is refused and changes nothing.
-async fn refused_at(sub: &str, t_sig: i64) {
+/// A signature made `offset` seconds from the moment it is sent is refused
+/// and changes nothing.
+async fn refused_at(sub: &str, offset: i64) {
     let app = TestApp::spawn().await;
     let (t, cus, s) = paying(&app, sub).await;
     let body = event(
@@ -295,6 +296,7 @@ async fn refused_at(sub: &str, t_sig: i64) {
         now() + 10,
         invoice("in_s", &cus, &s, "open", 9900),
     );
+    let t_sig = now() + offset;
     let r = post_hook(&app, &body, Some(sign(&secret(&app), t_sig, &body))).await;
     assert_eq!(r.status(), 400, "timestamp {t_sig}");
     assert_eq!(events_recorded(&app, "evt_stamp").await, 0);
@@ -303,12 +305,12 @@ async fn refused_at(sub: &str, t_sig: i64) {
 
 #[tokio::test]
 async fn an_old_timestamp_is_refused() {
-    refused_at("oldstamp", now() - 301).await;
+    refused_at("oldstamp", -301).await;
 }
 
 #[tokio::test]
 async fn a_future_timestamp_is_refused() {
-    refused_at("futurestamp", now() + 301).await;
+    refused_at("futurestamp", 301).await;
 }
 
 #[tokio::test]
