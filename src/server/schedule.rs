@@ -511,12 +511,8 @@ pub async fn optimise(
     let day = optional_day(Some(day), "day", "day")?
         .ok_or_else(|| AppError::field("day", "Enter the day as YYYY-MM-DD."))?;
     let mut tx = cx.tx().await?;
-    if mode != RouteMode::AsBooked
-        && !repo::schedule::feature(&mut tx, "route_optimization").await?
-    {
-        return Err(AppError::Limit(
-            crate::model::billing::Feature::RouteOptimization.locked_message(),
-        ));
+    if mode != RouteMode::AsBooked {
+        super::billing::require(&mut tx, crate::model::billing::Feature::RouteOptimization).await?;
     }
     let zone = repo::orgs::time_zone(&mut tx).await?;
     let catalogue = repo::pricing::catalogue(&mut tx).await?;
@@ -821,11 +817,7 @@ pub async fn suggest(
     id: Uuid,
 ) -> Result<Vec<crate::model::schedule::Suggestion>, AppError> {
     let mut tx = cx.tx().await?;
-    if !repo::schedule::feature(&mut tx, "smart_scheduling").await? {
-        return Err(AppError::Limit(
-            crate::model::billing::Feature::SmartScheduling.locked_message(),
-        ));
-    }
+    super::billing::require(&mut tx, crate::model::billing::Feature::SmartScheduling).await?;
     let zone = repo::orgs::time_zone(&mut tx).await?;
     let job = repo::schedule::job_for_update(&mut tx, &zone, id)
         .await?

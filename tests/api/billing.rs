@@ -70,6 +70,24 @@ fn fake_base(app: &TestApp) -> String {
         .to_string()
 }
 
+/// Moves a tenant's trial end to now plus `interval` (`1 day`, `-1 hour`).
+async fn trial_ends_in(app: &TestApp, t: &Tenant, interval: &str) {
+    sqlx::query("update organizations set trial_ends_at = now() + $2::interval where id = $1")
+        .bind(t.org_id)
+        .bind(interval)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+}
+
+async fn features_of(app: &TestApp, t: &Tenant) -> Value {
+    sqlx::query_scalar("select features from organizations where id = $1")
+        .bind(t.org_id)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap()
+}
+
 /// Checkout through the stand-in's hosted page with `card`; returns once
 /// the webhooks have given the tenant its subscription.
 async fn subscribe(app: &TestApp, t: &Tenant, card: &str) -> (String, String) {
@@ -659,11 +677,7 @@ async fn a_failed_renewal_gives_a_grace_period_then_read_only_and_payment_restor
     let app = TestApp::spawn().await;
     let t = app.signup("dunning", "starter").await;
     // Straight to paying: no trial days left to keep.
-    sqlx::query("update organizations set trial_ends_at = now() + interval '1 day' where id = $1")
-        .bind(t.org_id)
-        .execute(&app.owner)
-        .await
-        .unwrap();
+    trial_ends_in(&app, &t, "1 day").await;
     let (cus, _) = subscribe(&app, &t, GOOD_CARD).await;
     eventually("active", || async {
         org_status(&app, &t).await == "active"
@@ -744,13 +758,7 @@ async fn a_failed_renewal_gives_a_grace_period_then_read_only_and_payment_restor
 async fn a_trial_that_ends_without_a_card_is_read_only_until_a_card_is_added() {
     let app = TestApp::spawn().await;
     let t = app.signup("expired", "growth").await;
-    sqlx::query(
-        "update organizations set trial_ends_at = now() - interval '1 minute' where id = $1",
-    )
-    .bind(t.org_id)
-    .execute(&app.owner)
-    .await
-    .unwrap();
+    trial_ends_in(&app, &t, "-1 minute").await;
     let e = app
         .as_owner(
             &t,
@@ -796,13 +804,7 @@ async fn a_trial_that_ends_without_a_card_is_read_only_until_a_card_is_added() {
 async fn features_are_refused_without_the_plan_and_allowed_with_it() {
     let app = TestApp::spawn().await;
     let t = app.signup("starterco", "starter").await;
-    let flags = |v: Value| v;
-    let features: Value = sqlx::query_scalar("select features from organizations where id = $1")
-        .bind(t.org_id)
-        .fetch_one(&app.owner)
-        .await
-        .unwrap();
-    let features = flags(features);
+    let features = features_of(&app, &t).await;
     assert_eq!(features["smart_scheduling"], false);
     // Smart scheduling: refused on the server with what unlocks it.
     let e = app
@@ -855,11 +857,7 @@ async fn features_are_refused_without_the_plan_and_allowed_with_it() {
     )
     .await
     .unwrap();
-    let features: Value = sqlx::query_scalar("select features from organizations where id = $1")
-        .bind(t.org_id)
-        .fetch_one(&app.owner)
-        .await
-        .unwrap();
+    let features = features_of(&app, &t).await;
     assert_eq!(features["sms"], true);
     assert_eq!(features["approval_workflow"], false);
     let b = app
@@ -877,11 +875,7 @@ async fn features_are_refused_without_the_plan_and_allowed_with_it() {
     )
     .await
     .unwrap();
-    let features: Value = sqlx::query_scalar("select features from organizations where id = $1")
-        .bind(t.org_id)
-        .fetch_one(&app.owner)
-        .await
-        .unwrap();
+    let features = features_of(&app, &t).await;
     for f in [
         "approval_workflow",
         "white_label",
@@ -951,11 +945,7 @@ async fn additional_users_raise_the_seat_limit_and_a_downgrade_says_what_to_chan
 async fn cancel_at_period_end_and_undo_and_the_period_ends() {
     let app = TestApp::spawn().await;
     let t = app.signup("cancels", "growth").await;
-    sqlx::query("update organizations set trial_ends_at = now() + interval '1 day' where id = $1")
-        .bind(t.org_id)
-        .execute(&app.owner)
-        .await
-        .unwrap();
+    trial_ends_in(&app, &t, "1 day").await;
     let _ = subscribe(&app, &t, GOOD_CARD).await;
     eventually("active", || async {
         org_status(&app, &t).await == "active"
@@ -1042,11 +1032,7 @@ async fn the_platform_admin_sees_billing_and_extends_or_comps_with_an_audit_trai
     let a = app.signup("paid", "growth").await;
     let _ = subscribe(&app, &a, GOOD_CARD).await;
     let b = app.signup("lapsed", "starter").await;
-    sqlx::query("update organizations set trial_ends_at = now() - interval '1 hour' where id = $1")
-        .bind(b.org_id)
-        .execute(&app.owner)
-        .await
-        .unwrap();
+    trial_ends_in(&app, &b, "-1 hour").await;
     let hash = fence::server::password::hash_blocking(PASSWORD).unwrap();
     sqlx::query("insert into platform.admins (id, email, name, password_hash) values (gen_random_uuid(), 'root@platform.example', 'Root', $1)")
         .bind(hash)
@@ -1141,11 +1127,7 @@ async fn the_platform_admin_sees_billing_and_extends_or_comps_with_an_audit_trai
 async fn the_trial_reminder_goes_once_three_days_before_the_end() {
     let app = TestApp::spawn().await;
     let t = app.signup("remind", "growth").await;
-    sqlx::query("update organizations set trial_ends_at = now() + interval '2 days' where id = $1")
-        .bind(t.org_id)
-        .execute(&app.owner)
-        .await
-        .unwrap();
+    trial_ends_in(&app, &t, "2 days").await;
     let other = app.signup("later", "growth").await;
     assert_eq!(
         fence::server::billing::remind_trials(&app.state)
@@ -1172,11 +1154,7 @@ async fn the_trial_reminder_goes_once_three_days_before_the_end() {
 async fn a_declined_card_at_checkout_creates_nothing_and_the_trial_stays_ended() {
     let app = TestApp::spawn().await;
     let t = app.signup("declined", "starter").await;
-    sqlx::query("update organizations set trial_ends_at = now() - interval '1 hour' where id = $1")
-        .bind(t.org_id)
-        .execute(&app.owner)
-        .await
-        .unwrap();
+    trial_ends_in(&app, &t, "-1 hour").await;
     let url = app.as_owner(&t, BillingCheckout {}).await.unwrap();
     let r = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -1122,8 +1122,6 @@ async fn update_subscription(
             Some(json!({"cancel_at_period_end": before_cancel})),
         )];
         if behavior == "always_invoice" && w.subs[&id].status != "trialing" && proration != 0 {
-            let saved: Vec<(String, u64)> = Vec::new();
-            drop(saved);
             out.extend(w.bill(&id, "subscription_update", &f.0.base));
         }
         out

@@ -431,8 +431,9 @@ async fn apply_subscription(
         return Ok(None);
     }
     let mut state = serde_json::Map::new();
-    if let Some((plan, addons)) = plan_of(sub) {
-        if let Value::Object(o) = entitlement_state(plan, &addons) {
+    let bought = plan_of(sub);
+    if let Some((plan, addons)) = &bought {
+        if let Value::Object(o) = entitlement_state(*plan, addons) {
             state.extend(o);
         }
     }
@@ -486,7 +487,8 @@ async fn apply_subscription(
     let summary = format!(
         "Subscription {}: {}{}",
         sub.status.as_str(),
-        plan_of(sub)
+        bought
+            .as_ref()
             .map(|(p, a)| {
                 let extras: Vec<String> = Addon::ALL
                     .into_iter()
@@ -507,7 +509,9 @@ async fn apply_subscription(
         }
     );
     repo::billing::set(tx, Value::Object(state)).await?;
-    let changed = plan_of(sub).is_some_and(|(p, a)| p != row.plan || a != row.addons)
+    let changed = bought
+        .as_ref()
+        .is_some_and(|(p, a)| *p != row.plan || *a != row.addons)
         || new_status.is_some_and(|s| s != row.status);
     if changed {
         repo::audit::record(
@@ -1021,7 +1025,7 @@ pub async fn require(tx: &mut TenantTx, feature: Feature) -> Result<(), AppError
     if repo::schedule::feature(tx, feature.code()).await? {
         Ok(())
     } else {
-        Err(AppError::Forbidden(feature.locked_message()))
+        Err(AppError::Limit(feature.locked_message()))
     }
 }
 
