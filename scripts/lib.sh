@@ -119,6 +119,17 @@ ensure_moto() {
   fi
 }
 
+# aiosmtpd and dnslib (PyPI): the real SMTP server the mail tests deliver
+# to and the DNS server the custom-domain tests resolve against (started by
+# the tests themselves through tests/peers/*.py), in .data/venv.
+ensure_smtp_peer() {
+  ensure_moto
+  if ! "$ROOT/.data/venv/bin/python" -c 'import aiosmtpd, dnslib' 2>/dev/null; then
+    say "installing aiosmtpd and dnslib (SMTP and DNS test servers) into .data/venv"
+    "$ROOT/.data/venv/bin/pip" install -q aiosmtpd dnslib
+  fi
+}
+
 # Starts moto on a free port with an empty bucket; sets TEST_S3_ENDPOINT,
 # TEST_S3_BUCKET and MOTO_PID.
 start_moto() {

@@ -28,7 +28,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
-                <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+                <link rel="icon" href="/brand/favicon" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -128,6 +128,16 @@ fn shell_refresher() -> impl Fn() + Clone + Send + Sync + 'static {
     }
 }
 
+/// A page's title: the page, then the site's name (the platform's, or a
+/// white-labelled tenant's own).
+fn title(page: &str, site: Option<&str>) -> String {
+    match (page.is_empty(), site) {
+        (true, Some(s)) => s.to_string(),
+        (false, Some(s)) => format!("{page} · {s}"),
+        (_, None) => page.to_string(),
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -153,8 +163,8 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/fence.css" />
-        <Title formatter=|t: String| {
-            if t.is_empty() { "Fenceline".to_string() } else { format!("{t} · Fenceline") }
+        <Title formatter=move |t: String| {
+            title(&t, current().map(|s| s.platform_name).as_deref())
         } />
         <Router>
             <div class="app" style=move || brand.get()>
@@ -276,6 +286,11 @@ pub fn App() -> impl IntoView {
                             view=lazy(QuoteLinkPageRoute)
                             ssr=async_ssr.clone()
                         />
+                        <Route
+                            path=path!("/reminders/:token")
+                            view=lazy(RemindersPageRoute)
+                            ssr=async_ssr.clone()
+                        />
                         <Route path=path!("/jobs") view=lazy(JobsPageRoute) ssr=async_ssr.clone() />
                         <Route
                             path=path!("/jobs/:id")
@@ -310,6 +325,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/settings/pricebook")
                             view=lazy(PriceBookPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
+                            path=path!("/settings/emails")
+                            view=lazy(EmailsPageRoute)
                             ssr=async_ssr.clone()
                         />
                         <Route
@@ -386,6 +406,7 @@ lazy_pages! {
     QuotePageRoute => QuotePage,
     QuotePrintPageRoute => QuotePrintPage,
     QuoteLinkPageRoute => QuoteLinkPage,
+    RemindersPageRoute => RemindersPage,
     JobsPageRoute => JobsPage,
     JobPageRoute => JobPage,
     SchedulePageRoute => SchedulePage,
@@ -394,6 +415,7 @@ lazy_pages! {
     BatteriesPageRoute => BatteriesPage,
     TodayPageRoute => TodayPage,
     PriceBookPageRoute => PriceBookPage,
+    EmailsPageRoute => EmailsPage,
     PlanPageRoute => PlanPage,
 }
 

@@ -140,3 +140,32 @@ pub async fn set_customer_archived(id: Uuid, archived: bool) -> Result<(), AppEr
         .await,
     )
 }
+
+/// Turns a customer's appointment reminders on or off (the office; the
+/// homeowner has the link in every reminder).
+#[server(endpoint = "customers/reminders")]
+pub async fn set_customer_reminders(id: Uuid, on: bool) -> Result<(), AppError> {
+    use crate::server::{ctx, repo};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let m = cx
+                .member_who(crate::model::Role::edits_customers, "change customers")?
+                .id;
+            let mut tx = cx.tx().await?;
+            if !repo::customers::set_reminders(&mut tx, id, on).await? {
+                return Err(AppError::NotFound);
+            }
+            let action = if on {
+                "customer.reminders_on"
+            } else {
+                "customer.reminders_off"
+            };
+            repo::audit::record(&mut tx, Some(m), action, Some(id), serde_json::json!({})).await?;
+            tx.commit().await?;
+            crate::server::redirect::after_action(&format!("/customers/{id}"));
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -186,3 +186,33 @@ pub async fn skip_onboarding_step(step: String) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// Hides the platform's name, logo and links from the tenant's pages and
+/// emails (or shows them again): owners and admins, white-label plans.
+#[server(endpoint = "settings/white_label")]
+pub async fn set_white_label(hide: bool) -> Result<(), AppError> {
+    use crate::model::billing::Feature;
+    use crate::server::{billing, ctx, repo};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let m = cx
+                .member_who(crate::model::Role::manages_settings, "change the branding")?
+                .id;
+            let mut tx = cx.tx().await?;
+            billing::require(&mut tx, Feature::WhiteLabel).await?;
+            repo::orgs::set_hide_platform_brand(&mut tx, hide).await?;
+            repo::audit::record(
+                &mut tx,
+                Some(m),
+                "organization.white_label",
+                None,
+                serde_json::json!({ "hide_platform_brand": hide }),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -42,11 +42,19 @@ pub async fn get_shell() -> Result<Shell, AppError> {
                 None => None,
             };
             let p = &cx.state.config.platform;
+            // A white-labelled tenant's pages carry its name where the
+            // platform's would be (titles), and nothing of the platform's.
+            let (platform_name, platform_url) = match &site {
+                SiteKind::Tenant(b) if b.white_label => {
+                    (b.company_name.clone(), cx.state.tenant_base(b))
+                }
+                _ => (p.name.clone(), p.public_url.clone()),
+            };
             Ok(Shell {
                 site,
                 viewer,
-                platform_name: p.name.clone(),
-                platform_url: p.public_url.clone(),
+                platform_name,
+                platform_url,
             })
         }
         .await,

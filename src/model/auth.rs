@@ -23,6 +23,8 @@ pub struct PendingInvitation {
     pub role: Role,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub expired: bool,
+    /// What became of the invitation email.
+    pub delivery: Option<super::Delivery>,
 }
 
 /// The team page.

@@ -70,6 +70,9 @@ pub struct Customer {
     pub zip: String,
     pub notes: String,
     pub archived: bool,
+    /// Appointment reminders go to this customer (they or the office can
+    /// turn them off).
+    pub reminders: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }

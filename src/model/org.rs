@@ -206,7 +206,12 @@ pub struct TenantBrand {
     pub plan: PlanCode,
     pub status: OrgStatus,
     pub trial_days_left: i64,
+    /// The platform's branding is hidden (an Enterprise tenant chose to).
     pub white_label: bool,
+    /// The tenant's own browser-tab icon (0: none).
+    pub favicon_version: i32,
+    /// Its verified custom domain: links in emails use it.
+    pub custom_domain: Option<String>,
     /// The plan's approval workflows (discounts past a threshold wait for a
     /// manager): the quotes list shows "Awaiting manager" only with them.
     pub approval_workflow: bool,
@@ -315,6 +320,11 @@ pub struct OrgSettings {
     pub trial_days_left: i64,
     pub custom_domain: Option<String>,
     pub custom_domain_verified: bool,
+    /// White-labelling: the plan allows it, the tenant hid the platform's
+    /// branding, its own icon's version (0: none).
+    pub white_label_allowed: bool,
+    pub hide_platform_brand: bool,
+    pub favicon_version: i32,
     /// Photo bytes stored, and the plan's quota.
     pub storage_used_bytes: i64,
     pub storage_quota_bytes: Option<i64>,

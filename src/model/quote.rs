@@ -104,6 +104,8 @@ pub struct QuoteDetail {
     pub decline_reason: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub link_expires_at: Option<DateTime<Utc>>,
+    /// What became of the last email of the quote to the customer.
+    pub delivery: Option<super::Delivery>,
     pub versions: Vec<(i32, Decimal, DateTime<Utc>)>,
     pub map_tiles: Option<String>,
     /// The company's contact details, for the printed quote.

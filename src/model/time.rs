@@ -73,6 +73,11 @@ pub fn date(at: DateTime<Utc>, zone: &str) -> String {
     at.with_timezone(&tz(zone)).format("%b %-d, %Y").to_string()
 }
 
+/// `at` on the wall clock of `zone`.
+pub fn to_local(at: DateTime<Utc>, zone: &str) -> DateTime<Tz> {
+    at.with_timezone(&tz(zone))
+}
+
 /// The calendar day `at` falls on in `zone`.
 pub fn local_day(at: DateTime<Utc>, zone: &str) -> NaiveDate {
     at.with_timezone(&tz(zone)).date_naive()

@@ -188,11 +188,11 @@ pub async fn request_reset(cx: &RequestCtx, email: &str) -> Result<String, AppEr
         let brand = repo::orgs::brand(&mut tx).await?;
         let link = format!(
             "{}/reset-password?token={token}",
-            cx.state.config.tenant_url(&brand.subdomain)
+            cx.state.tenant_base(&brand)
         );
         let mail =
-            emails::password_reset(&brand.company_name, &cx.state.config.platform.name, &link);
-        repo::outbox::queue(&mut tx, &email, &mail).await?;
+            emails::password_reset(&brand.company_name, cx.state.platform_name(&brand), &link);
+        repo::outbox::queue(&mut tx, &email, &mail, None).await?;
     }
     tx.commit().await?;
     Ok(format!(

@@ -49,7 +49,25 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("S3_REGION", "the S3 region"),
     ("AWS_ACCESS_KEY_ID", "S3 credentials"),
     ("AWS_SECRET_ACCESS_KEY", "S3 credentials"),
-    ("MAIL_DIR", "the folder the mail worker delivers to"),
+    (
+        "MAIL_DIR",
+        "a folder the mail worker writes `.eml` files to (development; SMTP_HOST wins)",
+    ),
+    ("SMTP_HOST", "the SMTP server the mail worker delivers through"),
+    (
+        "SMTP_PORT",
+        "its port (default 587 with STARTTLS, 465 with TLS, 25 without)",
+    ),
+    (
+        "SMTP_TLS",
+        "`starttls` (default), `tls` (implicit TLS) or `none` (loopback and tests only)",
+    ),
+    ("SMTP_USERNAME", "SMTP login (optional)"),
+    ("SMTP_PASSWORD", "SMTP password"),
+    (
+        "MAIL_FROM",
+        "the platform's sending address (default no-reply@PLATFORM_DOMAIN); tenants' names go before it",
+    ),
     ("METRICS_TOKEN", "bearer token for /metrics"),
     ("MAP_TILE_URL", "XYZ tile URL template for the designer"),
     (
@@ -76,6 +94,14 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     (
         "BILLING_GRACE_DAYS",
         "days a tenant stays usable after a failed payment (default 7)",
+    ),
+    (
+        "DNS_RESOLVER",
+        "the DNS server (ip:port) custom domains are checked against",
+    ),
+    (
+        "CUSTOM_DOMAIN_TARGET",
+        "the name custom domains point their CNAME at",
     ),
     ("LEPTOS_SITE_ADDR", "the address the server listens on"),
     (
@@ -183,8 +209,53 @@ impl UploadSettings {
 #[derive(Debug, Clone, Default)]
 pub struct MailSettings {
     /// A folder the delivery worker writes each message to as an `.eml`
-    /// file (development); `None`: no worker runs and mail stays queued.
+    /// file (development); with neither this nor `smtp`, no worker runs and
+    /// mail stays queued.
     pub dir: Option<PathBuf>,
+    pub smtp: Option<SmtpSettings>,
+    /// The sending address (`MAIL_FROM`; default `no-reply@` the platform
+    /// domain).
+    pub from: Option<String>,
+}
+
+/// An SMTP relay.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: Option<u16>,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a relay on loopback, the tests).
+    None,
+    StartTls,
+    /// Implicit TLS (port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    pub fn parse(v: &str) -> Result<SmtpTls, String> {
+        match v.trim().to_ascii_lowercase().as_str() {
+            "" | "starttls" => Ok(SmtpTls::StartTls),
+            "tls" | "ssl" | "smtps" => Ok(SmtpTls::Tls),
+            "none" | "plain" | "off" => Ok(SmtpTls::None),
+            other => Err(format!(
+                "SMTP_TLS must be starttls, tls or none, not {other:?}"
+            )),
+        }
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpTls::None => 25,
+            SmtpTls::StartTls => 587,
+            SmtpTls::Tls => 465,
+        }
+    }
 }
 
 /// Billing on Stripe: real Stripe with a secret key, else the built-in
@@ -267,6 +338,12 @@ pub struct Config {
     /// `http://127.0.0.1:5000`) for road distances and drive times when
     /// routes are optimised; without one, the documented estimate.
     pub routing_url: Option<String>,
+    /// The DNS server custom domains are checked against (`ip:port`);
+    /// `None`: the system's resolvers.
+    pub dns_resolver: Option<SocketAddr>,
+    /// The name a custom domain's CNAME must point at (default
+    /// `domains.` + the platform domain): the reverse proxy's address.
+    pub custom_domain_target: Option<String>,
     /// Overrides Leptos's `site-addr`.
     pub site_addr: Option<SocketAddr>,
     /// Where Leptos reads its own settings: the environment cargo-leptos
@@ -345,6 +422,23 @@ impl Config {
             uploads: file.uploads,
             mail: MailSettings {
                 dir: env("MAIL_DIR").map(PathBuf::from),
+                smtp: match env("SMTP_HOST") {
+                    None => None,
+                    Some(host) => Some(SmtpSettings {
+                        host,
+                        port: env("SMTP_PORT")
+                            .map(|p| {
+                                p.parse::<u16>().map_err(|_| {
+                                    format!("SMTP_PORT must be a port number, not {p:?}")
+                                })
+                            })
+                            .transpose()?,
+                        tls: SmtpTls::parse(&env("SMTP_TLS").unwrap_or_default())?,
+                        username: env("SMTP_USERNAME"),
+                        password: env("SMTP_PASSWORD").map(SecretString::from),
+                    }),
+                },
+                from: env("MAIL_FROM"),
             },
             metrics_token: env("METRICS_TOKEN").map(SecretString::from),
             map_tile_url: env("MAP_TILE_URL")
@@ -358,6 +452,14 @@ impl Config {
                     }
                 })
                 .transpose()?,
+            dns_resolver: env("DNS_RESOLVER")
+                .map(|v| {
+                    v.parse::<SocketAddr>()
+                        .or_else(|_| v.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+                        .map_err(|_| format!("DNS_RESOLVER must be ip or ip:port, not {v:?}"))
+                })
+                .transpose()?,
+            custom_domain_target: env("CUSTOM_DOMAIN_TARGET"),
             site_addr: env("LEPTOS_SITE_ADDR")
                 .map(|v| {
                     v.parse()
@@ -487,6 +589,8 @@ impl Config {
             metrics_token: None,
             map_tile_url: None,
             routing_url: None,
+            dns_resolver: None,
+            custom_domain_target: None,
             site_addr: None,
             leptos_conf_file: Some("Cargo.toml"),
             log_filter: "warn".into(),
@@ -512,6 +616,22 @@ impl Config {
         match authority.rsplit_once(':') {
             Some((_, port)) if port.chars().all(|c| c.is_ascii_digit()) => format!(":{port}"),
             _ => String::new(),
+        }
+    }
+
+    /// The name custom domains point their CNAME at.
+    pub fn domain_target(&self) -> String {
+        self.custom_domain_target
+            .clone()
+            .unwrap_or_else(|| format!("domains.{}", self.platform.domain))
+    }
+
+    /// A tenant's base URL on its verified custom domain, else on its
+    /// subdomain.
+    pub fn tenant_base(&self, subdomain: &str, custom_domain: Option<&str>) -> String {
+        match custom_domain {
+            Some(d) => format!("{}://{}{}", self.scheme(), d, self.port_suffix()),
+            None => self.tenant_url(subdomain),
         }
     }
 

@@ -171,7 +171,12 @@ impl RequestCtx {
 fn public_tenant_path(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/forgot-password" | "/favicon.ico" | "/auth/handoff" | "/brand/logo"
+        "/login"
+            | "/forgot-password"
+            | "/favicon.ico"
+            | "/auth/handoff"
+            | "/brand/logo"
+            | "/brand/favicon"
     ) || [
         "/reset-password",
         "/invite/",
@@ -179,6 +184,7 @@ fn public_tenant_path(path: &str) -> bool {
         "/static/",
         "/api/",
         "/q/",
+        "/reminders/",
     ]
     .iter()
     .any(|p| path.starts_with(p))
@@ -486,10 +492,19 @@ fn suspended(path: &str, headers: &HeaderMap) -> Response {
     )
 }
 
-/// What a tenant's customers open (the quote link, and the server
-/// functions that page calls): never the business's own notices.
+/// What a tenant's customers open (the quote link, the reminder switch,
+/// and the server functions those pages call): never the business's own
+/// notices.
 fn homeowner_path(path: &str) -> bool {
-    path.starts_with("/q/") || matches!(path, "/api/quotes/public" | "/api/quotes/respond")
+    path.starts_with("/q/")
+        || path.starts_with("/reminders/")
+        || matches!(
+            path,
+            "/api/quotes/public"
+                | "/api/quotes/respond"
+                | "/api/reminders/link"
+                | "/api/reminders/set"
+        )
 }
 
 /// A suspended tenant's quote link, as its homeowner sees it: the

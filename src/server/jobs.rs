@@ -290,6 +290,10 @@ pub async fn transition(
     };
     repo::jobs::record(&mut tx, id, Some(from), t.to, Some(by), &note).await?;
     super::live::notify(&mut tx, "job.status", Some(id), &crews).await?;
+    if t.to == JobStatus::Cancelled {
+        // A booking notice not yet sent is withdrawn with the job.
+        super::notices::job_placed(&mut tx, id).await?;
+    }
     repo::audit::record(
         &mut tx,
         Some(by),

@@ -217,6 +217,16 @@ pub struct Claimed {
     pub subject: String,
     pub body: String,
     pub attempts: i32,
+    pub kind: String,
+    /// Billing notices speak for the platform, the rest for the tenant.
+    pub platform_voice: bool,
+    pub company_name: String,
+    pub support_email: Option<String>,
+    pub brand_color: String,
+    pub logo_version: i32,
+    pub subdomain: String,
+    pub white_label: bool,
+    pub custom_domain: Option<String>,
 }
 
 /// Claims up to `limit` due messages for `lease_seconds` (the mail worker).
@@ -227,7 +237,10 @@ pub async fn claim_outbox(
 ) -> Result<Vec<Claimed>, AppError> {
     let rows = sqlx::query!(
         r#"select org_id as "org_id!", id as "id!", to_email as "to_email!", subject as "subject!",
-                  body as "body!", attempts as "attempts!"
+                  body as "body!", attempts as "attempts!", kind as "kind!", voice as "voice!",
+                  company_name as "company_name!", support_email, brand_color as "brand_color!",
+                  logo_version as "logo_version!", subdomain as "subdomain!", white_label as "white_label!",
+                  custom_domain
              from platform.claim_outbox($1, $2)"#,
         limit,
         lease_seconds
@@ -243,6 +256,15 @@ pub async fn claim_outbox(
             subject: r.subject,
             body: r.body,
             attempts: r.attempts,
+            kind: r.kind,
+            platform_voice: r.voice == "platform",
+            company_name: r.company_name,
+            support_email: r.support_email,
+            brand_color: r.brand_color,
+            logo_version: r.logo_version,
+            subdomain: r.subdomain,
+            white_label: r.white_label,
+            custom_domain: r.custom_domain,
         })
         .collect())
 }

@@ -115,6 +115,10 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<QuoteDeta
     let link_expires_at = repo::quotes::live_link_expiry(&mut tx, id).await?;
     let versions = repo::quotes::versions(&mut tx, id).await?;
     let (company_email, company_phone) = repo::orgs::contact(&mut tx).await?;
+    let delivery = repo::outbox::deliveries(&mut tx, emails::Kind::QuoteSent, &[id])
+        .await?
+        .pop()
+        .map(|(_, d)| d);
     tx.commit().await?;
     let (catalogue, priced) = if costs_visible {
         (pc.catalogue, v.priced)
@@ -145,6 +149,7 @@ pub async fn detail(cx: &RequestCtx, me: &UserRef, id: Uuid) -> Result<QuoteDeta
         decline_reason: q.decline_reason,
         decided_at: q.decided_at,
         link_expires_at,
+        delivery,
         versions,
         property,
         map_tiles: cx.state.config.map_tile_url.clone(),
@@ -265,12 +270,16 @@ pub async fn send(cx: &RequestCtx, by: Uuid, id: Uuid) -> Result<SendOutcome, Ap
     repo::quotes::add_link(&mut tx, id, &hash, expires).await?;
     repo::quotes::set_status(&mut tx, id, QuoteStatus::Sent).await?;
     let brand = repo::orgs::brand(&mut tx).await?;
-    let link = format!("{}/q/{token}", cx.state.config.tenant_url(&brand.subdomain));
+    let link = format!("{}/q/{token}", cx.state.tenant_base(&brand));
     let customer = repo::customers::get(&mut tx, q.customer_id).await?;
     let mut emailed = false;
     if let Some(c) = customer {
         if let Some(email) = &c.email {
+            let custom =
+                super::templates::custom(&mut tx, crate::model::templates::TemplateKind::QuoteSent)
+                    .await?;
             let mail = emails::quote_sent(
+                custom.as_ref(),
                 &c.name,
                 &brand.company_name,
                 q.number,
@@ -278,7 +287,7 @@ pub async fn send(cx: &RequestCtx, by: Uuid, id: Uuid) -> Result<SendOutcome, Ap
                 &link,
                 LINK_DAYS,
             );
-            repo::outbox::queue(&mut tx, email, &mail).await?;
+            repo::outbox::queue(&mut tx, email, &mail, Some(id)).await?;
             emailed = true;
         }
     }
@@ -425,6 +434,21 @@ pub async fn respond(
         },
         Some(id),
         serde_json::json!({ "name": name, "version": q.version }),
+    )
+    .await?;
+    let customer = repo::customers::get(&mut tx, q.customer_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    super::notices::quote_answered(
+        &cx.state,
+        &mut tx,
+        id,
+        q.number,
+        &customer,
+        &money(q.total),
+        approve,
+        reason,
     )
     .await?;
     tx.commit().await

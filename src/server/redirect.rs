@@ -61,8 +61,31 @@ pub fn same_site_path(next: &str) -> Option<String> {
         out.push('#');
         out.push_str(f);
     }
-    // Dot segments can collapse `/a/..//evil` into `//evil`.
-    (out.starts_with('/') && !out.starts_with("//") && clean(out.as_bytes())).then_some(out)
+    // Dot segments can collapse `/a/..//evil` into `//evil`, and
+    // `/%2e/%2f..` into `/%2f..` (which a later hop may decode to `//..`).
+    (out.starts_with('/')
+        && !out.starts_with("//")
+        && clean(out.as_bytes())
+        && !decodes_to_double_slash(&out))
+    .then_some(out)
+}
+
+/// Whether `path`, percent-decoded up to three times, begins with `//`.
+fn decodes_to_double_slash(path: &str) -> bool {
+    let mut text = path.to_string();
+    for _ in 0..3 {
+        let decoded = percent_encoding::percent_decode_str(&text)
+            .decode_utf8_lossy()
+            .into_owned();
+        if decoded.starts_with("//") {
+            return true;
+        }
+        if decoded == text {
+            return false;
+        }
+        text = decoded;
+    }
+    false
 }
 
 /// `target` resolved against `base`, if it stays on `base`'s origin with
@@ -196,6 +219,8 @@ mod tests {
         "//evil.example@good.example",
         "/\\/evil.example/",
         "/%09%09/evil.example",
+        // Found by the property test: a dot segment removed leaves `/%2f..`.
+        "/%2e/%2f..",
         "",
     ];
 

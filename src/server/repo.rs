@@ -9,6 +9,7 @@ pub mod billing;
 pub mod customers;
 pub mod invitations;
 pub mod jobs;
+pub mod notices;
 pub mod orgs;
 pub mod outbox;
 pub mod pricing;
@@ -16,6 +17,7 @@ pub mod properties;
 pub mod quotes;
 pub mod schedule;
 pub mod storage;
+pub mod templates;
 pub mod users;
 
 use crate::error::AppError;

@@ -71,6 +71,11 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
                 .layer(DefaultBodyLimit::max(routes::MAX_LOGO_BYTES + 64 * 1024)),
         )
         .route(
+            "/settings/favicon",
+            post(routes::upload_favicon)
+                .layer(DefaultBodyLimit::max(routes::MAX_FAVICON_BYTES + 16 * 1024)),
+        )
+        .route(
             "/jobs/{id}/photos",
             post(photo_routes::upload_photo).layer(DefaultBodyLimit::max(
                 super::photos::MAX_PHOTO_BYTES * photo_routes::MAX_PHOTOS_PER_UPLOAD + 64 * 1024,
@@ -80,6 +85,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
     // larger one is refused with 413 before anything reads it.
     let pages = Router::new()
         .route("/brand/logo", get(routes::logo))
+        .route("/brand/favicon", get(routes::favicon))
         .route("/sw.js", get(routes::service_worker))
         .route("/auth/handoff", get(routes::handoff))
         .route("/go", get(routes::go))
@@ -99,6 +105,12 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         .with_state(options);
     let router = Router::new()
         .merge(ops::router(state.clone()))
+        // The reverse proxy's question before an on-demand certificate:
+        // asked from the proxy's host, so outside the host routing.
+        .route(
+            "/tls/ask",
+            axum::routing::get(super::domains::ask).with_state(state.clone()),
+        )
         // Stripe's webhooks: authenticated by their signature, not by a
         // session or an Origin, so outside the context middleware.
         .route(

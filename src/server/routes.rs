@@ -215,6 +215,115 @@ pub async fn go(Extension(cx): Extension<RequestCtx>, Query(q): Query<GoQuery>) 
     }
 }
 
+/// Largest favicon accepted.
+pub const MAX_FAVICON_BYTES: usize = 64 * 1024;
+
+/// The platform's own icon (the platform host, and tenants showing the
+/// platform's branding without an icon of their own).
+const PLATFORM_FAVICON: &[u8] = include_bytes!("../../public/static/favicon.svg");
+
+/// `GET /brand/favicon`: the tenant's icon when it set one; a white-label
+/// tenant without one gets none (never the platform's); everyone else the
+/// platform's.
+pub async fn favicon(Extension(cx): Extension<RequestCtx>) -> Response {
+    let icon = |content_type: String, bytes: Vec<u8>| {
+        (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'".to_string(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response()
+    };
+    let platform = || icon("image/svg+xml".into(), PLATFORM_FAVICON.to_vec());
+    if cx.tenant_id().is_err() {
+        return platform();
+    }
+    let Ok(mut tx) = cx.tx().await else {
+        return not_found();
+    };
+    let own = repo::orgs::favicon(&mut tx).await;
+    let brand = repo::orgs::brand(&mut tx).await;
+    let _ = tx.commit().await;
+    match (own, brand) {
+        (Ok(Some((content_type, bytes))), _) => icon(content_type, bytes),
+        (Ok(None), Ok(b)) if b.white_label => StatusCode::NO_CONTENT.into_response(),
+        (Ok(None), Ok(_)) => platform(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// The icon type of an upload, from its first bytes.
+pub fn sniff_icon(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0, 0, 1, 0]) {
+        Some("image/x-icon")
+    } else {
+        None
+    }
+}
+
+/// `POST /settings/favicon` (multipart field `favicon`): owners and admins
+/// of a plan with white-labelling set the browser-tab icon. Errors come
+/// back to the settings page as `?favicon_error=`.
+pub async fn upload_favicon(Extension(cx): Extension<RequestCtx>, mut form: Multipart) -> Response {
+    let mut file: Option<Vec<u8>> = None;
+    let mut too_big = false;
+    while let Ok(Some(mut field)) = form.next_field().await {
+        if field.name() == Some("favicon") {
+            let mut buf = Vec::new();
+            while let Ok(Some(chunk)) = field.chunk().await {
+                buf.extend_from_slice(&chunk);
+                if buf.len() > MAX_FAVICON_BYTES {
+                    too_big = true;
+                    break;
+                }
+            }
+            file = Some(buf);
+        }
+    }
+    let back = |msg: &str| see_other(&format!("/settings?favicon_error={}", urlencode(msg)));
+    let member = match cx.member_who(crate::model::Role::manages_settings, "change the icon") {
+        Ok(m) => m.id,
+        Err(AppError::Unauthorized) => return see_other("/login"),
+        Err(e) => return back(&e.to_string()),
+    };
+    let bytes = match file {
+        _ if too_big => return back("That file is over 64 KB. Use a small PNG or ICO icon."),
+        Some(b) if !b.is_empty() => b,
+        _ => return back("Choose an icon file to upload."),
+    };
+    let Some(content_type) = sniff_icon(&bytes) else {
+        return back("That file is not a PNG or ICO icon.");
+    };
+    let result = async {
+        let mut tx = cx.tx().await?;
+        super::billing::require(&mut tx, crate::model::billing::Feature::WhiteLabel).await?;
+        repo::orgs::set_favicon(&mut tx, content_type, &bytes).await?;
+        repo::audit::record(
+            &mut tx,
+            Some(member),
+            "organization.favicon_changed",
+            None,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/settings"),
+        Err(e) => back(&e.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::sniff_image;

@@ -315,6 +315,7 @@ pub async fn place_in(
     repo::jobs::record(tx, id, Some(job.status), to, Some(me.id), &note).await?;
     let touched: Vec<Uuid> = before.crew_id.into_iter().chain(m.crew).collect();
     super::live::notify(tx, "job.placed", Some(id), &touched).await?;
+    super::notices::job_placed(tx, id).await?;
     repo::audit::record(
         tx,
         Some(me.id),

@@ -19,6 +19,7 @@ use super::AppState;
 /// Paths whose URL carries a secret: no referrer leaves them.
 fn carries_token(path: &str) -> bool {
     path.starts_with("/q/")
+        || path.starts_with("/reminders/")
         || path.starts_with("/invite/")
         || path.starts_with("/reset-password")
         || path.starts_with("/auth/handoff")

@@ -38,6 +38,19 @@ pub struct Inner {
 }
 
 impl AppState {
+    /// The tenant's base URL for links: its verified custom domain, else
+    /// its subdomain.
+    pub fn tenant_base(&self, brand: &crate::model::TenantBrand) -> String {
+        self.config
+            .tenant_base(&brand.subdomain, brand.custom_domain.as_deref())
+    }
+
+    /// The platform's name where a tenant's team or homeowners read it:
+    /// `None` for a white-labelled tenant.
+    pub fn platform_name(&self, brand: &crate::model::TenantBrand) -> Option<&str> {
+        (!brand.white_label).then_some(self.config.platform.name.as_str())
+    }
+
     pub fn new(
         pool: PgPool,
         config: Config,

@@ -18,21 +18,19 @@ pub async fn send_invitation(
     auth::invitation_seat_free(tx, Some(email)).await?;
     let (token, hash) = tokens::new_token();
     let days = cx.state.config.platform.invitation_days as i32;
-    repo::invitations::create(tx, email, role, &hash, by.id, days).await?;
+    let invitation = repo::invitations::create(tx, email, role, &hash, by.id, days).await?;
     let brand = repo::orgs::brand(tx).await?;
-    let link = format!(
-        "{}/invite/{token}",
-        cx.state.config.tenant_url(&brand.subdomain)
-    );
+    let link = format!("{}/invite/{token}", cx.state.tenant_base(&brand));
     let mail = emails::invitation(
         &by.name,
         &brand.company_name,
-        &cx.state.config.platform.name,
+        cx.state.platform_name(&brand),
         role.label(),
         &link,
         i64::from(days),
     );
-    repo::outbox::queue(tx, email, &mail).await
+    repo::outbox::queue(tx, email, &mail, Some(invitation)).await?;
+    Ok(())
 }
 
 /// Invites `email` as `role` (the invite server function).

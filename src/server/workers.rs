@@ -1,5 +1,5 @@
 //! Background work of a serving process: mail delivery (when a transport
-//! is configured) and housekeeping (drained rate-limit buckets, pool gauges,
+//! is configured), appointment reminders and housekeeping (drained rate-limit buckets, pool gauges,
 //! metric upkeep). Stopped cleanly on shutdown.
 
 use std::time::Duration;
@@ -7,7 +7,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::mail::{self, Transport};
+use secrecy::ExposeSecret;
+
+use super::mail;
 use super::{throttle, AppState};
 
 pub struct Workers {
@@ -36,25 +38,29 @@ where
 pub fn start(state: &AppState) -> Workers {
     let (stop, _) = watch::channel(false);
     let mut tasks = Vec::new();
-    if let Some(dir) = state.config.mail.dir.clone() {
-        let s = state.clone();
-        let transport = Transport::Dir(dir);
-        let from = format!(
-            "{} <no-reply@{}>",
-            s.config.platform.name, s.config.platform.domain
-        );
-        tasks.push(every(&stop, Duration::from_secs(2), move || {
-            let (s, transport, from) = (s.clone(), transport.clone(), from.clone());
-            async move {
-                let id = super::telemetry::new_request_id();
-                let _ = super::telemetry::with_request_id(
-                    id,
-                    mail::deliver_due(&s.pool, &transport, &from),
-                )
-                .await;
-            }
-        }));
+    match mail::Mailer::from_config(&state.config) {
+        Ok(Some(mailer)) => {
+            let url = state.config.app_database_url.expose_secret().to_string();
+            tasks.push(tokio::spawn(mail::run(
+                state.pool.clone(),
+                url,
+                mailer,
+                stop.subscribe(),
+            )));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "mail delivery is off: its configuration is wrong"),
     }
+    // Appointment reminders the day before (tenants' local time).
+    let s = state.clone();
+    tasks.push(every(&stop, Duration::from_secs(300), move || {
+        let s = s.clone();
+        async move {
+            if let Err(e) = super::notices::remind_appointments(&s).await {
+                tracing::warn!(error = %e, "appointment reminders failed");
+            }
+        }
+    }));
     let s = state.clone();
     tasks.push(every(&stop, Duration::from_secs(30), move || {
         let s = s.clone();

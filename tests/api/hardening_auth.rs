@@ -424,7 +424,21 @@ async fn no_token_reaches_a_log_and_delivered_mail_keeps_none() {
             .unwrap()
             .flatten()
             .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            .map(|e| {
+                // The MIME message, read as a mail client does: its
+                // addressing and its decoded plain-text part.
+                let raw = std::fs::read(e.path()).unwrap();
+                let m = mail_parser::MessageParser::default().parse(&raw).unwrap();
+                format!(
+                    "Subject: {}\nTo: {}\n\n{}",
+                    m.subject().unwrap_or_default(),
+                    m.to()
+                        .and_then(|t| t.first())
+                        .and_then(|a| a.address())
+                        .unwrap_or_default(),
+                    m.body_text(0).unwrap_or_default()
+                )
+            })
             .collect::<Vec<_>>();
         let queued: i64 = sqlx::query_scalar("select count(*) from outbox where status <> 'sent'")
             .fetch_one(&app.owner)

@@ -14,7 +14,7 @@ use crate::helpers::{Tenant, TestApp};
 use crate::trade::{approve, property, send_link, transition, SQUARE};
 
 /// An approved job for a new customer `name` in Austin.
-async fn approved_job(app: &TestApp, t: &Tenant, name: &str) -> Uuid {
+pub(crate) async fn approved_job(app: &TestApp, t: &Tenant, name: &str) -> Uuid {
     approved_job_at(app, t, name, None).await
 }
 
@@ -97,7 +97,7 @@ fn crew_form(name: &str, members: Vec<Uuid>) -> CrewForm {
     }
 }
 
-async fn crew(app: &TestApp, t: &Tenant, name: &str, members: Vec<Uuid>) -> Uuid {
+pub(crate) async fn crew(app: &TestApp, t: &Tenant, name: &str, members: Vec<Uuid>) -> Uuid {
     app.as_owner(
         t,
         SaveCrew {
@@ -109,7 +109,7 @@ async fn crew(app: &TestApp, t: &Tenant, name: &str, members: Vec<Uuid>) -> Uuid
     .unwrap_or_else(|e| panic!("crew {name}: {e:?}"))
 }
 
-fn book(job: Uuid, crew: Uuid, day: &str, start: &str, minutes: &str) -> PlaceJob {
+pub(crate) fn book(job: Uuid, crew: Uuid, day: &str, start: &str, minutes: &str) -> PlaceJob {
     PlaceJob {
         id: job,
         crew_id: Some(crew),

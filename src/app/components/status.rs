@@ -206,3 +206,21 @@ pub fn plan_features(p: &crate::model::PlanInfo) -> impl IntoView {
         {coming.collect_view()}
     }
 }
+
+/// What became of an email, beside what it was about: "delivered" quietly,
+/// a refusal in red so nobody waits for a message that will not arrive.
+#[component]
+pub fn DeliveryNote(delivery: crate::model::Delivery) -> impl IntoView {
+    let failed = delivery.failed();
+    let class = if failed {
+        "delivery error"
+    } else {
+        "delivery muted"
+    };
+    let role = if failed { "alert" } else { "status" };
+    view! {
+        <span class=class role=role data-testid="delivery">
+            {delivery.label()}
+        </span>
+    }
+}

@@ -1,11 +1,15 @@
 //! Tenant settings: company, branding, pricing zone, team and plan. The
 //! section forms are shared with the onboarding wizard.
 
+mod domain;
+mod emails;
 mod plan;
 mod pricebook;
 mod sections;
 mod team;
 
+pub use domain::*;
+pub use emails::*;
 pub use plan::*;
 pub use pricebook::*;
 pub use sections::*;
@@ -29,6 +33,7 @@ pub fn SettingsTabs() -> impl IntoView {
             </A>
             <A href="/settings/team">"Team"</A>
             <A href="/settings/pricebook">"Price book"</A>
+            <A href="/settings/emails">"Emails"</A>
             <A href="/settings/billing">"Plan & billing"</A>
         </nav>
     }
@@ -51,35 +56,9 @@ pub fn SettingsPage() -> impl IntoView {
                         <div class="grid2">
                             <CompanySection settings=s.clone() wizard=false />
                             <BrandingSection settings=s.clone() wizard=false />
+                            <WhiteLabelSection settings=s.clone() />
                             <PricingSection settings=s.clone() wizard=false />
-                            <section class="card">
-                                <h2>"Your address"</h2>
-                                <p>"Your team and customers reach you at:"</p>
-                                <p>
-                                    <a href=s.workspace_url.clone()>
-                                        <strong>{s.workspace_url.clone()}</strong>
-                                    </a>
-                                </p>
-                                {match (s.custom_domain.clone(), s.custom_domain_verified) {
-                                    (Some(d), true) => {
-                                        view! { <p>{d}" (custom domain, verified)"</p> }.into_any()
-                                    }
-                                    (Some(d), false) => {
-                                        view! {
-                                            <p>{d}" (custom domain, awaiting verification)"</p>
-                                        }
-                                            .into_any()
-                                    }
-                                    (None, _) => {
-                                        view! {
-                                            <p class="muted">
-                                                "A custom domain is available as an add-on ($10/month)."
-                                            </p>
-                                        }
-                                            .into_any()
-                                    }
-                                }}
-                            </section>
+                            <DomainSection />
                         </div>
                     }
                         .into_any()

@@ -6,6 +6,7 @@ mod editor;
 mod jobs;
 mod properties;
 mod quotes;
+mod reminders;
 mod routes;
 mod schedule;
 
@@ -14,5 +15,6 @@ pub use crews::*;
 pub use jobs::*;
 pub use properties::*;
 pub use quotes::*;
+pub use reminders::*;
 pub use routes::*;
 pub use schedule::*;

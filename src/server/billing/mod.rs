@@ -1255,7 +1255,7 @@ async fn apply_invoice(
                 ),
             );
             for (_, to) in repo::billing::managers(tx).await? {
-                repo::outbox::queue(tx, &to, &email).await?;
+                repo::outbox::queue(tx, &to, &email, None).await?;
             }
         }
         return Ok(Some(format!("Payment of {amount} failed")));
@@ -1311,7 +1311,7 @@ pub async fn remind_trials(state: &AppState) -> Result<usize, AppError> {
             ),
         );
         for (_, to) in repo::billing::managers(&mut tx).await? {
-            repo::outbox::queue(&mut tx, &to, &email).await?;
+            repo::outbox::queue(&mut tx, &to, &email, None).await?;
         }
         repo::billing::set(&mut tx, json!({"trial_reminder_sent_at": Utc::now()})).await?;
         tx.commit().await?;

@@ -22,6 +22,7 @@ macro_rules! customer {
             zip: $r.zip,
             notes: $r.notes,
             archived: $r.archived,
+            reminders: $r.reminders,
             created_at: $r.created_at,
             updated_at: $r.updated_at,
         }
@@ -54,7 +55,7 @@ pub async fn list(
     let page = page.max(1);
     let rows = sqlx::query!(
         r#"select id, name, email, phone, street, city, state::text as "state!", zip, notes,
-                  archived_at is not null as "archived!", created_at as "created_at: DateTime<Utc>",
+                  archived_at is not null as "archived!", reminders, created_at as "created_at: DateTime<Utc>",
                   updated_at as "updated_at: DateTime<Utc>",
                   count(*) over () as "total!"
              from customers
@@ -84,7 +85,7 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Option<Customer>, AppErr
     let org = tx.org_id();
     let row = sqlx::query!(
         r#"select id, name, email, phone, street, city, state::text as "state!", zip, notes,
-                  archived_at is not null as "archived!", created_at as "created_at: DateTime<Utc>",
+                  archived_at is not null as "archived!", reminders, created_at as "created_at: DateTime<Utc>",
                   updated_at as "updated_at: DateTime<Utc>"
              from customers where org_id = $1 and id = $2"#,
         org,
@@ -100,7 +101,7 @@ pub async fn recent(tx: &mut TenantTx, n: i64) -> Result<Vec<Customer>, AppError
     let org = tx.org_id();
     let rows = sqlx::query!(
         r#"select id, name, email, phone, street, city, state::text as "state!", zip, notes,
-                  archived_at is not null as "archived!", created_at as "created_at: DateTime<Utc>",
+                  archived_at is not null as "archived!", reminders, created_at as "created_at: DateTime<Utc>",
                   updated_at as "updated_at: DateTime<Utc>"
              from customers where org_id = $1 and archived_at is null order by created_at desc limit $2"#,
         org,
@@ -206,6 +207,22 @@ pub async fn update(tx: &mut TenantTx, id: Uuid, c: &ValidCustomer) -> Result<bo
     .execute(tx.conn())
     .await
     .map_err(map_insert_error)?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Turns a customer's appointment reminders on or off; `Ok(false)` if
+/// there is no such customer here.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn set_reminders(tx: &mut TenantTx, id: Uuid, on: bool) -> Result<bool, AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        "update customers set reminders = $3, updated_at = now() where org_id = $1 and id = $2",
+        org,
+        id,
+        on
+    )
+    .execute(tx.conn())
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 

@@ -49,21 +49,36 @@ pub async fn create(
 pub async fn open(tx: &mut TenantTx) -> Result<Vec<PendingInvitation>, AppError> {
     let org = tx.org_id();
     let rows = sqlx::query!(
-        r#"select id, email, role, expires_at as "expires_at: chrono::DateTime<chrono::Utc>",
-                  expires_at <= now() as "expired!" from invitations
-            where org_id = $1 and accepted_at is null order by created_at"#,
+        r#"select i.id, i.email, i.role, i.expires_at as "expires_at: chrono::DateTime<chrono::Utc>",
+                  i.expires_at <= now() as "expired!",
+                  d.status as "mail_status?", d.attempts as "mail_attempts?", d.last_error as "mail_error?"
+             from invitations i
+             left join lateral (
+               select o.status, o.attempts, o.last_error from outbox o
+                where o.org_id = i.org_id and o.about_id = i.id and o.kind = 'invitation'
+                order by o.created_at desc limit 1) d on true
+            where i.org_id = $1 and i.accepted_at is null order by i.created_at"#,
         org
     )
     .fetch_all(tx.conn())
     .await?;
     rows.into_iter()
         .map(|r| {
+            let delivery = r.mail_status.as_deref().map(|s| {
+                crate::model::Delivery::from_row(
+                    r.email.clone(),
+                    s,
+                    r.mail_attempts.unwrap_or(0),
+                    r.mail_error.clone(),
+                )
+            });
             Ok(PendingInvitation {
                 id: r.id,
                 email: r.email,
                 role: role(&r.role)?,
                 expires_at: r.expires_at,
                 expired: r.expired,
+                delivery,
             })
         })
         .collect()

@@ -20,7 +20,9 @@ pub async fn brand(tx: &mut TenantTx) -> Result<TenantBrand, AppError> {
     let r = sqlx::query!(
         r#"select company_name, subdomain, brand_color, logo_version, plan, status,
                   greatest(0, ceil(extract(epoch from trial_ends_at - now()) / 86400))::bigint as "trial_days_left!",
-                  coalesce((features->>'white_label')::boolean, false) as "white_label!",
+                  coalesce((features->>'white_label')::boolean, false) and hide_platform_brand as "white_label!",
+                  favicon_version,
+                  case when custom_domain_verified then custom_domain end as custom_domain,
                   coalesce((features->>'approval_workflow')::boolean, false) as "approval_workflow!",
                   time_zone, home_state::text as home_state,
                   stripe_subscription_id is not null as "subscribed!", comped,
@@ -39,6 +41,8 @@ pub async fn brand(tx: &mut TenantTx) -> Result<TenantBrand, AppError> {
         status: status(&r.status)?,
         trial_days_left: r.trial_days_left,
         white_label: r.white_label,
+        favicon_version: r.favicon_version,
+        custom_domain: r.custom_domain,
         approval_workflow: r.approval_workflow,
         time_zone: effective_zone(r.time_zone.as_deref(), r.home_state.as_deref()),
         subscribed: r.subscribed,
@@ -88,6 +92,8 @@ pub async fn settings(tx: &mut TenantTx) -> Result<OrgSettings, AppError> {
                   o.monthly_jobs_limit, o.trial_ends_at as "trial_ends_at: chrono::DateTime<chrono::Utc>",
                   greatest(0, ceil(extract(epoch from o.trial_ends_at - now()) / 86400))::bigint as "trial_days_left!",
                   o.custom_domain, o.custom_domain_verified,
+                  o.hide_platform_brand, o.favicon_version,
+                  coalesce((o.features->>'white_label')::boolean, false) as "white_label_allowed!",
                   coalesce((select s.bytes from storage_usage s where s.org_id = o.id), 0) as "storage_used!",
                   o.storage_quota_mb
              from organizations o left join shared.pricing_zones z on z.state_code = o.home_state
@@ -119,6 +125,9 @@ pub async fn settings(tx: &mut TenantTx) -> Result<OrgSettings, AppError> {
         trial_days_left: r.trial_days_left,
         custom_domain: r.custom_domain,
         custom_domain_verified: r.custom_domain_verified,
+        hide_platform_brand: r.hide_platform_brand,
+        white_label_allowed: r.white_label_allowed,
+        favicon_version: r.favicon_version,
         storage_used_bytes: r.storage_used,
         storage_quota_bytes: r.storage_quota_mb.map(|mb| i64::from(mb) * 1024 * 1024),
     })
@@ -284,4 +293,129 @@ pub async fn zones(tx: &mut TenantTx) -> Result<Vec<Zone>, AppError> {
             base_multiplier: r.base_multiplier,
         })
         .collect())
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn set_favicon(
+    tx: &mut TenantTx,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<(), AppError> {
+    let org = tx.org_id();
+    sqlx::query!(
+        "insert into org_favicons (org_id, content_type, bytes) values ($1, $2, $3)
+         on conflict (org_id) do update
+           set content_type = excluded.content_type, bytes = excluded.bytes, updated_at = now()",
+        org,
+        content_type,
+        bytes
+    )
+    .execute(tx.conn())
+    .await?;
+    sqlx::query!(
+        "update organizations set favicon_version = favicon_version + 1 where id = $1",
+        org
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn favicon(tx: &mut TenantTx) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query!(
+        "select content_type, bytes from org_favicons where org_id = $1",
+        org
+    )
+    .fetch_optional(tx.conn())
+    .await?
+    .map(|r| (r.content_type, r.bytes)))
+}
+
+/// Hides (or shows again) the platform's branding.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn set_hide_platform_brand(tx: &mut TenantTx, hide: bool) -> Result<(), AppError> {
+    let org = tx.org_id();
+    sqlx::query!(
+        "update organizations set hide_platform_brand = $2 where id = $1",
+        org,
+        hide
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The tenant's custom domain, as set (verified or not).
+pub struct DomainRow {
+    pub domain: String,
+    pub token: String,
+    pub verified: bool,
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub error: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn custom_domain(tx: &mut TenantTx) -> Result<Option<DomainRow>, AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        r#"select custom_domain, custom_domain_token, custom_domain_verified,
+                  custom_domain_checked_at as "checked_at: chrono::DateTime<chrono::Utc>",
+                  custom_domain_error
+             from organizations where id = $1"#,
+        org
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(match (r.custom_domain, r.custom_domain_token) {
+        (Some(domain), Some(token)) => Some(DomainRow {
+            domain,
+            token,
+            verified: r.custom_domain_verified,
+            checked_at: r.checked_at,
+            error: r.custom_domain_error,
+        }),
+        _ => None,
+    })
+}
+
+/// Names (or with `None`, removes) the custom domain, unverified, with a
+/// new token: through the platform function, the only writer.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn set_custom_domain(
+    tx: &mut TenantTx,
+    domain: Option<&str>,
+    token: Option<&str>,
+) -> Result<(), AppError> {
+    let org = tx.org_id();
+    sqlx::query!(
+        "select platform.set_custom_domain($1, $2, $3)",
+        org,
+        domain,
+        token
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Records a DNS check; `true` when the domain is now verified.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn record_domain_check(
+    tx: &mut TenantTx,
+    domain: &str,
+    ok: bool,
+    error: Option<&str>,
+) -> Result<bool, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        r#"select platform.record_domain_check($1, $2, $3, $4) as "verified!""#,
+        org,
+        domain,
+        ok,
+        error
+    )
+    .fetch_one(tx.conn())
+    .await?)
 }

@@ -7,7 +7,9 @@ use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 use super::CustomerFields;
-use crate::api::customers::{get_customer, SetCustomerArchived, UpdateCustomer};
+use crate::api::customers::{
+    get_customer, SetCustomerArchived, SetCustomerReminders, UpdateCustomer,
+};
 use crate::app::components::{action_error, loaded, successes, FormError};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
@@ -35,7 +37,13 @@ pub fn CustomerPage() -> impl IntoView {
     let archive = ServerAction::<SetCustomerArchived>::new();
     let archive_done = successes(move || archive.value().get());
     let errors = action_error(move || archive.value().get());
-    let customer = Resource::new(move || (id.get(), archive_done.get()), |(id, _)| load(id));
+    let reminders = ServerAction::<SetCustomerReminders>::new();
+    let reminders_done = successes(move || reminders.value().get());
+    let reminder_errors = action_error(move || reminders.value().get());
+    let customer = Resource::new(
+        move || (id.get(), archive_done.get(), reminders_done.get()),
+        |(id, _, _)| load(id),
+    );
     let properties = crate::app::pages::customer_properties_resource(id);
     view! {
         <SiteGate on=On::Tenant>
@@ -78,6 +86,7 @@ pub fn CustomerPage() -> impl IntoView {
                             </div>
                         </div>
                         <FormError errors />
+                        <FormError errors=reminder_errors />
                         <section class="card details">
                             <dl>
                                 <dt>"Email"</dt>
@@ -116,6 +125,24 @@ pub fn CustomerPage() -> impl IntoView {
                                     } else {
                                         c.notes.clone()
                                     }}
+                                </dd>
+                                <dt>"Reminders"</dt>
+                                <dd data-testid="reminders">
+                                    {if c.reminders {
+                                        "Emailed the day before each visit. "
+                                    } else {
+                                        "Off: no appointment reminders (booking notices still go). "
+                                    }} <ActionForm action=reminders attr:class="inline">
+                                        <input type="hidden" name="id" value=c.id.to_string() />
+                                        <input
+                                            type="hidden"
+                                            name="on"
+                                            value=(!c.reminders).to_string()
+                                        />
+                                        <button type="submit" class="small secondary">
+                                            {if c.reminders { "Turn off" } else { "Turn on" }}
+                                        </button>
+                                    </ActionForm>
                                 </dd>
                                 <dt>"Added"</dt>
                                 <dd>{crate::app::local_date(c.created_at)}</dd>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::settings::{UpdateBrandColor, UpdateCompany, UpdatePricing};
+use crate::api::settings::{SetWhiteLabel, UpdateBrandColor, UpdateCompany, UpdatePricing};
 use crate::app::components::{
     action_error, field_error, state_options, Field, FormError, Notice, SelectField,
 };
@@ -259,4 +259,91 @@ pub fn PricingSection(settings: OrgSettings, wizard: bool) -> impl IntoView {
             </ActionForm>
         </section>
     }
+}
+
+/// White-labelling (Enterprise): hide the platform's branding everywhere
+/// the team and customers look, and set the browser-tab icon.
+#[component]
+pub fn WhiteLabelSection(settings: OrgSettings) -> impl IntoView {
+    let action = ServerAction::<SetWhiteLabel>::new();
+    let errors = action_error(move || action.value().get());
+    let hidden = RwSignal::new(settings.hide_platform_brand);
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(()))) {
+            hidden.update(|h| *h = !*h);
+            refresh_shell();
+        }
+    });
+    let query = use_query_map();
+    let favicon_error = move || query.read().get("favicon_error");
+    if !settings.white_label_allowed {
+        return view! {
+            <section class="card">
+                <h2>"White-label"</h2>
+                <p class="muted">
+                    "On the Enterprise plan your pages, emails and browser tab carry only your brand, and you word your customers' emails yourself. "
+                    <a href="/settings/billing">"See plans"</a>
+                </p>
+            </section>
+        }
+            .into_any();
+    }
+    view! {
+        <section class="card" data-testid="white-label">
+            <h2>"White-label"</h2>
+            <FormError errors />
+            <p>
+                {move || {
+                    if hidden.get() {
+                        "Only your brand shows: no platform name, logo or link on your pages, your customers' pages or your emails."
+                    } else {
+                        "Your pages and emails mention the platform they run on."
+                    }
+                }}
+            </p>
+            <ActionForm action=action attr:class="inline">
+                <input type="hidden" name="hide" value=move || (!hidden.get()).to_string() />
+                <button type="submit" class="secondary">
+                    {move || {
+                        if hidden.get() {
+                            "Show platform branding"
+                        } else {
+                            "Hide platform branding"
+                        }
+                    }}
+                </button>
+            </ActionForm>
+            <form
+                method="post"
+                action="/settings/favicon"
+                enctype="multipart/form-data"
+                class="stack logo-form"
+            >
+                <div class="field" class:invalid=move || favicon_error().is_some()>
+                    <label for="f-favicon">"Browser-tab icon"</label>
+                    {(settings.favicon_version > 0)
+                        .then(|| {
+                            view! {
+                                <img
+                                    class="favicon-preview"
+                                    src=format!("/brand/favicon?v={}", settings.favicon_version)
+                                    alt="Current icon"
+                                    width="32"
+                                    height="32"
+                                />
+                            }
+                        })}
+                    <input id="f-favicon" type="file" name="favicon" accept="image/png,.ico" />
+                    <p class="hint">"A square PNG or ICO file, up to 64 KB."</p>
+                    <p class="error" role="alert">
+                        {favicon_error}
+                    </p>
+                </div>
+                <button type="submit" class="secondary">
+                    "Upload icon"
+                </button>
+            </form>
+        </section>
+    }
+        .into_any()
 }

@@ -8,7 +8,7 @@ use crate::api::team::{
     get_team, ChangeRole, InviteMember, RemoveMember, ResendInvitation, RevokeInvitation,
 };
 use crate::app::components::{
-    action_error, loaded_keeping, successes, Field, FormError, Notice, SelectField,
+    action_error, loaded_keeping, successes, DeliveryNote, Field, FormError, Notice, SelectField,
 };
 use crate::app::{On, SiteGate};
 use crate::model::Role;
@@ -225,6 +225,7 @@ pub fn TeamPage() -> impl IntoView {
                                                 .invitations
                                                 .into_iter()
                                                 .map(|i| {
+                                                    let delivery = i.delivery.clone();
                                                     view! {
                                                         <li>
                                                             <div>
@@ -239,6 +240,7 @@ pub fn TeamPage() -> impl IntoView {
                                                                         format!("Expires {}", crate::app::local_date(i.expires_at))
                                                                     }}
                                                                 </span>
+                                                                {delivery.map(|d| view! { <DeliveryNote delivery=d /> })}
                                                             </div>
                                                             <div class="member-actions">
                                                                 <ActionForm action=resend attr:class="inline">

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 
 use super::{Editor, QuoteActions, Saved};
 use crate::api::quotes::{ManagerApprove, SendQuote};
-use crate::app::components::{action_error, CopyButton, FormError};
+use crate::app::components::{action_error, CopyButton, DeliveryNote, FormError};
 use crate::model::{QuoteDetail, QuoteStatus};
 
 #[component]
@@ -169,6 +169,10 @@ pub fn Banners(
                     </div>
                 }
             })}
+        {(q.status != QuoteStatus::Draft)
+            .then(|| q.delivery.clone())
+            .flatten()
+            .map(|d| view! { <DeliveryNote delivery=d /> })}
         {workflow_note(&q).map(|b| view! { <p class="hint">{b}</p> })}
         <FormError errors=job_errors />
         <FormError errors=approve_errors />
