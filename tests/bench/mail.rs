@@ -13,18 +13,22 @@
 //!
 //! (`FENCE_BIN=target/debug/fence` measures a debug build instead.)
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::pct;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
 const BACKLOG: usize = 2000;
 const TENANTS: usize = 20;
 const SINGLES: usize = 300;
+
+/// The `p` quantile (0..1) of `v`.
+fn pct(v: &[f64], p: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    s[((s.len() as f64 - 1.0) * p).round() as usize]
+}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -92,9 +96,8 @@ async fn main() {
         orgs.push(id);
     }
     let queue = |n: usize| {
-        let mut sql = String::from(
-            "insert into outbox (org_id, id, to_email, subject, body, kind) values ",
-        );
+        let mut sql =
+            String::from("insert into outbox (org_id, id, to_email, subject, body, kind) values ");
         for i in 0..n {
             if i > 0 {
                 sql.push(',');
@@ -135,7 +138,10 @@ async fn main() {
         if left == 0 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(600), "backlog stuck at {left}");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "backlog stuck at {left}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (span,): (f64,) = sqlx::query_as(
@@ -151,7 +157,6 @@ async fn main() {
     );
 
     // One at a time: commit to recorded-as-sent.
-    let mut latencies = Vec::new();
     for i in 0..SINGLES {
         let id = Uuid::new_v4();
         sqlx::query(
@@ -164,7 +169,6 @@ async fn main() {
         .await
         .unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let _ = id;
     }
     loop {
         let left: i64 = sqlx::query_scalar("select count(*) from outbox where status <> 'sent'")
@@ -183,7 +187,7 @@ async fn main() {
     .fetch_all(&mut owner)
     .await
     .unwrap();
-    latencies.extend(rows.into_iter().map(|r| r.0));
+    let latencies: Vec<f64> = rows.into_iter().map(|r| r.0).collect();
     println!(
         "one at a time ({SINGLES}, 10/s): save to accepted p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         pct(&latencies, 0.5),
