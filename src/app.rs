@@ -154,8 +154,19 @@ pub fn App() -> impl IntoView {
     // directly would happen outside any Suspense during SSR.
     let brand = RwSignal::new(None::<String>);
     provide_context(BrandPaint(brand));
+    // The site's name after each page title (the platform's, or a
+    // white-labelled tenant's own): set from the same effect and held in a
+    // plain cell, because the title formatter must read nothing reactive (a
+    // resource read there breaks hydration; any arena read panics when the
+    // head is rendered). The server's first paint has the page title alone.
+    let site_name = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let set_site_name = site_name.clone();
     Effect::new(move |_| {
-        brand.set(current().and_then(|s| match s.site {
+        let shell = current();
+        if let Ok(mut n) = set_site_name.lock() {
+            *n = shell.as_ref().map(|s| s.platform_name.clone());
+        }
+        brand.set(shell.and_then(|s| match s.site {
             SiteKind::Tenant(b) => Some(format!("--brand: {}", b.brand_color)),
             SiteKind::Platform => None,
         }))
@@ -164,7 +175,8 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/fence.css" />
         <Title formatter=move |t: String| {
-            title(&t, current().map(|s| s.platform_name).as_deref())
+            let name = site_name.lock().ok().and_then(|n| n.clone());
+            title(&t, name.as_deref())
         } />
         <Router>
             <div class="app" style=move || brand.get()>

@@ -58,12 +58,14 @@ pub fn SettingsPage() -> impl IntoView {
                             <BrandingSection settings=s.clone() wizard=false />
                             <WhiteLabelSection settings=s.clone() />
                             <PricingSection settings=s.clone() wizard=false />
-                            <DomainSection />
                         </div>
                     }
                         .into_any()
                 },
             )}
+            <div class="grid2">
+                <DomainSection />
+            </div>
         </SiteGate>
     }
 }
