@@ -248,15 +248,18 @@ pub async fn favicon(Extension(cx): Extension<RequestCtx>) -> Response {
     let Ok(mut tx) = cx.tx().await else {
         return not_found();
     };
-    let own = repo::orgs::favicon(&mut tx).await;
-    let brand = repo::orgs::brand(&mut tx).await;
+    // The brand is read only when the tenant has no icon of its own.
+    let answer = match repo::orgs::favicon(&mut tx).await {
+        Ok(Some((content_type, bytes))) => icon(content_type, bytes),
+        Ok(None) => match repo::orgs::brand(&mut tx).await {
+            Ok(b) if b.white_label => StatusCode::NO_CONTENT.into_response(),
+            Ok(_) => platform(),
+            Err(_) => StatusCode::NOT_FOUND.into_response(),
+        },
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    };
     let _ = tx.commit().await;
-    match (own, brand) {
-        (Ok(Some((content_type, bytes))), _) => icon(content_type, bytes),
-        (Ok(None), Ok(b)) if b.white_label => StatusCode::NO_CONTENT.into_response(),
-        (Ok(None), Ok(_)) => platform(),
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
+    answer
 }
 
 /// The icon type of an upload, from its first bytes.
