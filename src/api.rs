@@ -16,5 +16,6 @@ pub mod schedule;
 pub mod settings;
 pub mod shell;
 pub mod signup;
+pub mod sms;
 pub mod team;
 pub mod templates;

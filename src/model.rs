@@ -16,6 +16,7 @@ pub mod quote;
 mod role;
 pub mod routing;
 pub mod schedule;
+pub mod sms;
 mod states;
 pub mod takeoff;
 pub mod templates;

@@ -31,6 +31,7 @@ pub mod schedule;
 pub mod security;
 pub mod seed;
 pub mod signup;
+pub mod sms;
 pub mod split;
 pub mod state;
 pub mod storage;

@@ -18,6 +18,9 @@ pub struct SendOutcome {
     /// The approval link (also emailed when the customer has an address).
     pub link: Option<String>,
     pub emailed: bool,
+    /// Also texted (the SMS add-on).
+    #[serde(default)]
+    pub texted: bool,
     /// Waiting for a manager instead.
     pub pending_approval: bool,
 }

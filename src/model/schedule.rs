@@ -225,6 +225,9 @@ pub struct MyDay {
     pub today: NaiveDate,
     pub crews: Vec<Crew>,
     pub stops: Vec<Stop>,
+    /// The tenant has the SMS add-on: the crew can text "on the way".
+    #[serde(default)]
+    pub sms: bool,
 }
 
 /// One stop of a crew's day, with what the crew needs at the door.
@@ -237,6 +240,13 @@ pub struct Stop {
     pub pets: Vec<String>,
     /// Checklist items ticked.
     pub checklist_done: usize,
+    /// The drive from the stop before (or the depot), in minutes: the
+    /// "on the way" text's suggested arrival.
+    #[serde(default)]
+    pub drive_minutes: u32,
+    /// When the homeowner was last told the crew is on the way ("10:12 AM").
+    #[serde(default)]
+    pub texted: Option<String>,
 }
 
 /// The office's first screen: the day by crew and what needs doing.
@@ -1142,6 +1152,9 @@ pub struct BatteryStop {
     /// The visit already booked for it (job id and number).
     pub booked: Option<(Uuid, i32)>,
     pub has_location: bool,
+    /// When the homeowner was last texted that it is due ("Dec 1").
+    #[serde(default)]
+    pub texted: Option<String>,
 }
 
 impl BatteryStop {
@@ -1158,4 +1171,7 @@ pub struct BatteryVisits {
     pub stops: Vec<BatteryStop>,
     /// Whether this viewer may book visits.
     pub can_book: bool,
+    /// The tenant has the SMS add-on (homeowners can be texted).
+    #[serde(default)]
+    pub sms: bool,
 }

@@ -57,6 +57,7 @@ fn group(
                 offer: None,
                 booked: p.visit,
                 has_location: at.is_some(),
+                texted: None,
             },
             at,
         ));
@@ -114,6 +115,12 @@ pub async fn visits(cx: &RequestCtx, me: &UserRef) -> Result<BatteryVisits, AppE
     let catalogue = repo::pricing::catalogue(&mut tx).await?;
     let crews = repo::schedule::crews(&mut tx).await?;
     let booked = super::schedule::booked_ahead(&mut tx, &zone, today).await?;
+    let sms = repo::schedule::feature(&mut tx, crate::model::billing::Feature::Sms.code()).await?;
+    let mut properties: Vec<Uuid> = pets.iter().map(|p| p.property_id).collect();
+    properties.dedup();
+    let texted =
+        repo::sms::last_about_each(&mut tx, crate::model::sms::SmsKind::BatteryDue, &properties)
+            .await?;
     tx.commit().await?;
     let depot = catalogue.depot();
     // Soonest due first, each offer is pencilled in before the next is
@@ -145,6 +152,11 @@ pub async fn visits(cx: &RequestCtx, me: &UserRef) -> Result<BatteryVisits, AppE
                     planned.push(pencilled(&s, o, at));
                 }
             }
+            s.texted = texted.get(&s.property_id).map(|at| {
+                crate::model::time::to_local(*at, &zone)
+                    .format("%b %-d")
+                    .to_string()
+            });
             s
         })
         .collect();
@@ -152,6 +164,7 @@ pub async fn visits(cx: &RequestCtx, me: &UserRef) -> Result<BatteryVisits, AppE
         today: Some(today),
         stops,
         can_book: me.role.edits_customers(),
+        sms,
     })
 }
 

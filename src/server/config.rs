@@ -68,6 +68,26 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "MAIL_FROM",
         "the platform's sending address (default no-reply@PLATFORM_DOMAIN); tenants' names go before it",
     ),
+    (
+        "TWILIO_ACCOUNT_SID",
+        "Twilio account SID: with TWILIO_AUTH_TOKEN and TWILIO_FROM, texts (the SMS add-on) go through Twilio",
+    ),
+    (
+        "TWILIO_AUTH_TOKEN",
+        "Twilio auth token (also verifies Twilio's webhooks)",
+    ),
+    (
+        "TWILIO_FROM",
+        "the sending number in E.164 (+15551234567) or a Messaging Service SID (MG...)",
+    ),
+    (
+        "TWILIO_API_URL",
+        "Twilio's API base URL (default https://api.twilio.com; the tests point it at a local fake)",
+    ),
+    (
+        "SMS_DIR",
+        "a folder the SMS worker writes each text to (development; Twilio wins)",
+    ),
     ("METRICS_TOKEN", "bearer token for /metrics"),
     ("MAP_TILE_URL", "XYZ tile URL template for the designer"),
     (
@@ -218,6 +238,25 @@ pub struct MailSettings {
     pub from: Option<String>,
 }
 
+/// Where queued texts go.
+#[derive(Debug, Clone, Default)]
+pub struct SmsSettings {
+    pub twilio: Option<TwilioSettings>,
+    /// A folder the SMS worker writes each text to (development).
+    pub dir: Option<PathBuf>,
+}
+
+/// A Twilio account (REST API and webhooks).
+#[derive(Debug, Clone)]
+pub struct TwilioSettings {
+    pub account_sid: String,
+    pub auth_token: SecretString,
+    /// An E.164 number or a Messaging Service SID (`MG...`).
+    pub from: String,
+    /// `https://api.twilio.com` unless pointed elsewhere.
+    pub api_url: String,
+}
+
 /// An SMTP relay.
 #[derive(Debug, Clone)]
 pub struct SmtpSettings {
@@ -329,6 +368,7 @@ pub struct Config {
     pub storage: super::storage::StorageSettings,
     pub uploads: UploadSettings,
     pub mail: MailSettings,
+    pub sms: SmsSettings,
     /// Bearer token for `/metrics`; without one only loopback may scrape.
     pub metrics_token: Option<SecretString>,
     /// An optional XYZ tile URL template for the boundary designer's map
@@ -439,6 +479,31 @@ impl Config {
                     }),
                 },
                 from: env("MAIL_FROM"),
+            },
+            sms: SmsSettings {
+                dir: env("SMS_DIR").map(PathBuf::from),
+                twilio: match (
+                    env("TWILIO_ACCOUNT_SID"),
+                    env("TWILIO_AUTH_TOKEN"),
+                    env("TWILIO_FROM"),
+                ) {
+                    (None, None, None) => None,
+                    (Some(sid), Some(token), Some(from)) => Some(TwilioSettings {
+                        account_sid: sid,
+                        auth_token: SecretString::from(token),
+                        from,
+                        api_url: env("TWILIO_API_URL")
+                            .unwrap_or_else(|| "https://api.twilio.com".into())
+                            .trim_end_matches('/')
+                            .to_string(),
+                    }),
+                    _ => {
+                        return Err(
+                            "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM together"
+                                .into(),
+                        )
+                    }
+                },
             },
             metrics_token: env("METRICS_TOKEN").map(SecretString::from),
             map_tile_url: env("MAP_TILE_URL")
@@ -586,6 +651,7 @@ impl Config {
             storage: Default::default(),
             uploads: UploadSettings::default(),
             mail: MailSettings::default(),
+            sms: SmsSettings::default(),
             metrics_token: None,
             map_tile_url: None,
             routing_url: None,

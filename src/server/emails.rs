@@ -19,6 +19,7 @@ pub enum Kind {
     Reminder,
     TrialEnding,
     PaymentFailed,
+    TextReply,
 }
 
 impl Kind {
@@ -34,6 +35,7 @@ impl Kind {
             Kind::Reminder => "reminder",
             Kind::TrialEnding => "trial_ending",
             Kind::PaymentFailed => "payment_failed",
+            Kind::TextReply => "text_reply",
         }
     }
 
@@ -195,6 +197,25 @@ pub fn quote_answered(
                  The quote is here:\n{link}\n"
             ),
         }
+    }
+}
+
+/// A homeowner's reply to a text, for the office (texts come from the
+/// platform's number, so the office reads replies here).
+pub fn text_reply(customer: &str, phone: &str, text: &str, link: &str) -> Email {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let short: String = one_line.chars().take(60).collect();
+    let short = if short.len() < one_line.len() {
+        format!("{short}…")
+    } else {
+        short
+    };
+    Email {
+        kind: Kind::TextReply,
+        subject: format!("Text from {customer}: {short}"),
+        body: format!(
+            "{customer} ({phone}) replied to your text:\n\n{text}\n\n             Call or text them back at {phone}. Their page:\n{link}\n"
+        ),
     }
 }
 

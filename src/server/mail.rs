@@ -239,50 +239,18 @@ pub async fn run(
     pool: PgPool,
     listen_url: String,
     mailer: Mailer,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let poll = Duration::from_secs(2);
-    let mut listener: Option<sqlx::postgres::PgListener> = None;
-    loop {
-        if listener.is_none() {
-            listener = match sqlx::postgres::PgListener::connect(&listen_url).await {
-                Ok(mut l) => match l.listen("outbox").await {
-                    Ok(()) => Some(l),
-                    Err(_) => None,
-                },
-                Err(e) => {
-                    tracing::warn!(error = %e, "mail worker: cannot listen; polling");
-                    None
-                }
-            };
-        }
-        loop {
-            let id = super::telemetry::new_request_id();
-            match super::telemetry::with_request_id(id, deliver_due(&pool, &mailer)).await {
-                Ok(n) if n as i32 == BATCH => continue,
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "mail worker round failed");
-                    break;
-                }
-            }
-        }
-        let wake = async {
-            match listener.as_mut() {
-                Some(l) => {
-                    if l.recv().await.is_err() {
-                        listener = None;
-                    }
-                }
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = wake => {}
-            _ = tokio::time::sleep(poll) => {}
-            _ = stop.changed() => return,
-        }
-    }
+    super::workers::drain_on_notify(
+        listen_url,
+        "outbox",
+        move || {
+            let (pool, mailer) = (pool.clone(), mailer.clone());
+            async move { Ok(deliver_due(&pool, &mailer).await? as i32 == BATCH) }
+        },
+        stop,
+    )
+    .await
 }
 
 /// Writes one message as an RFC 5322 file, atomically (temp file, rename).

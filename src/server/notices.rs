@@ -155,10 +155,35 @@ pub async fn remind_appointments_at(
             if !repo::notices::mark_reminded(&mut tx, job, tomorrow).await? {
                 continue;
             }
-            let (Some(email), true) = (n.email.clone(), n.reminders) else {
+            if !n.reminders {
+                continue;
+            }
+            let Some(when) = when(&n, &zone) else {
                 continue;
             };
-            let Some(when) = when(&n, &zone) else {
+            // A text too, with the SMS add-on (held until morning where
+            // the homeowner lives if need be).
+            let texted = super::sms::to_customer(
+                &mut tx,
+                crate::model::sms::SmsKind::Reminder,
+                n.customer_id,
+                Some(job),
+                None,
+                now,
+                |c| {
+                    crate::model::sms::reminder_text(
+                        &n.company_name,
+                        &c.name,
+                        &when,
+                        n.phone.as_deref(),
+                    )
+                },
+            )
+            .await?;
+            if texted.queued() {
+                queued += 1;
+            }
+            let Some(email) = n.email.clone() else {
                 continue;
             };
             let stop = format!(

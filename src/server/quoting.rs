@@ -261,6 +261,7 @@ pub async fn send(cx: &RequestCtx, by: Uuid, id: Uuid) -> Result<SendOutcome, Ap
         return Ok(SendOutcome {
             link: None,
             emailed: false,
+            texted: false,
             pending_approval: true,
         });
     }
@@ -273,6 +274,19 @@ pub async fn send(cx: &RequestCtx, by: Uuid, id: Uuid) -> Result<SendOutcome, Ap
     let link = format!("{}/q/{token}", cx.state.tenant_base(&brand));
     let customer = repo::customers::get(&mut tx, q.customer_id).await?;
     let mut emailed = false;
+    // The link by text too, with the SMS add-on.
+    let total = money(v.priced.total);
+    let texted = super::sms::to_customer(
+        &mut tx,
+        crate::model::sms::SmsKind::QuoteLink,
+        q.customer_id,
+        Some(id),
+        Some(by),
+        Utc::now(),
+        |c| crate::model::sms::quote_text(&brand.company_name, &c.name, q.number, &total, &link),
+    )
+    .await?
+    .queued();
     if let Some(c) = customer {
         if let Some(email) = &c.email {
             let custom =
@@ -296,13 +310,14 @@ pub async fn send(cx: &RequestCtx, by: Uuid, id: Uuid) -> Result<SendOutcome, Ap
         Some(by),
         "quote.sent",
         Some(id),
-        serde_json::json!({ "version": q.version, "emailed": emailed }),
+        serde_json::json!({ "version": q.version, "emailed": emailed, "texted": texted }),
     )
     .await?;
     tx.commit().await?;
     Ok(SendOutcome {
         link: Some(link),
         emailed,
+        texted,
         pending_approval: false,
     })
 }

@@ -16,6 +16,7 @@ pub mod pricing;
 pub mod properties;
 pub mod quotes;
 pub mod schedule;
+pub mod sms;
 pub mod storage;
 pub mod templates;
 pub mod users;

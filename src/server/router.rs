@@ -119,6 +119,20 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
                 .layer(DefaultBodyLimit::max(512 * 1024))
                 .with_state(state.clone()),
         )
+        // Twilio's webhooks (a homeowner's reply, a delivery report):
+        // authenticated by their signature.
+        .route(
+            super::sms::INBOUND_PATH,
+            axum::routing::post(super::sms::inbound)
+                .layer(DefaultBodyLimit::max(64 * 1024))
+                .with_state(state.clone()),
+        )
+        .route(
+            super::sms::STATUS_PATH,
+            axum::routing::post(super::sms::status)
+                .layer(DefaultBodyLimit::max(64 * 1024))
+                .with_state(state.clone()),
+        )
         .merge(app)
         // Pages, JS and WASM travel gzip- or brotli-compressed when the
         // browser asks (images and tiny bodies are left alone).

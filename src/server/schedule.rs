@@ -365,17 +365,41 @@ pub async fn my_day(cx: &RequestCtx, me: &UserRef, day: Option<&str>) -> Result<
     stops.sort_by_key(|s| (s.place.start, s.number));
     let ids: Vec<Uuid> = stops.iter().map(|s| s.id).collect();
     let mut details = repo::schedule::stop_details(&mut tx, &ids).await?;
+    let sms = repo::schedule::feature(&mut tx, crate::model::billing::Feature::Sms.code()).await?;
+    let texted =
+        repo::sms::last_about_each(&mut tx, crate::model::sms::SmsKind::OnTheWay, &ids).await?;
+    let depot = repo::pricing::catalogue(&mut tx).await?.depot();
     tx.commit().await?;
+    // Each stop's drive from the one before on its crew's day (the first
+    // from the depot); 20 minutes when either end has no location.
+    let mut last: std::collections::HashMap<Option<Uuid>, Option<(f64, f64)>> =
+        std::collections::HashMap::new();
     let stops = stops
         .into_iter()
         .map(|job| {
             let d = details.remove(&job.id).unwrap_or_default();
+            let here = job.lat.zip(job.lon);
+            let from = last.insert(job.place.crew_id, here).unwrap_or(depot);
+            let drive_minutes = match (from, here) {
+                (Some(a), Some(b)) => {
+                    crate::model::routing::drive_minutes(crate::model::routing::road_miles(a, b))
+                        .ceil()
+                        .clamp(5.0, 240.0) as u32
+                }
+                _ => 20,
+            };
             crate::model::schedule::Stop {
+                texted: texted.get(&job.id).map(|at| {
+                    crate::model::time::to_local(*at, &zone)
+                        .format("%-I:%M %p")
+                        .to_string()
+                }),
                 job,
                 phone: d.phone,
                 gate_notes: d.gate_notes,
                 pets: d.pets,
                 checklist_done: d.checklist_done,
+                drive_minutes,
             }
         })
         .collect();
@@ -384,6 +408,7 @@ pub async fn my_day(cx: &RequestCtx, me: &UserRef, day: Option<&str>) -> Result<
         today,
         crews,
         stops,
+        sms,
     })
 }
 

@@ -1,5 +1,5 @@
-//! Background work of a serving process: mail delivery (when a transport
-//! is configured), appointment reminders and housekeeping (drained rate-limit buckets, pool gauges,
+//! Background work of a serving process: mail and text delivery (when a
+//! transport or provider is configured), appointment reminders and housekeeping (drained rate-limit buckets, pool gauges,
 //! metric upkeep). Stopped cleanly on shutdown.
 
 use std::time::Duration;
@@ -51,6 +51,19 @@ pub fn start(state: &AppState) -> Workers {
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "mail delivery is off: its configuration is wrong"),
     }
+    match super::sms::provider_from_config(&state.config) {
+        Ok(Some(provider)) => {
+            let url = state.config.app_database_url.expose_secret().to_string();
+            tasks.push(tokio::spawn(super::sms::run(
+                state.pool.clone(),
+                url,
+                provider,
+                stop.subscribe(),
+            )));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "texts are off: their configuration is wrong"),
+    }
     // Appointment reminders the day before (tenants' local time).
     let s = state.clone();
     tasks.push(every(&stop, Duration::from_secs(300), move || {
@@ -80,6 +93,63 @@ pub fn start(state: &AppState) -> Workers {
         }
     }));
     Workers { stop, tasks }
+}
+
+/// Runs `round` until it reports no full batch, then waits for a
+/// notification on `channel` (an insert trigger's NOTIFY, on commit), a
+/// poll interval (retries falling due, a lost notification), or the stop
+/// signal; and again.
+pub async fn drain_on_notify<F, Fut>(
+    listen_url: String,
+    channel: &'static str,
+    mut round: F,
+    mut stop: watch::Receiver<bool>,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<bool, crate::error::AppError>>,
+{
+    let poll = Duration::from_secs(2);
+    let mut listener: Option<sqlx::postgres::PgListener> = None;
+    loop {
+        if listener.is_none() {
+            listener = match sqlx::postgres::PgListener::connect(&listen_url).await {
+                Ok(mut l) => match l.listen(channel).await {
+                    Ok(()) => Some(l),
+                    Err(_) => None,
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, channel, "worker cannot listen; polling");
+                    None
+                }
+            };
+        }
+        loop {
+            let id = super::telemetry::new_request_id();
+            match super::telemetry::with_request_id(id, round()).await {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, channel, "worker round failed");
+                    break;
+                }
+            }
+        }
+        let wake = async {
+            match listener.as_mut() {
+                Some(l) => {
+                    if l.recv().await.is_err() {
+                        listener = None;
+                    }
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = wake => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 impl Workers {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::helpers::{Tenant, TestApp};
 
 /// Tenant tables and their key column.
-const TABLES: [(&str, &str); 17] = [
+const TABLES: [(&str, &str); 19] = [
     ("organizations", "id"),
     ("users", "org_id"),
     ("invitations", "org_id"),
@@ -27,6 +27,8 @@ const TABLES: [(&str, &str); 17] = [
     ("jobs", "org_id"),
     ("job_events", "org_id"),
     ("photos", "org_id"),
+    ("sms_messages", "org_id"),
+    ("sms_opt_outs", "org_id"),
 ];
 
 async fn fixture() -> (TestApp, Tenant, Tenant) {
@@ -53,6 +55,20 @@ async fn fixture() -> (TestApp, Tenant, Tenant) {
         assert_eq!(r.status(), 200);
         // A row in every trade table.
         crate::trade::full_flow(&app, t).await;
+        // A text and a STOP (the SMS add-on).
+        sqlx::query(
+            "insert into sms_messages (org_id, to_phone, body, kind, zone, segments)
+             values ($1, '+15125550142', 'hello', 'reminder', 'America/Chicago', 1)",
+        )
+        .bind(t.org_id)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+        sqlx::query("insert into sms_opt_outs (org_id, phone) values ($1, '+15125550142')")
+            .bind(t.org_id)
+            .execute(&app.owner)
+            .await
+            .unwrap();
     }
     (app, a, b)
 }
@@ -213,6 +229,7 @@ async fn tenant_a_cannot_create_rows_for_tenant_b() {
         format!("insert into invitations (org_id, id, email, role, token_hash, expires_at) values ('{}', gen_random_uuid(), 'x@x.example', 'admin', 'h', now() + interval '1 day')", b.org_id),
         format!("insert into org_logos (org_id, content_type, bytes) values ('{}', 'image/png', '\\x00')", b.org_id),
         format!("insert into zone_overrides (org_id, state_code, multiplier) values ('{}', 'CA', 2)", b.org_id),
+        format!("insert into sms_messages (org_id, to_phone, body, kind, zone, segments) values ('{}', '+15125550100', 'forged', 'reminder', 'America/Chicago', 1)", b.org_id),
     ];
     for sql in &attempts {
         let mut tx = as_tenant(&pool, a.org_id).await;

@@ -20,6 +20,7 @@ mod mail;
 mod repos;
 mod schedule;
 mod signup;
+mod sms;
 mod stripe_contract;
 mod team;
 mod trade;

@@ -26,6 +26,17 @@ async fn approved_job_at(app: &TestApp, t: &Tenant, name: &str, at: Option<(f64,
         t.sub
     );
     let customer = app.customer(t, name, &email).await;
+    approved_job_for(app, t, customer, name, at).await
+}
+
+/// An approved job for an existing customer (its quote sent and approved).
+pub(crate) async fn approved_job_for(
+    app: &TestApp,
+    t: &Tenant,
+    customer: Uuid,
+    name: &str,
+    at: Option<(f64, f64)>,
+) -> Uuid {
     let property = match at {
         None => property(app, t, customer, "TX").await,
         Some((lat, lon)) => app
@@ -76,7 +87,7 @@ async fn approved_job_at(app: &TestApp, t: &Tenant, name: &str, at: Option<(f64,
 }
 
 /// A user's id by their email.
-async fn user_id(app: &TestApp, email: &str) -> Uuid {
+pub(crate) async fn user_id(app: &TestApp, email: &str) -> Uuid {
     sqlx::query_scalar("select id from users where email = $1")
         .bind(email)
         .fetch_one(&app.owner)
@@ -1563,7 +1574,7 @@ async fn the_crews_phone_shows_the_gate_the_pets_and_the_checklist_of_its_own_jo
 
 /// A customer with a property at `at` and one pet per `(name, days since
 /// its battery was changed)`: the property and the pets.
-async fn battery_customer(
+pub(crate) async fn battery_customer(
     app: &TestApp,
     t: &Tenant,
     name: &str,

@@ -6,6 +6,7 @@ mod emails;
 mod plan;
 mod pricebook;
 mod sections;
+mod sms;
 mod team;
 
 pub use domain::*;
@@ -13,6 +14,7 @@ pub use emails::*;
 pub use plan::*;
 pub use pricebook::*;
 pub use sections::*;
+pub use sms::*;
 pub use team::*;
 
 use leptos::prelude::*;
@@ -65,6 +67,7 @@ pub fn SettingsPage() -> impl IntoView {
             )}
             <div class="grid2">
                 <DomainSection />
+                <SmsSection />
             </div>
         </SiteGate>
     }

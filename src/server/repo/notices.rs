@@ -16,6 +16,7 @@ pub struct JobNotice {
     pub starts_at: Option<DateTime<Utc>>,
     pub window: String,
     pub reminder_sent_for: Option<NaiveDate>,
+    pub customer_id: Uuid,
     pub customer_name: String,
     pub email: Option<String>,
     pub reminders: bool,
@@ -34,7 +35,7 @@ pub async fn job(tx: &mut TenantTx, job: Uuid) -> Result<Option<JobNotice>, AppE
     let r = sqlx::query!(
         r#"select j.number, j.status, j.scheduled_for as "scheduled_for: NaiveDate",
                   j.starts_at as "starts_at: DateTime<Utc>",
-                  j.time_window, j.reminder_sent_for as "reminder_sent_for: NaiveDate", c.name, c.email, c.reminders, c.reminder_token,
+                  j.time_window, j.reminder_sent_for as "reminder_sent_for: NaiveDate", j.customer_id, c.name, c.email, c.reminders, c.reminder_token,
                   o.company_name, o.phone, o.support_email, o.subdomain,
                   case when o.custom_domain_verified then o.custom_domain end as custom_domain
              from jobs j
@@ -53,6 +54,7 @@ pub async fn job(tx: &mut TenantTx, job: Uuid) -> Result<Option<JobNotice>, AppE
         starts_at: r.starts_at,
         window: r.time_window,
         reminder_sent_for: r.reminder_sent_for,
+        customer_id: r.customer_id,
         customer_name: r.name,
         email: r.email,
         reminders: r.reminders,

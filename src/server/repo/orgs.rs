@@ -419,3 +419,14 @@ pub async fn record_domain_check(
     .fetch_one(tx.conn())
     .await?)
 }
+
+/// The company's phone, for messages that tell the homeowner to call.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn company_phone(tx: &mut TenantTx) -> Result<Option<String>, AppError> {
+    let org = tx.org_id();
+    Ok(
+        sqlx::query_scalar!("select phone from organizations where id = $1", org)
+            .fetch_one(tx.conn())
+            .await?,
+    )
+}

@@ -36,17 +36,18 @@ pub fn AdminBillingPage() -> impl IntoView {
             }
         },
     );
+    // Both actions are read every time (tracked): `or_else` alone would
+    // stop following the second once the first has an answer.
+    let extend_errors = action_error(move || extend.value().get());
+    let comp_errors = action_error(move || comp.value().get());
     let errors = Signal::derive(move || {
-        action_error(move || extend.value().get())
-            .get()
-            .or_else(|| action_error(move || comp.value().get()).get())
+        let (e, c) = (extend_errors.get(), comp_errors.get());
+        e.or(c)
     });
     let done = Signal::derive(move || {
-        extend
-            .value()
-            .get()
-            .and_then(|r| r.ok())
-            .or_else(|| comp.value().get().and_then(|r| r.ok()))
+        let e = extend.value().get().and_then(|r| r.ok());
+        let c = comp.value().get().and_then(|r| r.ok());
+        e.or(c)
     });
     view! {
         <Title text="Billing" />

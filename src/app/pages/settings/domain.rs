@@ -13,10 +13,12 @@ pub fn DomainSection() -> impl IntoView {
     let remove = ServerAction::<RemoveDomain>::new();
     let version = RwSignal::new(0u32);
     Effect::new(move |_| {
-        let done = matches!(set.value().get(), Some(Ok(_)))
-            || check.value().get().is_some()
-            || matches!(remove.value().get(), Some(Ok(_)));
-        if done {
+        // Each is read (tracked) every time: a short-circuit here once
+        // left a check that verified the domain without refreshing it.
+        let added = matches!(set.value().get(), Some(Ok(_)));
+        let checked = check.value().get().is_some();
+        let removed = matches!(remove.value().get(), Some(Ok(_)));
+        if added || checked || removed {
             version.update(|v| *v += 1);
         }
     });

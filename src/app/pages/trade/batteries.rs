@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::api::schedule::{battery_visits, BookBatteryVisit};
+use crate::api::sms::TextBattery;
 use crate::app::components::{loaded_keeping, on_live_change, successes, FormError};
 use crate::app::{On, SiteGate};
 use crate::model::pricing::money;
@@ -18,11 +19,21 @@ use crate::model::schedule::{
 #[component]
 pub fn BatteriesPage() -> impl IntoView {
     let book = ServerAction::<BookBatteryVisit>::new();
+    let text = ServerAction::<TextBattery>::new();
     let booked = successes(move || book.value().get());
+    let texted = successes(move || text.value().get());
     let refresh = RwSignal::new(0u32);
     on_live_change(move || refresh.update(|n| *n += 1));
-    let data = Resource::new(move || (booked.get(), refresh.get()), |_| battery_visits());
-    let errors = Signal::derive(move || book.value().get().and_then(Result::err));
+    let data = Resource::new(
+        move || (booked.get(), texted.get(), refresh.get()),
+        |_| battery_visits(),
+    );
+    let errors = Signal::derive(move || {
+        // Both read every time, so each stays followed.
+        let booked = book.value().get().and_then(Result::err);
+        let texted = text.value().get().and_then(Result::err);
+        booked.or(texted)
+    });
     view! {
         <Title text="Battery visits" />
         <SiteGate on=On::Tenant>
@@ -53,13 +64,29 @@ pub fn BatteriesPage() -> impl IntoView {
                         }
                     })
             }}
-            {loaded_keeping(data, move |v| view! { <Stops v book /> }.into_any())}
+            {move || {
+                text.value()
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|to| {
+                        view! {
+                            <p class="banner banner-ok" role="status">
+                                {format!("Texted {to} that the battery is due.")}
+                            </p>
+                        }
+                    })
+            }}
+            {loaded_keeping(data, move |v| view! { <Stops v book text /> }.into_any())}
         </SiteGate>
     }
 }
 
 #[component]
-fn Stops(v: BatteryVisits, book: ServerAction<BookBatteryVisit>) -> impl IntoView {
+fn Stops(
+    v: BatteryVisits,
+    book: ServerAction<BookBatteryVisit>,
+    text: ServerAction<TextBattery>,
+) -> impl IntoView {
     if v.stops.is_empty() {
         return view! {
             <section class="card">
@@ -72,9 +99,14 @@ fn Stops(v: BatteryVisits, book: ServerAction<BookBatteryVisit>) -> impl IntoVie
     }
     let today = v.today;
     let can_book = v.can_book;
+    let sms = v.sms && v.can_book;
     view! {
         <ul class="battery-stops">
-            {v.stops.into_iter().map(|s| view! { <Stop s today can_book book /> }).collect_view()}
+            {v
+                .stops
+                .into_iter()
+                .map(|s| view! { <Stop s today can_book book text sms /> })
+                .collect_view()}
         </ul>
     }
     .into_any()
@@ -86,6 +118,8 @@ fn Stop(
     today: Option<chrono::NaiveDate>,
     can_book: bool,
     book: ServerAction<BookBatteryVisit>,
+    text: ServerAction<TextBattery>,
+    sms: bool,
 ) -> impl IntoView {
     let pets = s
         .pets
@@ -179,6 +213,21 @@ fn Stop(
             </ActionForm>
         }
     });
+    let texting = (sms && s.booked.is_none()).then(|| {
+        let last = s.texted.clone();
+        view! {
+            <ActionForm action=text>
+                <input type="hidden" name="property_id" value=s.property_id.to_string() />
+                <button type="submit" class="link" disabled=move || text.pending().get()>
+                    "Text the homeowner it is due"
+                </button>
+                {last
+                    .map(|t| {
+                        view! { <span class="muted small">{format!(" · texted {t}")}</span> }
+                    })}
+            </ActionForm>
+        }
+    });
     view! {
         <li class="card battery-stop" class:overdue=overdue>
             <div>
@@ -191,7 +240,7 @@ fn Stop(
                     {format!("{} visit · {}", duration(s.minutes), money(s.price))}
                 </p>
             </div>
-            <div>{action} {waiting}</div>
+            <div>{action} {waiting} {texting}</div>
         </li>
     }
 }

@@ -1250,7 +1250,7 @@ pub fn TodayPage() -> impl IntoView {
                                     {d
                                         .stops
                                         .into_iter()
-                                        .map(|stop| stop_card(stop, outbox))
+                                        .map(|stop| stop_card(stop, outbox, d.sms))
                                         .collect_view()}
                                 </ol>
                             }
@@ -1318,7 +1318,15 @@ fn route_links(
 fn stop_card(
     stop: crate::model::schedule::Stop,
     outbox: Signal<crate::app::components::Outbox>,
+    sms: bool,
 ) -> impl IntoView {
+    let on_the_way = (sms
+        && stop.phone.is_some()
+        && matches!(
+            stop.job.status,
+            crate::model::JobStatus::Scheduled | crate::model::JobStatus::InProgress
+        ))
+    .then(|| on_the_way_form(stop.job.id, stop.drive_minutes, stop.texted.clone()));
     let s = stop.job;
     let nav = s
         .lat
@@ -1398,6 +1406,61 @@ fn stop_card(
                     "Open"
                 </A>
             </div>
+            {on_the_way}
         </li>
+    }
+}
+
+/// "On my way": texts the homeowner the crew's arrival in about so many
+/// minutes (the drive from the stop before suggested).
+fn on_the_way_form(job: Uuid, drive: u32, texted: Option<String>) -> impl IntoView {
+    let send = ServerAction::<crate::api::sms::OnMyWay>::new();
+    let mut choices = vec![5u32, 10, 15, 20, 30, 45, 60, 90];
+    let suggested = choices.iter().copied().find(|m| *m >= drive).unwrap_or(90);
+    choices.dedup();
+    let done = move || match send.value().get() {
+        Some(Ok(o)) => Some(
+            view! {
+                <span class="small ok" role="status">
+                    {format!("Texted {}: arriving around {}.", o.to, o.arrive)}
+                </span>
+            }
+            .into_any(),
+        ),
+        Some(Err(e)) => Some(
+            view! {
+                <span class="small error" role="alert">
+                    {e.to_string()}
+                </span>
+            }
+            .into_any(),
+        ),
+        None => None,
+    };
+    let id = job.to_string();
+    view! {
+        <ActionForm action=send attr:class="on-the-way">
+            <input type="hidden" name="job_id" value=id />
+            <label class="small">
+                "Arriving in " <select name="minutes" aria-label="Minutes until you arrive">
+                    {choices
+                        .into_iter()
+                        .map(|m| {
+                            view! {
+                                <option value=m.to_string() selected=m == suggested>
+                                    {format!("{m} min")}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <button type="submit" class="button secondary" disabled=move || send.pending().get()>
+                "Text: on my way"
+            </button>
+            {texted
+                .map(|t| view! { <span class="muted small">{format!("Last texted {t}")}</span> })}
+            {done}
+        </ActionForm>
     }
 }

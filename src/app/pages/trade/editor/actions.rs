@@ -190,8 +190,12 @@ pub fn Banners(
                     Ok(o) => {
                         view! {
                             <div class="banner banner-ok" role="status">
-                                {if o.emailed {
+                                {if o.emailed && o.texted {
+                                    "Sent. The customer was emailed and texted this approval link:"
+                                } else if o.emailed {
                                     "Sent. The customer was emailed this approval link:"
+                                } else if o.texted {
+                                    "Sent. The customer was texted this approval link:"
                                 } else {
                                     "The customer has no email address; share this approval link:"
                                 }}
