@@ -90,16 +90,55 @@ async fn main() {
         );
     }
     let workers = fence::server::workers::start(&state);
-    axum::serve(
+    // SIGTERM (a rolling restart) or Ctrl-C: stop taking connections, end
+    // the live streams, let requests in flight finish (at most
+    // SHUTDOWN_GRACE), then let the workers finish their round.
+    let draining = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signalled = draining.clone();
+    let live = state.live.clone();
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .unwrap_or_else(|e| fail(e.to_string()));
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing the requests in flight");
+        live.close();
+        signalled.notify_one();
+    });
+    tokio::select! {
+        r = server => r.unwrap_or_else(|e| fail(e.to_string())),
+        _ = async {
+            draining.notified().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway"),
+    }
     workers.stop().await;
+    tracing::info!("stopped");
+}
+
+/// How long requests in flight may take to finish after a shutdown signal.
+#[cfg(feature = "ssr")]
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// SIGTERM or SIGINT (Ctrl-C).
+#[cfg(feature = "ssr")]
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
 }
 
 #[cfg(not(feature = "ssr"))]

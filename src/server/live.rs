@@ -54,6 +54,10 @@ pub struct Change {
 #[derive(Clone)]
 pub struct Live {
     tx: broadcast::Sender<Arc<Change>>,
+    /// Set when the process shuts down: every stream ends (the browser
+    /// reconnects, to another instance), so draining does not wait for
+    /// streams that never finish.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Live {
@@ -61,7 +65,10 @@ impl Live {
     /// connection drops; every stream resyncs after a reconnection).
     pub fn start(url: String) -> Live {
         let (tx, _) = broadcast::channel(1024);
-        let live = Live { tx: tx.clone() };
+        let live = Live {
+            tx: tx.clone(),
+            closing: Arc::new(tokio::sync::watch::channel(false).0),
+        };
         tokio::spawn(async move {
             let mut first = true;
             loop {
@@ -80,6 +87,15 @@ impl Live {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
         self.tx.subscribe()
+    }
+
+    /// Ends every stream, now and from now on (shutdown).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 }
 
@@ -189,9 +205,11 @@ pub async fn events(Extension(cx): Extension<RequestCtx>) -> Response {
         None
     };
     let rx = cx.state.live.subscribe();
+    let closing = cx.state.live.closing();
     let deadline = tokio::time::Instant::now() + STREAM_MAX;
     struct St {
         rx: broadcast::Receiver<Arc<Change>>,
+        closing: tokio::sync::watch::Receiver<bool>,
         mine: Option<HashSet<Uuid>>,
         cx: RequestCtx,
         me: Uuid,
@@ -199,6 +217,7 @@ pub async fn events(Extension(cx): Extension<RequestCtx>) -> Response {
     }
     let st = St {
         rx,
+        closing,
         mine,
         cx,
         me: me.id,
@@ -213,7 +232,10 @@ pub async fn events(Extension(cx): Extension<RequestCtx>) -> Response {
             ));
         }
         loop {
-            let next = tokio::time::timeout_at(deadline, st.rx.recv()).await;
+            let next = tokio::select! {
+                n = tokio::time::timeout_at(deadline, st.rx.recv()) => n,
+                _ = st.closing.wait_for(|c| *c) => return None,
+            };
             let c = match next {
                 Err(_) => return None,
                 Ok(Err(broadcast::error::RecvError::Closed)) => return None,

@@ -19,6 +19,7 @@ mod isolation_http;
 mod mail;
 mod repos;
 mod schedule;
+mod shutdown;
 mod signup;
 mod sms;
 mod stripe_contract;
