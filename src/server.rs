@@ -7,6 +7,7 @@ pub mod billing;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod deletion;
 pub mod device;
 pub mod domains;
 pub mod emails;

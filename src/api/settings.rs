@@ -216,3 +216,46 @@ pub async fn set_white_label(hide: bool) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// The workspace's deletion: scheduled or not, and whether it can be.
+#[server(endpoint = "settings/deletion")]
+pub async fn get_deletion() -> Result<crate::model::Deletion, AppError> {
+    use crate::server::{ctx, deletion};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member()?;
+            deletion::status(&cx, me).await
+        }
+        .await,
+    )
+}
+
+/// The owner asks for the workspace to be deleted (after the grace
+/// period), typing its subdomain to confirm.
+#[server(endpoint = "settings/delete_workspace")]
+pub async fn delete_workspace(confirm: String) -> Result<crate::model::Deletion, AppError> {
+    use crate::server::{ctx, deletion};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member()?;
+            deletion::request(&cx, me, &confirm).await
+        }
+        .await,
+    )
+}
+
+/// The owner calls the deletion off.
+#[server(endpoint = "settings/keep_workspace")]
+pub async fn keep_workspace() -> Result<(), AppError> {
+    use crate::server::{ctx, deletion};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member()?;
+            deletion::cancel(&cx, me).await
+        }
+        .await,
+    )
+}

@@ -448,3 +448,17 @@ mod tests {
         assert_eq!(o.done_count(), 1);
     }
 }
+
+/// Settings → Plan & billing → "Delete this workspace".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Deletion {
+    /// The workspace's subdomain (typed to confirm).
+    pub subdomain: String,
+    /// When it will be deleted ("January 1, 2027"), once asked for.
+    pub due: Option<String>,
+    /// Why it cannot be asked for now (a subscription still running).
+    pub blocked: Option<String>,
+}
+
+/// Days between asking for a workspace's deletion and the deletion.
+pub const DELETION_GRACE_DAYS: i64 = 30;

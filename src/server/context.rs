@@ -539,11 +539,18 @@ async fn unavailable_to_homeowner(
 }
 
 /// What a read-only tenant may still post: signing in and out, password
-/// resets, billing (the way back), and its homeowners' answers to quotes
-/// already sent (the homeowner never meets the installer's account state).
+/// resets, billing (the way back), deleting the workspace (the way out),
+/// and its homeowners' answers to quotes already sent (the homeowner never
+/// meets the installer's account state).
 fn writable_when_read_only(path: &str) -> bool {
     (path.starts_with("/api/auth/") && path != "/api/auth/accept")
         || path.starts_with("/api/billing/")
+        || matches!(
+            path,
+            "/api/settings/deletion"
+                | "/api/settings/delete_workspace"
+                | "/api/settings/keep_workspace"
+        )
         || homeowner_path(path)
 }
 

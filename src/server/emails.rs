@@ -20,6 +20,7 @@ pub enum Kind {
     TrialEnding,
     PaymentFailed,
     TextReply,
+    DeletionScheduled,
 }
 
 impl Kind {
@@ -36,6 +37,7 @@ impl Kind {
             Kind::TrialEnding => "trial_ending",
             Kind::PaymentFailed => "payment_failed",
             Kind::TextReply => "text_reply",
+            Kind::DeletionScheduled => "deletion_scheduled",
         }
     }
 
@@ -215,6 +217,20 @@ pub fn text_reply(customer: &str, phone: &str, text: &str, link: &str) -> Email 
         subject: format!("Text from {customer}: {short}"),
         body: format!(
             "{customer} ({phone}) replied to your text:\n\n{text}\n\n             Call or text them back at {phone}. Their page:\n{link}\n"
+        ),
+    }
+}
+
+/// The workspace will be deleted (to its owners and admins).
+pub fn deletion_scheduled(company: &str, by: &str, date: &str, link: &str) -> Email {
+    Email {
+        kind: Kind::DeletionScheduled,
+        subject: format!("{company} will be deleted on {date}"),
+        body: format!(
+            "{by} asked to delete the {company} workspace and everything in it: customers, \
+             properties, quotes, jobs, photos and the team's accounts.\n\n\
+             It will be deleted for good on {date}. Until then it works as usual; to keep it, \
+             choose \"Keep this workspace\" here:\n{link}\n"
         ),
     }
 }

@@ -307,3 +307,23 @@ pub async fn outbox_failed(
     .await?;
     Ok(())
 }
+
+/// Workspaces whose deletion is due.
+pub async fn tenants_to_delete(pool: &PgPool) -> Result<Vec<Uuid>, AppError> {
+    Ok(
+        sqlx::query_scalar!(r#"select org_id as "org_id!" from platform.tenants_to_delete()"#)
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// Deletes a workspace that is due (logged); `false` if it no longer is.
+pub async fn purge_tenant(pool: &PgPool, org_id: Uuid, objects: i32) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar!(
+        r#"select platform.purge_tenant($1, $2) as "purged!""#,
+        org_id,
+        objects
+    )
+    .fetch_one(pool)
+    .await?)
+}

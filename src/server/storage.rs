@@ -135,4 +135,23 @@ impl Storage {
             Err(e) => Err(failed(e)),
         }
     }
+
+    /// Deletes every object of a tenant (its whole `{org_id}/` prefix);
+    /// returns how many there were.
+    pub async fn delete_tenant(&self, org_id: Uuid) -> Result<usize, AppError> {
+        let prefix = Path::from(org_id.to_string());
+        let keys: Vec<Path> = self
+            .store
+            .list(Some(&prefix))
+            .map(|m| m.map(|m| m.location))
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .map_err(failed)?;
+        for k in &keys {
+            self.delete(k).await?;
+        }
+        Ok(keys.len())
+    }
 }

@@ -82,6 +82,16 @@ pub fn start(state: &AppState) -> Workers {
             super::telemetry::metrics().run_upkeep();
         }
     }));
+    // Workspaces whose deletion is due.
+    let s = state.clone();
+    tasks.push(every(&stop, Duration::from_secs(600), move || {
+        let s = s.clone();
+        async move {
+            if let Err(e) = super::deletion::purge_due(&s).await {
+                tracing::warn!(error = %e, "workspace deletions failed");
+            }
+        }
+    }));
     // Trial reminders: three days before a trial without a card ends.
     let s = state.clone();
     tasks.push(every(&stop, Duration::from_secs(600), move || {

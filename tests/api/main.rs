@@ -9,6 +9,7 @@ mod billing;
 mod catalog;
 mod concurrency;
 mod customers;
+mod deletion;
 mod domains;
 mod hardening_auth;
 mod hardening_ops;

@@ -430,3 +430,51 @@ pub async fn company_phone(tx: &mut TenantTx) -> Result<Option<String>, AppError
             .await?,
     )
 }
+
+/// The workspace's deletion state: (subdomain, due, subscription running).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn deletion(
+    tx: &mut TenantTx,
+) -> Result<(String, Option<chrono::DateTime<chrono::Utc>>, bool), AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        r#"select subdomain, deletion_due_at as "due: chrono::DateTime<chrono::Utc>",
+                  (stripe_subscription_id is not null and status <> 'cancelled') as "subscribed!"
+             from organizations where id = $1"#,
+        org
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    Ok((r.subdomain, r.due, r.subscribed))
+}
+
+/// Schedules the workspace's deletion (or, with `None`, calls it off).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn set_deletion(
+    tx: &mut TenantTx,
+    due: Option<chrono::DateTime<chrono::Utc>>,
+    by: Option<&str>,
+) -> Result<(), AppError> {
+    let org = tx.org_id();
+    sqlx::query!(
+        "update organizations set deletion_due_at = $2, deletion_requested_by = $3 where id = $1",
+        org,
+        due as _,
+        by
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The owners' and admins' addresses (who hears about the workspace).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn owner_emails(tx: &mut TenantTx) -> Result<Vec<String>, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        "select email from users where org_id = $1 and role in ('owner', 'admin') order by role desc, email",
+        org
+    )
+    .fetch_all(tx.conn())
+    .await?)
+}

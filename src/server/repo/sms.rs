@@ -405,10 +405,5 @@ pub async fn reply_readers(tx: &mut TenantTx, by: Option<Uuid>) -> Result<Vec<St
             return Ok(vec![e]);
         }
     }
-    Ok(sqlx::query_scalar!(
-        "select email from users where org_id = $1 and role in ('owner', 'admin') order by role desc, email",
-        org
-    )
-    .fetch_all(tx.conn())
-    .await?)
+    super::orgs::owner_emails(tx).await
 }

@@ -103,7 +103,99 @@ pub fn PlanPage() -> impl IntoView {
                         .into_any()
                 },
             )}
+            <DeleteWorkspace />
         </SiteGate>
+    }
+}
+
+/// The owner's "Delete this workspace": after a 30-day grace period, with
+/// the subdomain typed to confirm; called off with one click until then.
+/// Nothing for other roles.
+#[component]
+fn DeleteWorkspace() -> impl IntoView {
+    use crate::api::settings::{get_deletion, DeleteWorkspace as Delete, KeepWorkspace};
+    let delete = ServerAction::<Delete>::new();
+    let keep = ServerAction::<KeepWorkspace>::new();
+    let deleted = successes(move || delete.value().get());
+    let kept = successes(move || keep.value().get());
+    let info = Resource::new(move || (deleted.get(), kept.get()), |_| get_deletion());
+    let errors = Signal::derive(move || {
+        let d = action_error(move || delete.value().get()).get();
+        let k = action_error(move || keep.value().get()).get();
+        d.or(k)
+    });
+    let confirm_err = crate::app::components::field_error(errors, "confirm");
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let Ok(d) = info.await else {
+                    return ().into_any();
+                };
+                let body = match (d.due.clone(), d.blocked.clone()) {
+                    (Some(due), _) => {
+                        view! {
+                            <div class="banner banner-error" role="status">
+                                {format!(
+                                    "This workspace and everything in it will be deleted on {due}. Until then it works as usual.",
+                                )}
+                            </div>
+                            <button
+                                type="button"
+                                disabled=move || keep.pending().get()
+                                on:click=move |_| {
+                                    keep.dispatch(KeepWorkspace {});
+                                }
+                            >
+                                "Keep this workspace"
+                            </button>
+                        }
+                            .into_any()
+                    }
+                    (None, Some(why)) => view! { <p class="muted">{why}</p> }.into_any(),
+                    (None, None) => {
+                        let prompt = format!("Type {} to confirm", d.subdomain);
+                        let field_class = move || {
+                            if confirm_err.get().is_some() { "field invalid" } else { "field" }
+                        };
+                        view! {
+                            <p>
+                                "Deletes every customer, property, quote, job, photo and team account, for good, 30 days from now. Until then the workspace works as usual and you can change your mind."
+                            </p>
+                            <ActionForm action=delete>
+                                <div class=field_class>
+                                    <label for="f-confirm">{prompt}</label>
+                                    <input
+                                        id="f-confirm"
+                                        name="confirm"
+                                        autocomplete="off"
+                                        required
+                                    />
+                                    <p class="error" role="alert">
+                                        {move || confirm_err.get()}
+                                    </p>
+                                </div>
+                                <button
+                                    type="submit"
+                                    class="danger"
+                                    disabled=move || delete.pending().get()
+                                >
+                                    "Delete this workspace"
+                                </button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    }
+                };
+                view! {
+                    <section class="card danger-zone" data-testid="delete-workspace">
+                        <h2>"Delete this workspace"</h2>
+                        <FormError errors />
+                        {body}
+                    </section>
+                }
+                    .into_any()
+            })}
+        </Suspense>
     }
 }
 
