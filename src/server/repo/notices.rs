@@ -138,10 +138,5 @@ pub async fn quote_office(tx: &mut TenantTx, quote: Uuid) -> Result<Vec<String>,
     if let Some(s) = sender {
         return Ok(vec![s]);
     }
-    Ok(sqlx::query_scalar!(
-        "select email from users where org_id = $1 and role in ('owner', 'admin') order by role desc, email",
-        org
-    )
-    .fetch_all(tx.conn())
-    .await?)
+    super::orgs::owner_emails(tx).await
 }

@@ -1415,9 +1415,8 @@ fn stop_card(
 /// minutes (the drive from the stop before suggested).
 fn on_the_way_form(job: Uuid, drive: u32, texted: Option<String>) -> impl IntoView {
     let send = ServerAction::<crate::api::sms::OnMyWay>::new();
-    let mut choices = vec![5u32, 10, 15, 20, 30, 45, 60, 90];
-    let suggested = choices.iter().copied().find(|m| *m >= drive).unwrap_or(90);
-    choices.dedup();
+    let choices = [5u32, 10, 15, 20, 30, 45, 60, 90];
+    let suggested = choices.into_iter().find(|m| *m >= drive).unwrap_or(90);
     let done = move || match send.value().get() {
         Some(Ok(o)) => Some(
             view! {
