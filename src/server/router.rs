@@ -13,7 +13,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -31,6 +31,20 @@ pub const SESSION_COOKIE: &str = "fenceline_session";
 
 /// Largest body a server function or form may send (photos have their own).
 pub const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// The app's routes, generated once per process.
+///
+/// Generating them runs the whole app with resource loading suppressed by a
+/// process-wide flag (leptos_server's `SuppressResourceLoad`): a resource
+/// that any other render in the process polls first while the flag is up
+/// waits forever, and its page never answers (leptos-rs/leptos#4773). One
+/// server per process never meets it; several in one process (the API
+/// tests) did, now and then. Generating once, before any router exists,
+/// leaves no render to meet the flag.
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 /// Connects and assembles the router.
 pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, AppState), String> {
@@ -62,7 +76,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         )));
 
     super::split::load(&options.site_root, &options.site_pkg_dir);
-    let route_list = generate_route_list(App);
+    let route_list = route_list();
     // Uploads carry files (streamed, with their own limits)...
     let uploads = Router::new()
         .route(
@@ -90,6 +104,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         .route("/auth/handoff", get(routes::handoff))
         .route("/go", get(routes::go))
         .route("/events", get(super::live::events))
+        .route("/exports/{id}/download", get(super::exports::download))
         .route("/photos/{id}", get(photo_routes::photo))
         .route("/photos/{id}/thumb", get(photo_routes::photo_thumb))
         .leptos_routes(&options, route_list, {

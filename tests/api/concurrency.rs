@@ -72,3 +72,53 @@ async fn interleaved_requests_over_two_connections_never_mix_tenants() {
         Err(_) => panic!("app still shared"),
     }
 }
+
+/// Pages render while another server in the same process is being built.
+/// Building one generates the route list, which used to raise
+/// leptos_server's process-wide "suppress resource loads" flag each time:
+/// a page whose resource was first polled then never answered (the API
+/// suite's rare 90-second hangs). The other thread here does what each
+/// test's server build did, as fast as it can; every page must still
+/// answer, and in time.
+#[tokio::test]
+async fn pages_answer_while_another_server_is_built() {
+    let app = TestApp::spawn().await;
+    let t = app.signup("pages", "starter").await;
+    let id = app.customer(&t, "Pat Pages", "").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let builder = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let _in = rt.enter();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let _ = fence::server::router::route_list();
+            }
+        }
+    });
+    let mut failures = Vec::new();
+    for _ in 0..40 {
+        match t
+            .client
+            .get(app.url(Some(&t.sub), &format!("/customers/{id}")))
+            .timeout(std::time::Duration::from_secs(20))
+            .send()
+            .await
+        {
+            Ok(r) => {
+                let status = r.status();
+                let body = r.text().await.unwrap_or_default();
+                if status != 200 || !body.contains("Pat Pages") {
+                    failures.push(format!("{status}"));
+                }
+            }
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    builder.join().unwrap();
+    assert!(failures.is_empty(), "pages that failed: {failures:?}");
+}
