@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod billing;
 pub mod customers;
+pub mod data;
 pub mod domains;
 pub mod jobs;
 pub mod pricebook;

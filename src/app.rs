@@ -345,6 +345,11 @@ pub fn App() -> impl IntoView {
                             ssr=async_ssr.clone()
                         />
                         <Route
+                            path=path!("/settings/data")
+                            view=lazy(DataPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
                             path=path!("/settings/billing")
                             view=lazy(PlanPageRoute)
                             ssr=async_ssr.clone()
@@ -429,6 +434,7 @@ lazy_pages! {
     PriceBookPageRoute => PriceBookPage,
     EmailsPageRoute => EmailsPage,
     PlanPageRoute => PlanPage,
+    DataPageRoute => DataPage,
 }
 
 /// Which site a page belongs on.

@@ -6,6 +6,7 @@ pub mod billing;
 pub mod catalogue;
 mod customer;
 pub mod domain;
+pub mod export;
 pub mod job;
 pub mod mail;
 mod org;
@@ -43,8 +44,34 @@ pub fn count(n: impl Into<i64>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// "12,345": a whole number with thousands separators.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
 #[cfg(test)]
 mod count_tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(1234567), "1,234,567");
+        assert_eq!(super::thousands(-12345), "-12,345");
+    }
+
     #[test]
     fn counts_agree_in_number() {
         assert_eq!(super::count(1, "spool", "spools"), "1 spool");

@@ -11,6 +11,7 @@ pub mod deletion;
 pub mod device;
 pub mod domains;
 pub mod emails;
+pub mod exports;
 pub mod host;
 pub mod jobs;
 pub mod keys;

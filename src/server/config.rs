@@ -88,6 +88,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "SMS_DIR",
         "a folder the SMS worker writes each text to (development; Twilio wins)",
     ),
+    (
+        "BACKUP_KEEP_DAYS",
+        "days each daily cloud backup is kept (Growth and Enterprise; default 7)",
+    ),
     ("METRICS_TOKEN", "bearer token for /metrics"),
     ("MAP_TILE_URL", "XYZ tile URL template for the designer"),
     (
@@ -393,6 +397,8 @@ pub struct Config {
     pub log_json: bool,
     pub seed: SeedSettings,
     pub billing: BillingSettings,
+    /// Days each daily cloud backup is kept (`BACKUP_KEEP_DAYS`, 1 to 365).
+    pub backup_keep_days: i64,
 }
 
 /// What the process is about to do: only migrations and the seed get the
@@ -504,6 +510,11 @@ impl Config {
                         )
                     }
                 },
+            },
+            backup_keep_days: match number("BACKUP_KEEP_DAYS")? {
+                None => 7,
+                Some(n) if (1..=365).contains(&n) => n,
+                Some(n) => return Err(format!("BACKUP_KEEP_DAYS must be 1 to 365 days, not {n}")),
             },
             metrics_token: env("METRICS_TOKEN").map(SecretString::from),
             map_tile_url: env("MAP_TILE_URL")
@@ -663,6 +674,7 @@ impl Config {
             log_json: false,
             seed: SeedSettings::default(),
             billing: BillingSettings::default(),
+            backup_keep_days: 7,
         }
     }
 

@@ -539,7 +539,8 @@ async fn unavailable_to_homeowner(
 }
 
 /// What a read-only tenant may still post: signing in and out, password
-/// resets, billing (the way back), deleting the workspace (the way out),
+/// resets, billing (the way back), exporting its data and deleting the
+/// workspace (the ways out),
 /// and its homeowners' answers to quotes already sent (the homeowner never
 /// meets the installer's account state).
 fn writable_when_read_only(path: &str) -> bool {
@@ -550,6 +551,8 @@ fn writable_when_read_only(path: &str) -> bool {
             "/api/settings/deletion"
                 | "/api/settings/delete_workspace"
                 | "/api/settings/keep_workspace"
+                | "/api/data/overview"
+                | "/api/data/export"
         )
         || homeowner_path(path)
 }

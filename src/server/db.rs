@@ -144,6 +144,22 @@ impl TenantTx {
         Ok(TenantTx { tx, org_id })
     }
 
+    /// A read-only transaction over one consistent snapshot of the tenant's
+    /// rows (an export), with times rendered in UTC.
+    pub async fn snapshot(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, AppError> {
+        let mut tx = begin(pool).await?;
+        sqlx::query!("set transaction isolation level repeatable read, read only")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query_scalar!(
+            "select set_config('app.current_tenant', $1, true) || set_config('TimeZone', 'UTC', true)",
+            org_id.to_string()
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(TenantTx { tx, org_id })
+    }
+
     pub fn org_id(&self) -> Uuid {
         self.org_id
     }

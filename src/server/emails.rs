@@ -21,6 +21,7 @@ pub enum Kind {
     PaymentFailed,
     TextReply,
     DeletionScheduled,
+    ExportReady,
 }
 
 impl Kind {
@@ -38,6 +39,7 @@ impl Kind {
             Kind::PaymentFailed => "payment_failed",
             Kind::TextReply => "text_reply",
             Kind::DeletionScheduled => "deletion_scheduled",
+            Kind::ExportReady => "export_ready",
         }
     }
 
@@ -231,6 +233,19 @@ pub fn deletion_scheduled(company: &str, by: &str, date: &str, link: &str) -> Em
              properties, quotes, jobs, photos and the team's accounts.\n\n\
              It will be deleted for good on {date}. Until then it works as usual; to keep it, \
              choose \"Keep this workspace\" here:\n{link}\n"
+        ),
+    }
+}
+
+/// An export someone asked for is ready (to them).
+pub fn export_ready(company: &str, link: &str, keep_days: i64) -> Email {
+    Email {
+        kind: Kind::ExportReady,
+        subject: format!("Your {company} data export is ready"),
+        body: format!(
+            "The export you asked for is ready: every customer, property, quote, job and photo \
+             of {company}, as CSV files and one SQLite file.\n\n\
+             Download it here (signed in as an owner or admin) within {keep_days} days:\n{link}\n"
         ),
     }
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth_tokens;
 pub mod billing;
 pub mod customers;
+pub mod exports;
 pub mod invitations;
 pub mod jobs;
 pub mod notices;

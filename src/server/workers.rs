@@ -64,6 +64,21 @@ pub fn start(state: &AppState) -> Workers {
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "texts are off: their configuration is wrong"),
     }
+    // Exports and backups: built as they are asked for.
+    tasks.push(tokio::spawn(super::exports::run(
+        state.clone(),
+        state.config.app_database_url.expose_secret().to_string(),
+        stop.subscribe(),
+    )));
+    let s = state.clone();
+    tasks.push(every(&stop, Duration::from_secs(600), move || {
+        let s = s.clone();
+        async move {
+            if let Err(e) = super::exports::housekeeping(&s).await {
+                tracing::warn!(error = %e, "backup housekeeping failed");
+            }
+        }
+    }));
     // Appointment reminders the day before (tenants' local time).
     let s = state.clone();
     tasks.push(every(&stop, Duration::from_secs(300), move || {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::helpers::{Tenant, TestApp};
 
 /// Tenant tables and their key column.
-const TABLES: [(&str, &str); 19] = [
+const TABLES: [(&str, &str); 20] = [
     ("organizations", "id"),
     ("users", "org_id"),
     ("invitations", "org_id"),
@@ -29,6 +29,7 @@ const TABLES: [(&str, &str); 19] = [
     ("photos", "org_id"),
     ("sms_messages", "org_id"),
     ("sms_opt_outs", "org_id"),
+    ("exports", "org_id"),
 ];
 
 async fn fixture() -> (TestApp, Tenant, Tenant) {
@@ -69,6 +70,10 @@ async fn fixture() -> (TestApp, Tenant, Tenant) {
             .execute(&app.owner)
             .await
             .unwrap();
+        // An export asked for.
+        app.as_owner(t, fence::api::data::StartExport {})
+            .await
+            .expect("export");
     }
     (app, a, b)
 }

@@ -11,6 +11,7 @@ mod concurrency;
 mod customers;
 mod deletion;
 mod domains;
+mod exports;
 mod hardening_auth;
 mod hardening_ops;
 mod hardening_tenant;

@@ -1,6 +1,7 @@
 //! Tenant settings: company, branding, pricing zone, team and plan. The
 //! section forms are shared with the onboarding wizard.
 
+mod data;
 mod domain;
 mod emails;
 mod plan;
@@ -9,6 +10,7 @@ mod sections;
 mod sms;
 mod team;
 
+pub use data::*;
 pub use domain::*;
 pub use emails::*;
 pub use plan::*;
@@ -36,6 +38,7 @@ pub fn SettingsTabs() -> impl IntoView {
             <A href="/settings/team">"Team"</A>
             <A href="/settings/pricebook">"Price book"</A>
             <A href="/settings/emails">"Emails"</A>
+            <A href="/settings/data">"Data"</A>
             <A href="/settings/billing">"Plan & billing"</A>
         </nav>
     }
