@@ -101,6 +101,18 @@ test('a trial converts, buys an add-on, survives a failed renewal and is restore
   await page.getByRole('button', { name: 'Save customer' }).click();
   await expect(page.getByText(/read-only/).first()).toBeVisible();
   expect(psql(`select count(*) from customers c join organizations o on o.id = c.org_id where o.subdomain = '${sub}'`)).toBe('0');
+  // Still visible: moving between pages in the app (server functions, all
+  // posts) shows them, not the refusal.
+  if (js) {
+    await page.locator('header').getByRole('link', { name: 'Quotes' }).first().click();
+    await page.waitForURL(/\/quotes$/);
+    await expect(page.getByRole('heading', { name: 'Quotes', level: 1 })).toBeVisible();
+    await expect(page.locator('main')).not.toContainText('nothing new can be saved');
+    await page.locator('header').getByRole('link', { name: 'Customers' }).first().click();
+    await page.waitForURL(/\/customers$/);
+    await expect(page.getByRole('heading', { name: 'Customers', level: 1 })).toBeVisible();
+    await expect(page.locator('main')).not.toContainText('nothing new can be saved');
+  }
 
   // Pay: a good card in the portal pays what is due, and everything is back.
   await openBilling(page, sub, js);

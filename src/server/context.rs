@@ -74,6 +74,10 @@ pub struct RequestCtx {
     pub client_ip: Option<IpAddr>,
     /// The device cookie the request carries (see `server::device`).
     pub device_cookie: Option<String>,
+    /// Why this request may read but not save: a read-only workspace's
+    /// server-function call (the browser calls reads as POSTs too). Its
+    /// tenant transactions are read-only, so PostgreSQL refuses any write.
+    pub writes_refused: Option<ReadOnly>,
 }
 
 /// Signs someone in on this session: a new session id first (so an id
@@ -132,7 +136,10 @@ impl RequestCtx {
 
     /// A transaction scoped to this host's tenant.
     pub async fn tx(&self) -> Result<TenantTx, AppError> {
-        TenantTx::begin(&self.state.pool, self.tenant_id()?).await
+        match self.writes_refused {
+            None => TenantTx::begin(&self.state.pool, self.tenant_id()?).await,
+            Some(_) => TenantTx::begin_read_only(&self.state.pool, self.tenant_id()?).await,
+        }
     }
 
     /// The signed-in member of this tenant.
@@ -311,6 +318,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
 
+    let mut writes_refused = None;
     if let Site::Tenant {
         id,
         status,
@@ -328,7 +336,15 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
             if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
                 && !writable_when_read_only(path)
             {
-                return refused_read_only(*why, path, req.headers());
+                // A server function called by the app may read (the pages
+                // the browser moves to call them): it runs with read-only
+                // transactions. Any other post (a plain form, which only
+                // ever saves; an upload) is refused here with the way back.
+                if wants_json(path, req.headers()) {
+                    writes_refused = Some(*why);
+                } else {
+                    return refused_read_only(*why, path, req.headers());
+                }
             }
         }
     }
@@ -394,6 +410,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         session,
         client_ip,
         device_cookie,
+        writes_refused,
     };
     // Back from Stripe Checkout: the new state is read from Stripe before
     // anything of the page renders (its header included), webhook or not.

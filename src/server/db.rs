@@ -144,6 +144,23 @@ impl TenantTx {
         Ok(TenantTx { tx, org_id })
     }
 
+    /// A transaction that may read but not write (a read-only workspace):
+    /// PostgreSQL refuses any write in it (SQLSTATE 25006), which
+    /// [`AppError`] turns into the read-only refusal.
+    pub async fn begin_read_only(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, AppError> {
+        let mut tx = begin(pool).await?;
+        sqlx::query!("set transaction read only")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query_scalar!(
+            "select set_config('app.current_tenant', $1, true)",
+            org_id.to_string()
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(TenantTx { tx, org_id })
+    }
+
     /// A read-only transaction over one consistent snapshot of the tenant's
     /// rows (an export), with times rendered in UTC.
     pub async fn snapshot(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, AppError> {
@@ -176,12 +193,42 @@ impl TenantTx {
 /// Logs an internal error with its whole cause chain, where it happened
 /// and the request it belongs to, and returns the plain message (which
 /// carries the request id for the user to quote).
+///
+/// A write refused in a read-only transaction (SQLSTATE 25006: a
+/// read-only workspace's request, see `RequestCtx::writes_refused`) is no
+/// internal error but the read-only refusal, with its reason.
 #[track_caller]
-pub fn internal(e: &dyn std::error::Error) -> AppError {
+pub fn internal(e: &(dyn std::error::Error + 'static)) -> AppError {
+    if let Some(refused) = read_only_refusal(e) {
+        return refused;
+    }
     let at = std::panic::Location::caller();
     tracing::error!(error = %super::telemetry::chain(e), %at, "internal error");
     metrics::counter!("app_internal_errors_total").increment(1);
     AppError::Internal(super::telemetry::current_request_id())
+}
+
+fn read_only_refusal(e: &(dyn std::error::Error + 'static)) -> Option<AppError> {
+    let code = e
+        .downcast_ref::<sqlx::Error>()?
+        .as_database_error()?
+        .code()?;
+    if code != "25006" {
+        return None;
+    }
+    metrics::counter!("read_only_refusals_total").increment(1);
+    let why = leptos::prelude::use_context::<http::request::Parts>().and_then(|p| {
+        p.extensions
+            .get::<super::RequestCtx>()
+            .and_then(|c| c.writes_refused)
+    });
+    Some(AppError::Forbidden(
+        why.map(|w| w.message())
+            .unwrap_or(
+                "This workspace is read-only: nothing new can be saved. See Settings → Plan & billing.",
+            )
+            .to_string(),
+    ))
 }
 
 /// The same for a failure that is not an error value.

@@ -415,7 +415,7 @@ pub async fn housekeeping(state: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-fn io(e: impl std::error::Error) -> AppError {
+fn io(e: impl std::error::Error + 'static) -> AppError {
     super::db::internal(&e)
 }
 

@@ -1184,3 +1184,92 @@ async fn a_declined_card_at_checkout_creates_nothing_and_the_trial_stays_ended()
     })
     .await;
 }
+
+/// A read-only workspace stays visible: the server functions a page calls
+/// when the browser moves to it (every one a POST) answer, while anything
+/// that would save is refused with the reason, and nothing is written.
+/// Before, every POST but billing's was refused, reads included, so moving
+/// between pages in the browser showed the refusal instead of the page.
+#[tokio::test]
+async fn a_read_only_workspace_reads_everything_and_saves_nothing() {
+    use fence::api::customers::{CreateCustomer, GetCustomer, ListCustomers, UpdateCustomer};
+    use fence::api::shell::GetDashboard;
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "growth").await;
+    let id = app.customer(&a, "Rita Reader", "").await;
+    sqlx::query("update organizations set trial_ends_at = now() - interval '1 day' where id = $1")
+        .bind(a.org_id)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let list = app
+        .as_owner(
+            &a,
+            ListCustomers {
+                q: String::new(),
+                page: 1,
+                archived: false,
+            },
+        )
+        .await
+        .expect("the customer list while read-only");
+    assert!(format!("{list:?}").contains("Rita Reader"));
+    let c = app
+        .as_owner(&a, GetCustomer { id })
+        .await
+        .expect("a customer while read-only");
+    assert_eq!(c.name, "Rita Reader");
+    app.as_owner(&a, GetDashboard {})
+        .await
+        .expect("the dashboard while read-only");
+    app.as_owner(&a, fence::api::shell::GetShell {})
+        .await
+        .expect("the header while read-only");
+    app.as_owner(&a, fence::api::quotes::ListQuotes { status: None })
+        .await
+        .expect("quotes while read-only");
+    app.as_owner(&a, fence::api::jobs::ListJobs { status: None })
+        .await
+        .expect("jobs while read-only");
+    app.as_owner(&a, fence::api::settings::GetSettings {})
+        .await
+        .expect("settings while read-only");
+
+    let r = app
+        .as_owner(
+            &a,
+            CreateCustomer {
+                form: customer_input("Too Late", "late@alpha.example"),
+                wizard: None,
+            },
+        )
+        .await;
+    assert!(
+        matches!(&r, Err(AppError::Forbidden(m)) if m.contains("free trial has ended")),
+        "{r:?}"
+    );
+    let r = app
+        .as_owner(
+            &a,
+            UpdateCustomer {
+                id,
+                form: customer_input("Rita Renamed", ""),
+            },
+        )
+        .await;
+    assert!(
+        matches!(&r, Err(AppError::Forbidden(m)) if m.contains("read-only")),
+        "{r:?}"
+    );
+    let names: Vec<String> = sqlx::query_scalar("select name from customers where org_id = $1")
+        .bind(a.org_id)
+        .fetch_all(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(names, vec!["Rita Reader".to_string()]);
+    // A plain form post that is not a server function is refused as before.
+    let r = app
+        .post(&a.client, Some(&a.sub), "/brand/logo", &[("x", "y")])
+        .await;
+    assert_eq!(r.status(), 403);
+}

@@ -294,10 +294,7 @@ async fn only_owners_and_admins_export_and_a_read_only_workspace_still_can() {
         .as_owner(
             &a,
             fence::api::customers::CreateCustomer {
-                form: fence::model::CustomerForm {
-                    name: "Late".into(),
-                    ..Default::default()
-                },
+                form: crate::helpers::customer_input("Late", "late@alpha.example"),
                 wizard: None,
             },
         )
