@@ -57,7 +57,7 @@ fn DataBody(o: DataOverview, start: ServerAction<StartExport>) -> impl IntoView 
                 <p>
                     "One zip file with everything in this workspace: customers, properties, pets, quotes with every version, jobs with their history, crews, the price book and the job photos. Each table comes as a CSV file (opens in Excel or Google Sheets) and all of them as one SQLite database, with a manifest of checksums."
                 </p>
-                <p class="muted small">
+                <p class="hint">
                     {format!(
                         "Exports are prepared in the background and can be downloaded for {EXPORT_KEEP_DAYS} days. We email you when one is ready.",
                     )}
@@ -115,7 +115,7 @@ fn DataBody(o: DataOverview, start: ServerAction<StartExport>) -> impl IntoView 
 #[component]
 fn ArchiveTable(rows: Vec<ArchiveRow>, empty: &'static str, testid: &'static str) -> impl IntoView {
     if rows.is_empty() {
-        return view! { <p class="muted small">{empty}</p> }.into_any();
+        return view! { <p class="hint">{empty}</p> }.into_any();
     }
     view! {
         <div class="table-wrap">
@@ -157,7 +157,7 @@ fn ArchiveLine(r: ArchiveRow) -> impl IntoView {
                 <span data-testid="export-progress">
                     <progress max=total value=done></progress>
                     " "
-                    <span class="small">{text}</span>
+                    <span class="hint">{text}</span>
                 </span>
             }
             .into_any()
@@ -176,7 +176,7 @@ fn ArchiveLine(r: ArchiveRow) -> impl IntoView {
                 {missing
                     .map(|m| {
                         view! {
-                            <span class="small muted">
+                            <span class="hint">
                                 {format!(
                                     " ({} missing from storage: listed in the manifest)",
                                     crate::model::count(m, "photo file", "photo files"),
@@ -205,7 +205,7 @@ fn ArchiveLine(r: ArchiveRow) -> impl IntoView {
     });
     view! {
         <tr>
-            <td>{r.created.clone()} <span class="muted small">{format!(" {who}")}</span></td>
+            <td>{r.created.clone()} <span class="hint">{format!(" {who}")}</span></td>
             <td>{status}</td>
             <td>{download}</td>
         </tr>
