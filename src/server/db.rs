@@ -134,31 +134,18 @@ pub struct TenantTx {
 
 impl TenantTx {
     pub async fn begin(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, AppError> {
-        let mut tx = begin(pool).await?;
-        sqlx::query_scalar!(
-            "select set_config('app.current_tenant', $1, true)",
-            org_id.to_string()
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok(TenantTx { tx, org_id })
+        TenantTx::bound(begin(pool).await?, org_id).await
     }
 
     /// A transaction that may read but not write (a read-only workspace):
     /// PostgreSQL refuses any write in it (SQLSTATE 25006), which
-    /// [`AppError`] turns into the read-only refusal.
+    /// [`internal`] turns into the read-only refusal.
     pub async fn begin_read_only(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, AppError> {
         let mut tx = begin(pool).await?;
         sqlx::query!("set transaction read only")
             .execute(&mut *tx)
             .await?;
-        sqlx::query_scalar!(
-            "select set_config('app.current_tenant', $1, true)",
-            org_id.to_string()
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        Ok(TenantTx { tx, org_id })
+        TenantTx::bound(tx, org_id).await
     }
 
     /// A read-only transaction over one consistent snapshot of the tenant's
@@ -168,8 +155,19 @@ impl TenantTx {
         sqlx::query!("set transaction isolation level repeatable read, read only")
             .execute(&mut *tx)
             .await?;
+        sqlx::query_scalar!("select set_config('TimeZone', 'UTC', true)")
+            .fetch_one(&mut *tx)
+            .await?;
+        TenantTx::bound(tx, org_id).await
+    }
+
+    /// Binds an open transaction to the tenant (transaction-locally).
+    async fn bound(
+        mut tx: Transaction<'static, Postgres>,
+        org_id: Uuid,
+    ) -> Result<TenantTx, AppError> {
         sqlx::query_scalar!(
-            "select set_config('app.current_tenant', $1, true) || set_config('TimeZone', 'UTC', true)",
+            "select set_config('app.current_tenant', $1, true)",
             org_id.to_string()
         )
         .fetch_one(&mut *tx)

@@ -113,15 +113,7 @@ pub const TABLES: &[Table] = &[
         about: "each job's history: status changes with who, when and a note",
         sql: "select id, job_id, from_status, to_status, by_user, note, at from job_events order by at, id",
     },
-    Table {
-        name: "photos",
-        about: "job photos; file is the photo's path in this archive",
-        sql: "select id, job_id, kind, content_type, size_bytes, width, height, taken_at, lat, lon, \
-              uploaded_by, created_at, \
-              'photos/' || id::text || case content_type when 'image/png' then '.png' \
-              when 'image/webp' then '.webp' else '.jpg' end as file \
-              from photos order by created_at, id",
-    },
+    PHOTOS,
     Table {
         name: "crews",
         about: "crews: colour, start and end points, hours, days off, fuel economy",
@@ -178,8 +170,17 @@ pub const TABLES: &[Table] = &[
     },
 ];
 
-/// The photos table (its `file` column names each photo's path).
-const PHOTOS: &Table = &TABLES[9];
+/// The photos table: its `file` column names each photo's path in the
+/// archive.
+const PHOTOS: Table = Table {
+    name: "photos",
+    about: "job photos; file is the photo's path in this archive",
+    sql: "select id, job_id, kind, content_type, size_bytes, width, height, taken_at, lat, lon, \
+              uploaded_by, created_at, \
+              'photos/' || id::text || case content_type when 'image/png' then '.png' \
+              when 'image/webp' then '.webp' else '.jpg' end as file \
+              from photos order by created_at, id",
+};
 
 fn view(a: Archive, zone: &str) -> ArchiveRow {
     ArchiveRow {
@@ -609,14 +610,7 @@ pub async fn build(state: &AppState, claim: &Claim) -> Result<Option<Built>, App
     for (id, path) in &photos {
         match state.storage.get(&key(org, "photos", *id)).await? {
             Some(bytes) => {
-                zip.write_entry_whole(entry(path, Compression::Stored, &now), &bytes)
-                    .await
-                    .map_err(io)?;
-                files.push(FileSum {
-                    path: path.clone(),
-                    bytes: bytes.len() as u64,
-                    sha256: hex::encode(Sha256::digest(&bytes)),
-                });
+                files.push(add_whole(&mut zip, path, Compression::Stored, &now, &bytes).await?);
                 stored += 1;
             }
             None => missing.push(*id),
@@ -627,46 +621,28 @@ pub async fn build(state: &AppState, claim: &Claim) -> Result<Option<Built>, App
     }
 
     // The SQLite file, streamed in.
-    let path = "fenceline.sqlite";
-    let mut w = zip
-        .write_entry_stream(entry(path, Compression::Deflate, &now))
-        .await
-        .map_err(io)?;
-    let mut hash = Sha256::new();
-    let mut bytes = 0u64;
-    {
-        use tokio::io::AsyncReadExt;
-        let mut f = tokio::fs::File::open(db_tmp.path()).await.map_err(io)?;
-        let mut buf = vec![0u8; 256 * 1024];
-        loop {
-            let n = f.read(&mut buf).await.map_err(io)?;
-            if n == 0 {
-                break;
-            }
-            hash.update(&buf[..n]);
-            bytes += n as u64;
-            w.write_all(&buf[..n]).await.map_err(io)?;
-        }
-    }
-    w.close().await.map_err(io)?;
-    files.push(FileSum {
-        path: path.into(),
-        bytes,
-        sha256: hex::encode(hash.finalize()),
-    });
-
+    let db_file = tokio::fs::File::open(db_tmp.path()).await.map_err(io)?;
+    let sqlite_path = "fenceline.sqlite";
+    files.push(
+        add_stream(
+            &mut zip,
+            sqlite_path.into(),
+            &now,
+            tokio_util::io::ReaderStream::with_capacity(db_file, 256 * 1024),
+        )
+        .await?,
+    );
     let readme = readme(&brand.company_name, &now);
-    zip.write_entry_whole(
-        entry("README.txt", Compression::Deflate, &now),
-        readme.as_bytes(),
-    )
-    .await
-    .map_err(io)?;
-    files.push(FileSum {
-        path: "README.txt".into(),
-        bytes: readme.len() as u64,
-        sha256: hex::encode(Sha256::digest(readme.as_bytes())),
-    });
+    files.push(
+        add_whole(
+            &mut zip,
+            "README.txt",
+            Compression::Deflate,
+            &now,
+            readme.as_bytes(),
+        )
+        .await?,
+    );
     let manifest = Manifest {
         format: "fenceline-export",
         version: FORMAT_VERSION,
@@ -674,18 +650,20 @@ pub async fn build(state: &AppState, claim: &Claim) -> Result<Option<Built>, App
         workspace: &brand.subdomain,
         company: &brand.company_name,
         tables,
-        sqlite: "fenceline.sqlite",
+        sqlite: sqlite_path,
         files,
         photos: stored,
         photos_missing: missing.clone(),
     };
     let manifest = serde_json::to_vec_pretty(&manifest).map_err(io)?;
-    zip.write_entry_whole(
-        entry("manifest.json", Compression::Deflate, &now),
+    add_whole(
+        &mut zip,
+        "manifest.json",
+        Compression::Deflate,
+        &now,
         &manifest,
     )
-    .await
-    .map_err(io)?;
+    .await?;
     let mut out = zip.close().await.map_err(io)?.into_inner();
     tokio::io::AsyncWriteExt::shutdown(&mut out)
         .await
@@ -724,6 +702,55 @@ async fn count_rows(
     Ok((counts, photos))
 }
 
+/// Streams `chunks` into a new deflated entry at `path`, hashing and
+/// counting as they pass.
+async fn add_stream<E>(
+    zip: &mut Zip,
+    path: String,
+    now: &DateTime<Utc>,
+    mut chunks: impl futures::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+) -> Result<FileSum, AppError>
+where
+    E: std::error::Error + 'static,
+{
+    let mut w = zip
+        .write_entry_stream(entry(&path, Compression::Deflate, now))
+        .await
+        .map_err(io)?;
+    let mut hash = Sha256::new();
+    let mut bytes = 0u64;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(io)?;
+        hash.update(&chunk);
+        bytes += chunk.len() as u64;
+        w.write_all(&chunk).await.map_err(io)?;
+    }
+    w.close().await.map_err(io)?;
+    Ok(FileSum {
+        path,
+        bytes,
+        sha256: hex::encode(hash.finalize()),
+    })
+}
+
+/// Writes `data` as one entry at `path`.
+async fn add_whole(
+    zip: &mut Zip,
+    path: &str,
+    compression: Compression,
+    now: &DateTime<Utc>,
+    data: &[u8],
+) -> Result<FileSum, AppError> {
+    zip.write_entry_whole(entry(path, compression, now), data)
+        .await
+        .map_err(io)?;
+    Ok(FileSum {
+        path: path.to_string(),
+        bytes: data.len() as u64,
+        sha256: hex::encode(Sha256::digest(data)),
+    })
+}
+
 type Zip = async_zip::tokio::write::ZipFileWriter<Hashing<tokio::io::BufWriter<tokio::fs::File>>>;
 
 /// One table: its CSV (straight from PostgreSQL's COPY) into the zip, and
@@ -737,29 +764,9 @@ async fn write_table(
     now: &DateTime<Utc>,
     progress: &mut Progress,
 ) -> Result<Option<FileSum>, AppError> {
-    let path = format!("csv/{}.csv", t.name);
-    let mut w = zip
-        .write_entry_stream(entry(&path, Compression::Deflate, now))
-        .await
-        .map_err(io)?;
-    let mut hash = Sha256::new();
-    let mut bytes = 0u64;
     let copy_sql = format!("copy ({}) to stdout with (format csv, header)", t.sql);
-    {
-        let mut copy = pg.copy_out_raw(&copy_sql).await?;
-        while let Some(chunk) = copy.next().await {
-            let chunk = chunk?;
-            hash.update(&chunk);
-            bytes += chunk.len() as u64;
-            w.write_all(&chunk).await.map_err(io)?;
-        }
-    }
-    w.close().await.map_err(io)?;
-    let sum = FileSum {
-        path,
-        bytes,
-        sha256: hex::encode(hash.finalize()),
-    };
+    let copy = pg.copy_out_raw(&copy_sql).await?;
+    let sum = add_stream(zip, format!("csv/{}.csv", t.name), now, copy).await?;
 
     let columns: Vec<(String, &'static str)> = {
         let statement = Executor::prepare(&mut *pg, t.sql).await?;

@@ -174,8 +174,7 @@ pub async fn mark_expired(tx: &mut TenantTx, id: Uuid) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The requester's address and the workspace's company name, for the
-/// "your export is ready" email.
+/// The requester's address, for the "your export is ready" email.
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn requester_email(tx: &mut TenantTx, id: Uuid) -> Result<Option<String>, AppError> {
     let org = tx.org_id();
