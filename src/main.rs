@@ -21,10 +21,10 @@ async fn main() {
     };
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
     let purpose = match command.as_str() {
-        "serve" | "stripe-sync" => Purpose::Serve,
+        "serve" | "stripe-sync" | "restore" => Purpose::Serve,
         "migrate" | "seed" => Purpose::Migrate,
         other => fail(format!(
-            "unknown command {other}; use serve, migrate, seed or stripe-sync"
+            "unknown command {other}; use serve, migrate, seed, stripe-sync or restore"
         )),
     };
     let config = Config::load(purpose).unwrap_or_else(|e| fail(e));
@@ -63,6 +63,32 @@ async fn main() {
     let (app, state) = router::build(config, options)
         .await
         .unwrap_or_else(|e| fail(e));
+    if command == "restore" {
+        // `fence restore --tenant SUBDOMAIN PATH`: replaces a workspace's
+        // data with an export archive's, in one transaction.
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        let usage = || fail("usage: fence restore --tenant SUBDOMAIN ARCHIVE.zip".into());
+        let (sub, path) = match args.as_slice() {
+            [flag, sub, path] if flag == "--tenant" => (sub.clone(), path.clone()),
+            _ => usage(),
+        };
+        let Some((org, _)) =
+            fence::server::platform::tenant_for_host(&state.pool, Some(&sub), None)
+                .await
+                .unwrap_or_else(|e| fail(e.to_string()))
+        else {
+            fail(format!("no workspace has the subdomain {sub}"))
+        };
+        let report = fence::server::restore::restore_cli(&state, org, std::path::Path::new(&path))
+            .await
+            .unwrap_or_else(|e| fail(e.to_string()));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+        println!("{}", report.summary());
+        return;
+    }
     if command == "seed" {
         let s = seed::run(&state).await.unwrap_or_else(|e| fail(e));
         println!(

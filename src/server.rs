@@ -26,6 +26,7 @@ pub mod platform;
 pub mod quoting;
 pub mod redirect;
 pub mod repo;
+pub mod restore;
 pub mod router;
 pub mod routes;
 pub mod routing;

@@ -39,3 +39,41 @@ pub async fn start_export() -> Result<DataOverview, AppError> {
         .await,
     )
 }
+
+/// What a restore from one of the workspace's archives would replace
+/// (owners).
+#[server(endpoint = "restore/preview")]
+pub async fn restore_preview(
+    id: uuid::Uuid,
+) -> Result<crate::model::export::RestorePreview, AppError> {
+    use crate::server::{ctx, restore};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            cx.member_who(
+                |r| r == crate::model::Role::Owner,
+                "restore the workspace's data",
+            )?;
+            restore::preview(&cx, id).await
+        }
+        .await,
+    )
+}
+
+/// Restores the workspace from one of its archives (owners, who type the
+/// confirmation word); it runs in the background.
+#[server(endpoint = "restore/start")]
+pub async fn start_restore(id: uuid::Uuid, confirm: String) -> Result<DataOverview, AppError> {
+    use crate::server::{ctx, restore};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member_who(
+                |r| r == crate::model::Role::Owner,
+                "restore the workspace's data",
+            )?;
+            restore::request(&cx, me, id, &confirm).await
+        }
+        .await,
+    )
+}

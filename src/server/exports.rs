@@ -197,6 +197,11 @@ fn view(a: Archive, zone: &str) -> ArchiveRow {
         photos_missing: a.photos_missing,
         error: a.error,
         expires: a.expires_at.map(|t| time::date(t, zone)),
+        source: a.source_label,
+        report: a
+            .report
+            .and_then(|r| serde_json::from_value::<crate::model::export::RestoreReport>(r).ok())
+            .map(|r| r.summary()),
     }
 }
 
@@ -204,17 +209,29 @@ fn view(a: Archive, zone: &str) -> ArchiveRow {
 #[tracing::instrument(skip_all)]
 pub async fn overview(cx: &RequestCtx) -> Result<DataOverview, AppError> {
     let mut tx = cx.tx().await?;
-    let out = read_overview(&mut tx, cx.state.config.backup_keep_days).await?;
+    let out = read_overview(&mut tx, cx.state.config.backup_keep_days, may_restore(cx)).await?;
     tx.commit().await?;
     Ok(out)
 }
 
-async fn read_overview(tx: &mut TenantTx, keep_days: i64) -> Result<DataOverview, AppError> {
+/// Only owners restore.
+fn may_restore(cx: &RequestCtx) -> bool {
+    cx.member()
+        .is_ok_and(|m| m.role == crate::model::Role::Owner)
+}
+
+async fn read_overview(
+    tx: &mut TenantTx,
+    keep_days: i64,
+    can_restore: bool,
+) -> Result<DataOverview, AppError> {
     let zone = repo::orgs::time_zone(tx).await?;
     let brand = repo::orgs::brand(tx).await?;
     let exports = repo::exports::recent(tx, "export", 10).await?;
     let backups = repo::exports::recent(tx, "backup", keep_days + 3).await?;
+    let restores = repo::exports::recent(tx, "restore", 5).await?;
     Ok(DataOverview {
+        restores: restores.into_iter().map(|a| view(a, &zone)).collect(),
         exports: exports.into_iter().map(|a| view(a, &zone)).collect(),
         backups: backups
             .into_iter()
@@ -222,6 +239,7 @@ async fn read_overview(tx: &mut TenantTx, keep_days: i64) -> Result<DataOverview
             .map(|a| view(a, &zone))
             .collect(),
         backups_included: brand.plan != PlanCode::Starter,
+        can_restore,
         backup_keep_days: keep_days,
     })
 }
@@ -243,7 +261,7 @@ pub async fn request(cx: &RequestCtx, me: &UserRef) -> Result<DataOverview, AppE
         serde_json::json!({}),
     )
     .await?;
-    let out = read_overview(&mut tx, cx.state.config.backup_keep_days).await?;
+    let out = read_overview(&mut tx, cx.state.config.backup_keep_days, may_restore(cx)).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -319,6 +337,10 @@ pub async fn build_next(state: &AppState) -> Result<bool, AppError> {
     let Some(claim) = repo::exports::claim(&state.pool, LEASE_SECONDS).await? else {
         return Ok(false);
     };
+    if claim.kind == "restore" {
+        super::restore::run(state, &claim).await?;
+        return Ok(true);
+    }
     let started = std::time::Instant::now();
     match build(state, &claim).await {
         Ok(Some(built)) => {
@@ -356,6 +378,8 @@ pub async fn build_next(state: &AppState) -> Result<bool, AppError> {
 
 /// What a finished build produced.
 pub struct Built {
+    /// Rows per table (shown before a restore from this archive).
+    pub counts: serde_json::Value,
     pub size_bytes: i64,
     pub sha256: String,
     pub rows: i64,
@@ -378,6 +402,7 @@ async fn finish(state: &AppState, claim: &Claim, built: &Built) -> Result<(), Ap
             sha256: &built.sha256,
             photos: built.photos,
             photos_missing: built.photos_missing,
+            counts: &built.counts,
             expires_at: Utc::now() + Duration::days(keep),
         },
     )
@@ -484,7 +509,7 @@ struct Manifest<'a> {
 }
 
 /// Progress, reported to the tenant's row (renewing the lease).
-struct Progress {
+pub struct Progress {
     pool: sqlx::PgPool,
     org_id: Uuid,
     id: Uuid,
@@ -494,9 +519,21 @@ struct Progress {
 }
 
 impl Progress {
+    /// Progress of the claimed row `id` out of `total` rows and photos.
+    pub fn new(state: &AppState, org_id: Uuid, id: Uuid, total: i64) -> Progress {
+        Progress {
+            pool: state.pool.clone(),
+            org_id,
+            id,
+            done: 0,
+            total: total.clamp(0, i32::MAX as i64) as i32,
+            last: std::time::Instant::now(),
+        }
+    }
+
     /// Counts `n` more; reports at most every half second. `Ok(false)`
     /// when the export is no longer this worker's.
-    async fn add(&mut self, n: i32) -> Result<bool, AppError> {
+    pub async fn add(&mut self, n: i32) -> Result<bool, AppError> {
         self.done += n;
         if self.last.elapsed() < std::time::Duration::from_millis(500) {
             return Ok(true);
@@ -504,7 +541,7 @@ impl Progress {
         self.report().await
     }
 
-    async fn report(&mut self) -> Result<bool, AppError> {
+    pub async fn report(&mut self) -> Result<bool, AppError> {
         self.last = std::time::Instant::now();
         let mut tx = TenantTx::begin(&self.pool, self.org_id).await?;
         let mine = repo::exports::progress(
@@ -558,14 +595,7 @@ pub async fn build(state: &AppState, claim: &Claim) -> Result<Option<Built>, App
     let brand = repo::orgs::brand(&mut snap).await?;
     let (counts, photos) = count_rows(snap.conn()).await?;
     let rows: i64 = counts.iter().sum();
-    let mut progress = Progress {
-        pool: state.pool.clone(),
-        org_id: org,
-        id: claim.id,
-        done: 0,
-        total: (rows + photos.len() as i64).min(i32::MAX as i64) as i32,
-        last: std::time::Instant::now(),
-    };
+    let mut progress = Progress::new(state, org, claim.id, rows + photos.len() as i64);
     if !progress.report().await? {
         return Ok(None);
     }
@@ -678,7 +708,13 @@ pub async fn build(state: &AppState, claim: &Claim) -> Result<Option<Built>, App
         .storage
         .put_file(&key(org, "exports", claim.id), zip_tmp.path())
         .await?;
+    let counts = TABLES
+        .iter()
+        .zip(&counts)
+        .map(|(t, n)| (t.name.to_string(), serde_json::Value::from(*n)))
+        .collect();
     Ok(Some(Built {
+        counts: serde_json::Value::Object(counts),
         size_bytes: size as i64,
         sha256: sha,
         rows,

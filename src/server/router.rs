@@ -90,6 +90,12 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
                 .layer(DefaultBodyLimit::max(routes::MAX_FAVICON_BYTES + 16 * 1024)),
         )
         .route(
+            "/settings/data/restore",
+            post(super::restore::upload).layer(DefaultBodyLimit::max(
+                super::restore::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
             "/jobs/{id}/photos",
             post(photo_routes::upload_photo).layer(DefaultBodyLimit::max(
                 super::photos::MAX_PHOTO_BYTES * photo_routes::MAX_PHOTOS_PER_UPLOAD + 64 * 1024,

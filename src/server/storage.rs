@@ -129,6 +129,30 @@ impl Storage {
         }
     }
 
+    /// Copies an object into a local file, streamed; `false` when there is
+    /// no such object.
+    pub async fn get_to_file(&self, key: &Path, file: &std::path::Path) -> Result<bool, AppError> {
+        let r = match self.store.get(key).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(failed(e)),
+        };
+        let mut out = tokio::fs::File::create(file)
+            .await
+            .map_err(|e| super::db::internal(&e))?;
+        let mut stream = r.into_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(failed)?;
+            tokio::io::AsyncWriteExt::write_all(&mut out, &chunk)
+                .await
+                .map_err(|e| super::db::internal(&e))?;
+        }
+        tokio::io::AsyncWriteExt::flush(&mut out)
+            .await
+            .map_err(|e| super::db::internal(&e))?;
+        Ok(true)
+    }
+
     pub async fn delete(&self, key: &Path) -> Result<(), AppError> {
         match self.store.delete(key).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),

@@ -20,6 +20,7 @@ mod isolation_db;
 mod isolation_http;
 mod mail;
 mod repos;
+mod restores;
 mod schedule;
 mod shutdown;
 mod signup;

@@ -4,7 +4,12 @@
 //! incompressible bytes, as phone JPEGs are), then its archive built by the
 //! export worker's own code in this process, as `fence serve` runs it:
 //! wall time, rows and photos per second, the archive's size, and the
-//! process's peak resident memory (VmHWM) over the build. See BENCHMARKS.md.
+//! process's peak resident memory (VmHWM) over the build. Then the
+//! archive restored by the restore's own code: in place (the photos are
+//! already stored) and into a fresh workspace (every photo checked,
+//! decoded for its thumbnail and stored), each timed with its peak memory.
+//! The photos are real JPEGs here, since a restore decodes them. See
+//! BENCHMARKS.md.
 //!
 //!   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!     cargo bench --features ssr --bench export
@@ -19,7 +24,6 @@ use uuid::Uuid;
 
 const CUSTOMERS: i32 = 5000;
 const JOBS: i32 = 3000;
-const PHOTO_BYTES: usize = 150 * 1024;
 
 fn rss(field: &str) -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -123,23 +127,37 @@ async fn main() {
          returning id",
     )
     .bind(org)
-    .bind(PHOTO_BYTES as i32)
+    .bind(1)
     .fetch_all(&mut owner)
     .await
     .unwrap();
-    let mut seed = 0x2545f4914f6cdd1du64;
+    // One phone-sized JPEG (a gradient with noise), stored
+    // for every photo row.
+    let jpeg = {
+        let mut seed = 0x2545f4914f6cdd1du64;
+        let img = image::RgbImage::from_fn(1600, 1200, |x, y| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = (seed % 24) as u8;
+            image::Rgb([(x / 7) as u8 ^ n, (y / 5) as u8 ^ n, ((x + y) / 11) as u8])
+        });
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+            .encode_image(&img)
+            .unwrap();
+        out
+    };
+    sqlx::query("update photos set size_bytes = $2 where org_id = $1")
+        .bind(org)
+        .bind(jpeg.len() as i32)
+        .execute(&mut owner)
+        .await
+        .unwrap();
     for id in &photos {
-        let bytes: Vec<u8> = (0..PHOTO_BYTES)
-            .map(|_| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                seed as u8
-            })
-            .collect();
         state
             .storage
-            .put(&key(org, "photos", *id), bytes)
+            .put(&key(org, "photos", *id), jpeg.clone())
             .await
             .unwrap();
     }
@@ -148,9 +166,9 @@ async fn main() {
         .await
         .unwrap();
     println!(
-        "tenant ready in {:.1} s: {CUSTOMERS} customers, properties, pets and quotes (2 versions each), {JOBS} jobs and photos of {} KB",
+        "tenant ready in {:.1} s: {CUSTOMERS} customers, properties, pets and quotes (2 versions each), {JOBS} jobs and JPEG photos of {} KB",
         started.elapsed().as_secs_f64(),
-        PHOTO_BYTES / 1024
+        jpeg.len() / 1024
     );
 
     // The export, as the worker builds it.
@@ -182,6 +200,43 @@ async fn main() {
         "memory: resident {rss_before:.1} MiB before, peak (VmHWM) {:.1} MiB during the export",
         rss("VmHWM:")
     );
+
+    // The same archive restored: in place, then into a fresh workspace.
+    let export_id: Uuid =
+        sqlx::query_scalar("select id from exports where org_id = $1 and kind = 'export'")
+            .bind(org)
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
+    let archive = objects.path().join("archive.zip");
+    assert!(state
+        .storage
+        .get_to_file(&key(org, "exports", export_id), &archive)
+        .await
+        .unwrap());
+    let fresh = Uuid::new_v4();
+    sqlx::query(
+        "select platform.provision_tenant($1, 'Bench Restore Co', 'benchrestore', 'growth',
+                gen_random_uuid(), 'Owner', 'owner@benchrestore.example', 'x', md5(random()::text), 14)",
+    )
+    .bind(fresh)
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    for (what, into) in [("in place", org), ("into a fresh workspace", fresh)] {
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let t = Instant::now();
+        let report = fence::server::restore::restore_cli(&state, into, &archive)
+            .await
+            .unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let rows: i64 = report.tables.iter().map(|t| t.restored).sum();
+        println!(
+            "restore {what}: {secs:.1} s for {rows} rows and {} photos; peak (VmHWM) {:.1} MiB",
+            report.photos,
+            rss("VmHWM:")
+        );
+    }
     drop(state);
     sqlx::query(&format!("drop database if exists {db} with (force)"))
         .execute(&mut a)

@@ -25,6 +25,8 @@ pub struct Archive {
     pub photos_missing: Option<i32>,
     pub error: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
+    pub source_label: Option<String>,
+    pub report: Option<serde_json::Value>,
 }
 
 /// Queues an export; `false` when one is already queued or being built.
@@ -52,7 +54,8 @@ pub async fn recent(tx: &mut TenantTx, kind: &str, limit: i64) -> Result<Vec<Arc
                   e.created_at as "created_at: DateTime<Utc>",
                   e.finished_at as "finished_at: DateTime<Utc>",
                   e.size_bytes, e.photos, e.photos_missing, e.error,
-                  e.expires_at as "expires_at: DateTime<Utc>"
+                  e.expires_at as "expires_at: DateTime<Utc>",
+                  e.source_label, e.report
              from exports e
              left join users u on u.org_id = e.org_id and u.id = e.requested_by
             where e.org_id = $1 and e.kind = $2
@@ -76,7 +79,7 @@ pub async fn ready(
     let org = tx.org_id();
     Ok(sqlx::query!(
         r#"select kind, created_at as "created_at: DateTime<Utc>" from exports
-            where org_id = $1 and id = $2 and status = 'ready'"#,
+            where org_id = $1 and id = $2 and status = 'ready' and kind in ('export', 'backup')"#,
         org,
         id
     )
@@ -118,6 +121,7 @@ pub struct Finished<'a> {
     pub sha256: &'a str,
     pub photos: i32,
     pub photos_missing: i32,
+    pub counts: &'a serde_json::Value,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -128,7 +132,7 @@ pub async fn finish(tx: &mut TenantTx, id: Uuid, f: &Finished<'_>) -> Result<boo
         "update exports
             set status = 'ready', done = total, size_bytes = $3, sha256 = $4, photos = $5,
                 photos_missing = $6, expires_at = $7, finished_at = now(), lease_until = null,
-                error = null
+                error = null, counts = $8
           where org_id = $1 and id = $2 and status = 'running'",
         org,
         id,
@@ -136,7 +140,8 @@ pub async fn finish(tx: &mut TenantTx, id: Uuid, f: &Finished<'_>) -> Result<boo
         f.sha256,
         f.photos,
         f.photos_missing,
-        f.expires_at as _
+        f.expires_at as _,
+        f.counts
     )
     .execute(tx.conn())
     .await?;
@@ -230,4 +235,142 @@ pub async fn expired(pool: &PgPool) -> Result<Vec<(Uuid, Uuid)>, AppError> {
             .map(|r| (r.org_id, r.id))
             .collect(),
     )
+}
+
+/// Queues a restore from one of the workspace's archives (`source`) or
+/// from an uploaded file (`None`); `None` when one is already under way.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn request_restore(
+    tx: &mut TenantTx,
+    by: Uuid,
+    source: Option<Uuid>,
+    label: &str,
+) -> Result<Option<Uuid>, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        "insert into exports (org_id, kind, requested_by, source_id, source_label)
+         values ($1, 'restore', $2, $3, $4)
+         on conflict do nothing
+         returning id",
+        org,
+        by,
+        source,
+        label
+    )
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
+/// Where a restore reads from and who asked for it.
+pub struct RestoreSource {
+    /// The archive restored from; `None` for an uploaded file.
+    pub archive: Option<Uuid>,
+    pub requested_by: Option<Uuid>,
+}
+
+/// A restore's source; `None` when there is no such restore.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn restore_source(
+    tx: &mut TenantTx,
+    id: Uuid,
+) -> Result<Option<RestoreSource>, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query!(
+        "select source_id, requested_by from exports
+          where org_id = $1 and id = $2 and kind = 'restore'",
+        org,
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await?
+    .map(|r| RestoreSource {
+        archive: r.source_id,
+        requested_by: r.requested_by,
+    }))
+}
+
+/// Marks a restore done with its report, in the restore's own
+/// transaction; `false` when it is no longer this worker's.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn finish_restore(
+    tx: &mut TenantTx,
+    id: Uuid,
+    report: &serde_json::Value,
+) -> Result<bool, AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        "update exports
+            set status = 'ready', done = total, report = $3, finished_at = now(),
+                lease_until = null, error = null
+          where org_id = $1 and id = $2 and kind = 'restore' and status = 'running'",
+        org,
+        id,
+        report
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// A ready archive a restore can use: its kind, when it was made and its
+/// row counts per table (`None` for archives made before counts were kept).
+pub struct Restorable {
+    pub kind: String,
+    pub created_at: DateTime<Utc>,
+    pub counts: Option<std::collections::HashMap<String, i64>>,
+}
+
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn archive_counts(tx: &mut TenantTx, id: Uuid) -> Result<Option<Restorable>, AppError> {
+    let org = tx.org_id();
+    Ok(sqlx::query!(
+        r#"select kind, created_at as "created_at: DateTime<Utc>", counts from exports
+            where org_id = $1 and id = $2 and status = 'ready' and kind in ('export', 'backup')"#,
+        org,
+        id
+    )
+    .fetch_optional(tx.conn())
+    .await?
+    .map(|r| Restorable {
+        kind: r.kind,
+        created_at: r.created_at,
+        counts: r.counts.and_then(|c| serde_json::from_value(c).ok()),
+    }))
+}
+
+/// What the workspace holds now, per archive table a restore replaces.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn current_counts(
+    tx: &mut TenantTx,
+) -> Result<std::collections::HashMap<String, i64>, AppError> {
+    let org = tx.org_id();
+    let r = sqlx::query!(
+        r#"select
+             (select count(*) from customers where org_id = $1) as "customers!",
+             (select count(*) from properties where org_id = $1) as "properties!",
+             (select count(*) from pets where org_id = $1) as "pets!",
+             (select count(*) from quotes where org_id = $1) as "quotes!",
+             (select count(*) from jobs where org_id = $1) as "jobs!",
+             (select count(*) from photos where org_id = $1) as "photos!",
+             (select count(*) from crews where org_id = $1) as "crews!",
+             (select count(*) from zone_overrides where org_id = $1) as "zone_overrides!",
+             (select count(*) from email_templates where org_id = $1) as "email_templates!""#,
+        org
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    Ok([
+        ("customers", r.customers),
+        ("properties", r.properties),
+        ("pets", r.pets),
+        ("quotes", r.quotes),
+        ("jobs", r.jobs),
+        ("photos", r.photos),
+        ("crews", r.crews),
+        ("zone_overrides", r.zone_overrides),
+        ("email_templates", r.email_templates),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect())
 }

@@ -78,3 +78,20 @@ pub async fn release(tx: &mut TenantTx, bytes: i64) -> Result<(), AppError> {
     .await?;
     Ok(())
 }
+
+/// Moves the tenant's total by `delta` bytes (a restore's photos), never
+/// below zero; quotas are not checked (the bytes are the tenant's own).
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id(), delta))]
+pub async fn adjust(tx: &mut TenantTx, delta: i64) -> Result<(), AppError> {
+    let org = tx.org_id();
+    sqlx::query!(
+        "insert into storage_usage (org_id, bytes) values ($1, greatest(0, $2::bigint))
+         on conflict (org_id) do update
+           set bytes = greatest(0, storage_usage.bytes + $2::bigint), updated_at = now()",
+        org,
+        delta
+    )
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
