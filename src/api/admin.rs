@@ -43,3 +43,36 @@ pub async fn admin_set_suspended(
         .await,
     )
 }
+
+/// Schedules a tenant's deletion (typing its subdomain), once its
+/// subscription has ended; returns the day it is due (UTC).
+#[server(endpoint = "admin/delete")]
+pub async fn admin_schedule_deletion(id: Uuid, confirm: String) -> Result<String, AppError> {
+    use crate::server::{ctx, deletion};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let admin = cx.admin()?;
+            let due = deletion::admin_request(&cx.state, admin, id, &confirm).await?;
+            tracing::info!(%admin, tenant = %id, "tenant deletion scheduled by platform admin");
+            Ok(due.format("%b %-d, %Y").to_string())
+        }
+        .await,
+    )
+}
+
+/// Calls a tenant's scheduled deletion off.
+#[server(endpoint = "admin/keep")]
+pub async fn admin_cancel_deletion(id: Uuid) -> Result<(), AppError> {
+    use crate::server::{ctx, deletion};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let admin = cx.admin()?;
+            deletion::admin_cancel(&cx.state, admin, id).await?;
+            tracing::info!(%admin, tenant = %id, "tenant deletion called off by platform admin");
+            Ok(())
+        }
+        .await,
+    )
+}

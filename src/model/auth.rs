@@ -59,6 +59,8 @@ pub struct TenantRow {
     /// Why a platform administrator suspended it, while suspended.
     pub status_reason: Option<String>,
     pub status_changed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When its deletion is due, once scheduled.
+    pub deletion_due: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A page of tenants.

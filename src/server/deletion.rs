@@ -116,6 +116,108 @@ pub async fn cancel(cx: &RequestCtx, me: &UserRef) -> Result<(), AppError> {
     tx.commit().await
 }
 
+/// A platform administrator schedules a workspace's deletion (`confirm`
+/// must be its subdomain; its subscription must have ended), as an owner
+/// can: the owners and admins are emailed and can still keep it for
+/// [`DELETION_GRACE_DAYS`]. Returns when it is due.
+#[tracing::instrument(skip(state, confirm))]
+pub async fn admin_request(
+    state: &AppState,
+    admin: uuid::Uuid,
+    org: uuid::Uuid,
+    confirm: &str,
+) -> Result<chrono::DateTime<Utc>, AppError> {
+    let (_, admin_name, admin_email) = platform::admin_by_id(&state.pool, admin)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if !platform::tenant_exists(&state.pool, org).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = super::TenantTx::begin(&state.pool, org).await?;
+    let (subdomain, due, subscribed) = repo::orgs::deletion(&mut tx).await?;
+    if !confirm.trim().eq_ignore_ascii_case(&subdomain) {
+        return Err(AppError::field(
+            "confirm",
+            format!("Type {subdomain} to confirm."),
+        ));
+    }
+    if due.is_some() {
+        return Err(AppError::Conflict(
+            "This workspace is already scheduled for deletion.".into(),
+        ));
+    }
+    if subscribed {
+        return Err(AppError::Conflict(
+            "Its subscription is still running: cancel it first (in Stripe, or ask the owner to). Once it has ended, the workspace can be deleted.".into(),
+        ));
+    }
+    let due = Utc::now() + Duration::days(DELETION_GRACE_DAYS);
+    let by = format!("platform administrator {admin_email}");
+    repo::orgs::set_deletion(&mut tx, Some(due), Some(&by)).await?;
+    repo::audit::record(
+        &mut tx,
+        None,
+        "org.deletion_scheduled",
+        None,
+        serde_json::json!({ "due": due, "by": "platform_admin", "admin": admin_email }),
+    )
+    .await?;
+    let zone = repo::orgs::time_zone(&mut tx).await?;
+    let brand = repo::orgs::brand(&mut tx).await?;
+    let date = time::date(due, &zone);
+    let link = format!("{}/settings/billing", state.tenant_base(&brand));
+    let mail = emails::deletion_scheduled(
+        &brand.company_name,
+        &format!("{admin_name} (platform support)"),
+        &date,
+        &link,
+    );
+    for to in repo::orgs::owner_emails(&mut tx).await? {
+        repo::outbox::queue(&mut tx, &to, &mail, None).await?;
+    }
+    tx.commit().await?;
+    Ok(due)
+}
+
+/// A platform administrator calls a scheduled deletion off.
+#[tracing::instrument(skip(state))]
+pub async fn admin_cancel(
+    state: &AppState,
+    admin: uuid::Uuid,
+    org: uuid::Uuid,
+) -> Result<(), AppError> {
+    let (_, _, admin_email) = platform::admin_by_id(&state.pool, admin)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if !platform::tenant_exists(&state.pool, org).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = super::TenantTx::begin(&state.pool, org).await?;
+    match repo::orgs::deletion(&mut tx).await?.1 {
+        None => {
+            return Err(AppError::Conflict(
+                "This workspace is not scheduled for deletion.".into(),
+            ))
+        }
+        Some(d) if d <= Utc::now() => {
+            return Err(AppError::Conflict(
+                "The deletion has already started.".into(),
+            ))
+        }
+        Some(_) => {}
+    }
+    repo::orgs::set_deletion(&mut tx, None, None).await?;
+    repo::audit::record(
+        &mut tx,
+        None,
+        "org.deletion_cancelled",
+        None,
+        serde_json::json!({ "by": "platform_admin", "admin": admin_email }),
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// One round of the deletion worker: every workspace that is due loses its
 /// objects, then its rows. Returns how many were deleted.
 #[tracing::instrument(skip_all)]

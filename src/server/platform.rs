@@ -109,7 +109,8 @@ pub async fn list_tenants(
         r#"select id as "id!", company_name as "company_name!", subdomain as "subdomain!", plan as "plan!",
                   status as "status!", trial_ends_at as "trial_ends_at!: chrono::DateTime<chrono::Utc>", users as "users!",
                   customers as "customers!", created_at as "created_at!: chrono::DateTime<chrono::Utc>",
-                  status_reason, status_changed_at as "status_changed_at: chrono::DateTime<chrono::Utc>", total as "total!"
+                  status_reason, status_changed_at as "status_changed_at: chrono::DateTime<chrono::Utc>",
+                  deletion_due_at as "deletion_due_at: chrono::DateTime<chrono::Utc>", total as "total!"
              from platform.list_tenants($1, $2, $3)"#,
         search,
         limit,
@@ -134,11 +135,28 @@ pub async fn list_tenants(
                     created_at: r.created_at,
                     status_reason: r.status_reason,
                     status_changed_at: r.status_changed_at,
+                    deletion_due: r.deletion_due_at,
                 })
             })
             .collect::<Result<_, AppError>>()?,
         total,
     })
+}
+
+/// Whether a tenant of this id exists (a platform administrator's action
+/// on it).
+#[tracing::instrument(skip(pool))]
+pub async fn tenant_exists(pool: &PgPool, id: Uuid) -> Result<bool, AppError> {
+    // As that tenant: row-level security shows its own row, if any.
+    let mut tx = super::TenantTx::begin(pool, id).await?;
+    let found = sqlx::query_scalar!(
+        r#"select exists (select 1 from organizations where id = $1) as "e!""#,
+        id
+    )
+    .fetch_one(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(found)
 }
 
 /// Longest reason for a suspension.

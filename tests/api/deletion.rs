@@ -194,3 +194,142 @@ async fn an_owner_deletes_the_workspace_after_the_grace_period_and_nothing_else_
     let _ = ca;
     assert!(app.as_owner(&b, GetDeletion {}).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_platform_admin_schedules_and_calls_off_a_deletion_and_a_tenant_cannot() {
+    use fence::api::admin::{AdminCancelDeletion, AdminListTenants, AdminScheduleDeletion};
+    use fence::api::auth::AdminLogin;
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "growth").await;
+    let b = app.signup("bravo", "growth").await;
+    let hash = fence::server::password::hash_blocking(crate::helpers::PASSWORD).unwrap();
+    sqlx::query("insert into platform.admins (id, email, name, password_hash) values (gen_random_uuid(), 'root@platform.example', 'Root', $1)")
+        .bind(hash)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let c = app.client();
+    let schedule = |id: Uuid, confirm: &str| AdminScheduleDeletion {
+        id,
+        confirm: confirm.into(),
+    };
+    // Not logged in as an admin; a tenant's owner on the platform host or
+    // their own: refused.
+    let r = app.call_fn(&c, None, schedule(a.org_id, "alpha")).await;
+    assert_eq!(r, Err(AppError::Unauthorized));
+    let r = app
+        .call_fn(&b.client, Some("bravo"), schedule(a.org_id, "alpha"))
+        .await;
+    assert!(r.is_err(), "{r:?}");
+    app.call_fn(
+        &c,
+        None,
+        AdminLogin {
+            email: "root@platform.example".into(),
+            password: crate::helpers::PASSWORD.into(),
+        },
+    )
+    .await
+    .unwrap();
+    // The subdomain typed; another tenant's subdomain is not it.
+    let e = app
+        .call_fn(&c, None, schedule(a.org_id, "bravo"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.fields().and_then(|f| f.get("confirm")),
+        Some("Type alpha to confirm.")
+    );
+    // No such tenant.
+    let r = app.call_fn(&c, None, schedule(Uuid::new_v4(), "x")).await;
+    assert_eq!(r, Err(AppError::NotFound));
+    // A running subscription must end first.
+    sqlx::query("update organizations set stripe_subscription_id = 'sub_x', status = 'active' where id = $1")
+        .bind(a.org_id)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    let r = app.call_fn(&c, None, schedule(a.org_id, "alpha")).await;
+    assert!(matches!(r, Err(AppError::Conflict(_))), "{r:?}");
+    sqlx::query("update organizations set status = 'cancelled' where id = $1")
+        .bind(a.org_id)
+        .execute(&app.owner)
+        .await
+        .unwrap();
+    app.call_fn(&c, None, schedule(a.org_id, "ALPHA"))
+        .await
+        .expect("scheduled");
+    // Shown on the row; the owners are told; recorded with who; B untouched.
+    let list = app
+        .call_fn(
+            &c,
+            None,
+            AdminListTenants {
+                q: String::new(),
+                page: 1,
+            },
+        )
+        .await
+        .unwrap();
+    let row = |sub: &str| {
+        list.rows
+            .iter()
+            .find(|r| r.subdomain == sub)
+            .unwrap()
+            .clone()
+    };
+    assert!(row("alpha").deletion_due.is_some());
+    assert!(row("bravo").deletion_due.is_none());
+    let told: Vec<String> = sqlx::query_scalar(
+        "select to_email from outbox where org_id = $1 and kind = 'deletion_scheduled'",
+    )
+    .bind(a.org_id)
+    .fetch_all(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(told, vec![a.email.clone()]);
+    let (by, detail): (String, serde_json::Value) = sqlx::query_as(
+        "select o.deletion_requested_by, e.detail from organizations o
+           join audit_events e on e.org_id = o.id and e.action = 'org.deletion_scheduled'
+          where o.id = $1",
+    )
+    .bind(a.org_id)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(by, "platform administrator root@platform.example");
+    assert_eq!(detail["by"], "platform_admin");
+    // Twice: refused. Called off: gone from the row, logged.
+    let r = app.call_fn(&c, None, schedule(a.org_id, "alpha")).await;
+    assert!(matches!(r, Err(AppError::Conflict(_))), "{r:?}");
+    let r = app
+        .call_fn(
+            &b.client,
+            Some("bravo"),
+            AdminCancelDeletion { id: a.org_id },
+        )
+        .await;
+    assert!(r.is_err(), "a tenant cannot call it off: {r:?}");
+    app.call_fn(&c, None, AdminCancelDeletion { id: a.org_id })
+        .await
+        .expect("called off");
+    let due: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("select deletion_due_at from organizations where id = $1")
+            .bind(a.org_id)
+            .fetch_one(&app.owner)
+            .await
+            .unwrap();
+    assert!(due.is_none());
+    let r = app
+        .call_fn(&c, None, AdminCancelDeletion { id: a.org_id })
+        .await;
+    assert!(matches!(r, Err(AppError::Conflict(_))), "{r:?}");
+    let logged: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events where org_id = $1 and action = 'org.deletion_cancelled'",
+    )
+    .bind(a.org_id)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(logged, 1);
+}

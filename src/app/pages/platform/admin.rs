@@ -6,7 +6,10 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::admin::{admin_list_tenants, AdminSetSuspended, TENANTS_PER_PAGE};
+use crate::api::admin::{
+    admin_list_tenants, AdminCancelDeletion, AdminScheduleDeletion, AdminSetSuspended,
+    TENANTS_PER_PAGE,
+};
 use crate::api::auth::AdminLogin;
 use crate::app::components::{action_error, loaded_keeping, successes, Empty, Field, FormError};
 use crate::app::{refresh_shell, On, SiteGate};
@@ -65,10 +68,24 @@ pub fn AdminPage() -> impl IntoView {
     };
     let suspend = ServerAction::<AdminSetSuspended>::new();
     let suspend_done = successes(move || suspend.value().get());
-    let errors = action_error(move || suspend.value().get());
+    let delete = ServerAction::<AdminScheduleDeletion>::new();
+    let delete_done = successes(move || delete.value().get());
+    let keep = ServerAction::<AdminCancelDeletion>::new();
+    let keep_done = successes(move || keep.value().get());
+    let suspend_errors = action_error(move || suspend.value().get());
+    let delete_errors = action_error(move || delete.value().get());
+    let keep_errors = action_error(move || keep.value().get());
     let tenants = Resource::new(
-        move || (q(), page(), suspend_done.get()),
-        |(q, p, _)| admin_list_tenants(q, p),
+        move || {
+            (
+                q(),
+                page(),
+                suspend_done.get(),
+                delete_done.get(),
+                keep_done.get(),
+            )
+        },
+        |(q, p, ..)| admin_list_tenants(q, p),
     );
     view! {
         <Title text="Tenants" />
@@ -91,7 +108,9 @@ pub fn AdminPage() -> impl IntoView {
                     </button>
                 </Form>
             </div>
-            <FormError errors />
+            <FormError errors=suspend_errors />
+            <FormError errors=delete_errors />
+            <FormError errors=keep_errors />
             {loaded_keeping(
                 tenants,
                 move |v| match v {
@@ -136,6 +155,12 @@ pub fn AdminPage() -> impl IntoView {
                                             .map(|t| {
                                                 let suspended = t.status
                                                     == crate::model::OrgStatus::Suspended;
+                                                let delete_prompt = format!(
+                                                    "Delete {} and all its data in {} days (its owners are told and can keep it until then)? Type {} to confirm.",
+                                                    t.company_name,
+                                                    crate::model::DELETION_GRACE_DAYS,
+                                                    t.subdomain,
+                                                );
                                                 view! {
                                                     <tr>
                                                         <td data-label="Company">
@@ -177,6 +202,46 @@ pub fn AdminPage() -> impl IntoView {
                                                             {t.created_at.format("%b %-d, %Y").to_string()}
                                                         </td>
                                                         <td>
+                                                            {match t.deletion_due {
+                                                                Some(due) => {
+                                                                    view! {
+                                                                        <p class="error hint" data-testid="deletion-due">
+                                                                            {format!("Deletion due {}", due.format("%b %-d, %Y"))}
+                                                                        </p>
+                                                                        <ActionForm action=keep attr:class="inline">
+                                                                            <input type="hidden" name="id" value=t.id.to_string() />
+                                                                            <button type="submit" class="small secondary">
+                                                                                "Keep workspace"
+                                                                            </button>
+                                                                        </ActionForm>
+                                                                    }
+                                                                        .into_any()
+                                                                }
+                                                                None => {
+                                                                    view! {
+                                                                        <details class="confirm">
+                                                                            <summary class="button small danger">"Delete…"</summary>
+                                                                            <ActionForm action=delete attr:class="stack">
+                                                                                <input type="hidden" name="id" value=t.id.to_string() />
+                                                                                <label for=format!(
+                                                                                    "confirm-{}",
+                                                                                    t.id,
+                                                                                )>{delete_prompt}</label>
+                                                                                <input
+                                                                                    id=format!("confirm-{}", t.id)
+                                                                                    name="confirm"
+                                                                                    autocomplete="off"
+                                                                                    required
+                                                                                />
+                                                                                <button type="submit" class="small danger">
+                                                                                    "Schedule deletion"
+                                                                                </button>
+                                                                            </ActionForm>
+                                                                        </details>
+                                                                    }
+                                                                        .into_any()
+                                                                }
+                                                            }}
                                                             {if suspended {
                                                                 view! {
                                                                     <ActionForm action=suspend attr:class="inline">
