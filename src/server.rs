@@ -15,6 +15,7 @@ pub mod exports;
 pub mod host;
 pub mod jobs;
 pub mod keys;
+pub mod legacy;
 pub mod live;
 pub mod mail;
 pub mod notices;
