@@ -86,7 +86,7 @@ async fn main() {
                 '78701', 'Gate code ' || g
            from generate_series(1, $2) g",
         "insert into properties (org_id, id, customer_id, street, city, state, zip, lot_sqft, drawing)
-         select org_id, gen_random_uuid(), id, street, city, state, zip, 21780, $3::jsonb
+         select org_id, gen_random_uuid(), id, street, city, state, zip, 21780, $2::jsonb
            from customers where org_id = $1",
         "insert into pets (org_id, id, property_id, name, breed, weight_lb)
          select org_id, gen_random_uuid(), id, 'Rex', 'Labrador', 60 from properties where org_id = $1",
@@ -95,18 +95,18 @@ async fn main() {
                 'approved', 2, 2450.00
            from properties where org_id = $1",
         "insert into quote_versions (org_id, quote_id, version, drawing, terms, takeoff, priced, total)
-         select q.org_id, q.id, v, $3::jsonb, '{\"discount_pct\":\"5\",\"tax_pct\":\"7.25\"}'::jsonb,
+         select q.org_id, q.id, v, $2::jsonb, '{\"discount_pct\":\"5\",\"tax_pct\":\"7.25\"}'::jsonb,
                 '{\"wire_ft\":600,\"flags\":120}'::jsonb,
                 '[{\"item\":\"Wire\",\"qty\":600,\"price\":0.45},{\"item\":\"Transmitter\",\"qty\":1,\"price\":349}]'::jsonb,
                 2450.00
            from quotes q, generate_series(1, 2) v where q.org_id = $1",
     ] {
+        // `$2` is the customer count, or the drawing where it is JSON.
         let mut q = sqlx::query(sql).bind(org);
-        if sql.contains("$2") {
-            q = q.bind(CUSTOMERS);
-        }
-        if sql.contains("$3") {
+        if sql.contains("$2::jsonb") {
             q = q.bind(drawing);
+        } else if sql.contains("$2") {
+            q = q.bind(CUSTOMERS);
         }
         q.execute(&mut owner).await.unwrap();
     }
