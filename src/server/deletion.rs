@@ -23,6 +23,46 @@ fn only_owner(me: &UserRef) -> Result<(), AppError> {
 }
 
 const BLOCKED: &str = "Your subscription is still running: cancel it under Plan and billing first. Once it has ended, the workspace can be deleted.";
+const ADMIN_BLOCKED: &str = "Its subscription is still running: cancel it first (in Stripe, or ask the owner to). Once it has ended, the workspace can be deleted.";
+
+/// Before a deletion is scheduled: the subdomain typed, none scheduled
+/// yet, no running subscription (`blocked` says what to do about it).
+fn may_schedule(
+    confirm: &str,
+    subdomain: &str,
+    due: Option<chrono::DateTime<Utc>>,
+    subscribed: bool,
+    blocked: &str,
+) -> Result<(), AppError> {
+    if !confirm.trim().eq_ignore_ascii_case(subdomain) {
+        return Err(AppError::field(
+            "confirm",
+            format!("Type {subdomain} to confirm."),
+        ));
+    }
+    if due.is_some() {
+        return Err(AppError::Conflict(
+            "The workspace is already scheduled for deletion.".into(),
+        ));
+    }
+    if subscribed {
+        return Err(AppError::Conflict(blocked.into()));
+    }
+    Ok(())
+}
+
+/// Before a deletion is called off: one is scheduled and not started.
+fn may_cancel(due: Option<chrono::DateTime<Utc>>) -> Result<(), AppError> {
+    match due {
+        None => Err(AppError::Conflict(
+            "The workspace is not scheduled for deletion.".into(),
+        )),
+        Some(d) if d <= Utc::now() => Err(AppError::Conflict(
+            "The deletion has already started.".into(),
+        )),
+        Some(_) => Ok(()),
+    }
+}
 
 /// What the settings card shows.
 #[tracing::instrument(skip_all)]
@@ -45,20 +85,7 @@ pub async fn request(cx: &RequestCtx, me: &UserRef, confirm: &str) -> Result<Del
     only_owner(me)?;
     let mut tx = cx.tx().await?;
     let (subdomain, due, subscribed) = repo::orgs::deletion(&mut tx).await?;
-    if !confirm.trim().eq_ignore_ascii_case(&subdomain) {
-        return Err(AppError::field(
-            "confirm",
-            format!("Type {subdomain} to confirm."),
-        ));
-    }
-    if due.is_some() {
-        return Err(AppError::Conflict(
-            "The workspace is already scheduled for deletion.".into(),
-        ));
-    }
-    if subscribed {
-        return Err(AppError::Conflict(BLOCKED.into()));
-    }
+    may_schedule(confirm, &subdomain, due, subscribed, BLOCKED)?;
     let due = Utc::now() + Duration::days(DELETION_GRACE_DAYS);
     repo::orgs::set_deletion(&mut tx, Some(due), Some(&me.email)).await?;
     repo::audit::record(
@@ -90,20 +117,7 @@ pub async fn request(cx: &RequestCtx, me: &UserRef, confirm: &str) -> Result<Del
 pub async fn cancel(cx: &RequestCtx, me: &UserRef) -> Result<(), AppError> {
     only_owner(me)?;
     let mut tx = cx.tx().await?;
-    let (_, due, _) = repo::orgs::deletion(&mut tx).await?;
-    match due {
-        None => {
-            return Err(AppError::Conflict(
-                "The workspace is not scheduled for deletion.".into(),
-            ))
-        }
-        Some(d) if d <= Utc::now() => {
-            return Err(AppError::Conflict(
-                "The deletion has already started.".into(),
-            ))
-        }
-        Some(_) => {}
-    }
+    may_cancel(repo::orgs::deletion(&mut tx).await?.1)?;
     repo::orgs::set_deletion(&mut tx, None, None).await?;
     repo::audit::record(
         &mut tx,
@@ -130,27 +144,12 @@ pub async fn admin_request(
     let (_, admin_name, admin_email) = platform::admin_by_id(&state.pool, admin)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    if !platform::tenant_exists(&state.pool, org).await? {
+    let mut tx = super::TenantTx::begin(&state.pool, org).await?;
+    if !repo::orgs::exists(&mut tx).await? {
         return Err(AppError::NotFound);
     }
-    let mut tx = super::TenantTx::begin(&state.pool, org).await?;
     let (subdomain, due, subscribed) = repo::orgs::deletion(&mut tx).await?;
-    if !confirm.trim().eq_ignore_ascii_case(&subdomain) {
-        return Err(AppError::field(
-            "confirm",
-            format!("Type {subdomain} to confirm."),
-        ));
-    }
-    if due.is_some() {
-        return Err(AppError::Conflict(
-            "This workspace is already scheduled for deletion.".into(),
-        ));
-    }
-    if subscribed {
-        return Err(AppError::Conflict(
-            "Its subscription is still running: cancel it first (in Stripe, or ask the owner to). Once it has ended, the workspace can be deleted.".into(),
-        ));
-    }
+    may_schedule(confirm, &subdomain, due, subscribed, ADMIN_BLOCKED)?;
     let due = Utc::now() + Duration::days(DELETION_GRACE_DAYS);
     let by = format!("platform administrator {admin_email}");
     repo::orgs::set_deletion(&mut tx, Some(due), Some(&by)).await?;
@@ -189,23 +188,11 @@ pub async fn admin_cancel(
     let (_, _, admin_email) = platform::admin_by_id(&state.pool, admin)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    if !platform::tenant_exists(&state.pool, org).await? {
+    let mut tx = super::TenantTx::begin(&state.pool, org).await?;
+    if !repo::orgs::exists(&mut tx).await? {
         return Err(AppError::NotFound);
     }
-    let mut tx = super::TenantTx::begin(&state.pool, org).await?;
-    match repo::orgs::deletion(&mut tx).await?.1 {
-        None => {
-            return Err(AppError::Conflict(
-                "This workspace is not scheduled for deletion.".into(),
-            ))
-        }
-        Some(d) if d <= Utc::now() => {
-            return Err(AppError::Conflict(
-                "The deletion has already started.".into(),
-            ))
-        }
-        Some(_) => {}
-    }
+    may_cancel(repo::orgs::deletion(&mut tx).await?.1)?;
     repo::orgs::set_deletion(&mut tx, None, None).await?;
     repo::audit::record(
         &mut tx,

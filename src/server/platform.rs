@@ -143,22 +143,6 @@ pub async fn list_tenants(
     })
 }
 
-/// Whether a tenant of this id exists (a platform administrator's action
-/// on it).
-#[tracing::instrument(skip(pool))]
-pub async fn tenant_exists(pool: &PgPool, id: Uuid) -> Result<bool, AppError> {
-    // As that tenant: row-level security shows its own row, if any.
-    let mut tx = super::TenantTx::begin(pool, id).await?;
-    let found = sqlx::query_scalar!(
-        r#"select exists (select 1 from organizations where id = $1) as "e!""#,
-        id
-    )
-    .fetch_one(tx.conn())
-    .await?;
-    tx.commit().await?;
-    Ok(found)
-}
-
 /// Longest reason for a suspension.
 pub const MAX_REASON_CHARS: usize = 500;
 

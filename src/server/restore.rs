@@ -546,7 +546,9 @@ pub async fn restore_into(
             .map_err(|e| super::db::internal(&e))?;
             let p = processed.map_err(|m| refused(format!("{file} in the archive: {m}")))?;
             let len = bytes.len() as i32;
-            stored.push(id);
+            if !current.contains_key(&id) {
+                stored.push(id);
+            }
             state.storage.put(&key(org, "photos", id), bytes).await?;
             let thumb = p.thumbnail.len() as i32;
             state
@@ -682,7 +684,6 @@ pub async fn restore_into(
             .into_iter()
             .collect();
     dropped.extend(current.keys().filter(|id| !restored_ids.contains(id)));
-    stored.retain(|id| !current.contains_key(id));
 
     Ok(RestoreReport {
         archive_made: archive.manifest.created_at,
@@ -775,61 +776,74 @@ async fn run_inner(state: &AppState, claim: &Claim) -> Result<Option<RestoreRepo
     if !progress.report().await? {
         return Ok(None);
     }
+    let report = apply(
+        state,
+        org,
+        &mut archive,
+        Some(&mut progress),
+        Some((claim.id, by)),
+    )
+    .await?;
+    if report.is_some() {
+        let _ = state
+            .storage
+            .delete(&key(org, "restore-uploads", claim.id))
+            .await;
+    }
+    Ok(report)
+}
+
+/// Restores `archive` into `org` in one transaction and commits it, with
+/// the activity log's line; for a worker's claim (its id and requester),
+/// the same transaction marks the restore done. Photo objects the
+/// archive's rows no longer hold are deleted after the commit; those this
+/// restore stored are deleted again if it does not commit. `None` when
+/// the claim was taken over by another worker.
+async fn apply(
+    state: &AppState,
+    org: Uuid,
+    archive: &mut Opened,
+    progress: Option<&mut Progress>,
+    claim: Option<(Uuid, Option<Uuid>)>,
+) -> Result<Option<RestoreReport>, AppError> {
     let mut stored = Vec::new();
     let mut dropped = Vec::new();
     let result = async {
         let mut tx = TenantTx::begin(&state.pool, org).await?;
-        let report = restore_into(
-            state,
-            &mut tx,
-            &mut archive,
-            Some(&mut progress),
-            &mut stored,
-            &mut dropped,
-        )
-        .await?;
-        repo::audit::record(
-            &mut tx,
-            by,
-            "data.restored",
-            Some(claim.id),
-            serde_json::json!({
-                "archive_made": report.archive_made,
-                "rows": report.tables.iter().map(|t| t.restored).sum::<i64>(),
-                "photos": report.photos,
-            }),
-        )
-        .await?;
-        let report_json = serde_json::to_value(&report).map_err(|e| super::db::internal(&e))?;
-        if !repo::exports::finish_restore(&mut tx, claim.id, &report_json).await? {
-            return Ok(None);
+        let report =
+            restore_into(state, &mut tx, archive, progress, &mut stored, &mut dropped).await?;
+        let mut detail = serde_json::json!({
+            "archive_made": report.archive_made,
+            "rows": report.tables.iter().map(|t| t.restored).sum::<i64>(),
+            "photos": report.photos,
+        });
+        if claim.is_none() {
+            detail["by"] = "command line".into();
+        }
+        let (subject, by) = claim.map_or((None, None), |(id, by)| (Some(id), by));
+        repo::audit::record(&mut tx, by, "data.restored", subject, detail).await?;
+        if let Some(id) = subject {
+            let report_json = serde_json::to_value(&report).map_err(|e| super::db::internal(&e))?;
+            if !repo::exports::finish_restore(&mut tx, id, &report_json).await? {
+                return Ok(None);
+            }
         }
         tx.commit().await?;
         Ok::<_, AppError>(Some(report))
     }
     .await;
+    let forget = if matches!(result, Ok(Some(_))) {
+        dropped
+    } else {
+        stored
+    };
+    for id in forget {
+        let _ = state.storage.delete(&key(org, "photos", id)).await;
+        let _ = state.storage.delete(&key(org, "photo-thumbs", id)).await;
+    }
     match result {
-        Ok(Some(report)) => {
-            for id in dropped {
-                let _ = state.storage.delete(&key(org, "photos", id)).await;
-                let _ = state.storage.delete(&key(org, "photo-thumbs", id)).await;
-            }
-            let _ = state
-                .storage
-                .delete(&key(org, "restore-uploads", claim.id))
-                .await;
-            Ok(Some(report))
-        }
-        other => {
-            for id in stored {
-                let _ = state.storage.delete(&key(org, "photos", id)).await;
-                let _ = state.storage.delete(&key(org, "photo-thumbs", id)).await;
-            }
-            match other {
-                Err(AppError::Conflict(m)) if m == "taken over" => Ok(None),
-                other => other,
-            }
-        }
+        Err(AppError::Conflict(m)) if m == "taken over" => Ok(None),
+        other => other,
     }
 }
 
@@ -1052,52 +1066,9 @@ pub async fn restore_cli(
     path: &std::path::Path,
 ) -> Result<RestoreReport, AppError> {
     let mut archive = Opened::open(path).await?;
-    let mut stored = Vec::new();
-    let mut dropped = Vec::new();
-    let result = async {
-        let mut tx = TenantTx::begin(&state.pool, org).await?;
-        let report = restore_into(
-            state,
-            &mut tx,
-            &mut archive,
-            None,
-            &mut stored,
-            &mut dropped,
-        )
-        .await?;
-        repo::audit::record(
-            &mut tx,
-            None,
-            "data.restored",
-            None,
-            serde_json::json!({
-                "archive_made": report.archive_made,
-                "by": "command line",
-                "rows": report.tables.iter().map(|t| t.restored).sum::<i64>(),
-                "photos": report.photos,
-            }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, AppError>(report)
-    }
-    .await;
-    match result {
-        Ok(report) => {
-            for id in dropped {
-                let _ = state.storage.delete(&key(org, "photos", id)).await;
-                let _ = state.storage.delete(&key(org, "photo-thumbs", id)).await;
-            }
-            Ok(report)
-        }
-        Err(e) => {
-            for id in stored {
-                let _ = state.storage.delete(&key(org, "photos", id)).await;
-                let _ = state.storage.delete(&key(org, "photo-thumbs", id)).await;
-            }
-            Err(e)
-        }
-    }
+    apply(state, org, &mut archive, None, None)
+        .await?
+        .ok_or_else(|| AppError::Conflict("The restore was interrupted.".into()))
 }
 
 #[cfg(test)]

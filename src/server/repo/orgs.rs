@@ -478,3 +478,16 @@ pub async fn owner_emails(tx: &mut TenantTx) -> Result<Vec<String>, AppError> {
     .fetch_all(tx.conn())
     .await?)
 }
+
+/// Whether the transaction's tenant exists (row-level security shows its
+/// own row, if any): a platform administrator's action names it by id.
+#[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
+pub async fn exists(tx: &mut TenantTx) -> Result<bool, AppError> {
+    let id = tx.org_id();
+    Ok(sqlx::query_scalar!(
+        r#"select exists (select 1 from organizations where id = $1) as "e!""#,
+        id
+    )
+    .fetch_one(tx.conn())
+    .await?)
+}
