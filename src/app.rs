@@ -350,6 +350,11 @@ pub fn App() -> impl IntoView {
                             ssr=async_ssr.clone()
                         />
                         <Route
+                            path=path!("/settings/import")
+                            view=lazy(ImportPageRoute)
+                            ssr=async_ssr.clone()
+                        />
+                        <Route
                             path=path!("/settings/billing")
                             view=lazy(PlanPageRoute)
                             ssr=async_ssr.clone()
@@ -435,6 +440,7 @@ lazy_pages! {
     EmailsPageRoute => EmailsPage,
     PlanPageRoute => PlanPage,
     DataPageRoute => DataPage,
+    ImportPageRoute => ImportPage,
 }
 
 /// Which site a page belongs on.

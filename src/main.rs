@@ -21,10 +21,10 @@ async fn main() {
     };
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
     let purpose = match command.as_str() {
-        "serve" | "stripe-sync" | "restore" => Purpose::Serve,
+        "serve" | "stripe-sync" | "restore" | "import-legacy" => Purpose::Serve,
         "migrate" | "seed" => Purpose::Migrate,
         other => fail(format!(
-            "unknown command {other}; use serve, migrate, seed, stripe-sync or restore"
+            "unknown command {other}; use serve, migrate, seed, stripe-sync, restore or import-legacy"
         )),
     };
     let config = Config::load(purpose).unwrap_or_else(|e| fail(e));
@@ -87,6 +87,55 @@ async fn main() {
             serde_json::to_string_pretty(&report).unwrap_or_default()
         );
         println!("{}", report.summary());
+        return;
+    }
+    if command == "import-legacy" {
+        // `fence import-legacy --tenant SUBDOMAIN PATH [--dry-run]`: imports
+        // the old system's files (a zip, fence.db, or its folder) into a
+        // workspace, one customer per transaction; prints the plan's
+        // summary and the verification report (the row-by-row plan goes to
+        // PATH's name + ".plan.csv" in the current folder).
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        let usage =
+            || fail("usage: fence import-legacy --tenant SUBDOMAIN PATH [--dry-run]".into());
+        let dry = args.iter().any(|a| a == "--dry-run");
+        let rest: Vec<&String> = args.iter().filter(|a| *a != "--dry-run").collect();
+        let (sub, path) = match rest.as_slice() {
+            [flag, sub, path] if *flag == "--tenant" => ((*sub).clone(), (*path).clone()),
+            _ => usage(),
+        };
+        let Some((org, _)) =
+            fence::server::platform::tenant_for_host(&state.pool, Some(&sub), None)
+                .await
+                .unwrap_or_else(|e| fail(e.to_string()))
+        else {
+            fail(format!("no workspace has the subdomain {sub}"))
+        };
+        let path = std::path::PathBuf::from(path);
+        let (plan, report, csv) = fence::server::import::import_cli(&state, org, &path, dry)
+            .await
+            .unwrap_or_else(|e| fail(e.to_string()));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "import".into());
+        let csv_path = format!("{name}.plan.csv");
+        if let Err(e) = std::fs::write(&csv_path, csv) {
+            fail(format!("cannot write {csv_path}: {e}"));
+        }
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan).unwrap_or_default()
+        );
+        if let Some(r) = report {
+            println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            println!(
+                "import finished: {} unexplained difference(s); plan written to {csv_path}",
+                r.unexplained.len()
+            );
+        } else {
+            println!("dry run only: nothing was imported; plan written to {csv_path}");
+        }
         return;
     }
     if command == "seed" {

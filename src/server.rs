@@ -13,6 +13,7 @@ pub mod domains;
 pub mod emails;
 pub mod exports;
 pub mod host;
+pub mod import;
 pub mod jobs;
 pub mod keys;
 pub mod legacy;

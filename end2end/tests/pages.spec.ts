@@ -51,7 +51,7 @@ test('every page hydrates on a direct load, links work, and it fits a phone', as
     '/', '/customers', '/customers/new', `/customers/${w.customer}`, `/customers/${w.customer}/edit`,
     `/customers/${w.customer}/properties/new`, `/properties/${w.property}`, `/properties/${w.property}/edit`,
     '/quotes', `/quotes/${w.quote}`, `/quotes/${w.quote}/print`, '/jobs', `/jobs/${w.job}`,
-    '/settings', '/settings/team', '/settings/pricebook', '/settings/data', '/settings/plan', '/onboarding',
+    '/settings', '/settings/team', '/settings/pricebook', '/settings/data', '/settings/import', '/settings/plan', '/onboarding',
     '/schedule', '/schedule?view=day', '/schedule/batteries', '/crews', '/today',
   ];
   for (const path of pages) {

@@ -77,3 +77,60 @@ pub async fn start_restore(id: uuid::Uuid, confirm: String) -> Result<DataOvervi
         .await,
     )
 }
+
+/// Settings → Import: the dry run waiting for confirmation, the import
+/// under way (its progress) and those done with their reports (owners).
+#[server(endpoint = "import/overview")]
+pub async fn get_import_overview() -> Result<crate::model::export::ImportOverview, AppError> {
+    use crate::server::{ctx, import};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            cx.member_who(
+                |r| r == crate::model::Role::Owner,
+                "import data from the old system",
+            )?;
+            import::overview(&cx).await
+        }
+        .await,
+    )
+}
+
+/// Runs a planned import (the owner confirmed its dry run); it runs in the
+/// background.
+#[server(endpoint = "import/start")]
+pub async fn start_import(
+    id: uuid::Uuid,
+) -> Result<crate::model::export::ImportOverview, AppError> {
+    use crate::server::{ctx, import};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            let me = cx.member_who(
+                |r| r == crate::model::Role::Owner,
+                "import data from the old system",
+            )?;
+            import::start(&cx, me, id).await
+        }
+        .await,
+    )
+}
+
+/// Drops a dry run without importing.
+#[server(endpoint = "import/discard")]
+pub async fn discard_import(
+    id: uuid::Uuid,
+) -> Result<crate::model::export::ImportOverview, AppError> {
+    use crate::server::{ctx, import};
+    crate::server::reply(
+        async {
+            let cx = ctx()?;
+            cx.member_who(
+                |r| r == crate::model::Role::Owner,
+                "import data from the old system",
+            )?;
+            import::discard(&cx, id).await
+        }
+        .await,
+    )
+}

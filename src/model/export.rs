@@ -174,3 +174,109 @@ pub struct RestorePreview {
     pub source: String,
     pub lines: Vec<PreviewLine>,
 }
+
+/// One old table in an import's dry run or report: what the plan said for
+/// its rows, and (after the import) how many old ids the workspace maps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportTable {
+    pub name: String,
+    pub old_rows: i64,
+    pub create: i64,
+    pub merge: i64,
+    pub skip: i64,
+    /// Imported by an earlier run.
+    pub already: i64,
+    /// Old ids of this table the workspace holds after the import.
+    #[serde(default)]
+    pub here: Option<i64>,
+}
+
+/// One old row the owner should look at (merged, skipped, or read with a
+/// doubt).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportLine {
+    pub table: String,
+    pub old_id: String,
+    pub action: String,
+    pub detail: String,
+}
+
+/// The dry run kept with an import: per table, and the lines to look at
+/// (the first few hundred; the CSV has them all).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ImportPlanSummary {
+    pub tables: Vec<ImportTable>,
+    pub attention: Vec<ImportLine>,
+    pub attention_total: i64,
+    /// What happens to the old settings.
+    #[serde(default)]
+    pub settings: Vec<String>,
+}
+
+/// A sum of money on both sides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoneyCheck {
+    pub what: String,
+    /// All the old rows' amounts.
+    pub old_total: String,
+    /// The old amounts of the rows imported (now or by an earlier run).
+    pub old_imported: String,
+    /// The same rows' amounts here.
+    pub here: String,
+    /// The old amounts of the rows skipped (each skip is in the plan).
+    pub old_skipped: String,
+}
+
+/// The verification report kept with a finished import: counts per kind,
+/// money on both sides, photo checksums, and every difference explained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub finished_at: chrono::DateTime<chrono::Utc>,
+    pub tables: Vec<ImportTable>,
+    pub money: Vec<MoneyCheck>,
+    /// Photos whose stored file was read back and compared with the old
+    /// file's SHA-256.
+    pub photos_checked: i64,
+    pub photos_matching: i64,
+    /// What was not imported although the plan meant to (a photo that
+    /// would not decode), with the reason.
+    pub problems: Vec<String>,
+    /// Differences nothing above explains: none when the import is whole.
+    pub unexplained: Vec<String>,
+    pub settings: Vec<String>,
+}
+
+/// One import as Settings → Import lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportRow {
+    pub id: Uuid,
+    /// `planned` (the dry run, waiting to be confirmed), `queued`,
+    /// `running`, `ready` or `failed`.
+    pub status: String,
+    pub file: String,
+    pub requested_by: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    pub done: i32,
+    pub total: i32,
+    pub plan: ImportPlanSummary,
+    pub report: Option<ImportReport>,
+    pub error: Option<String>,
+}
+
+impl ImportRow {
+    pub fn in_progress(&self) -> bool {
+        matches!(self.status.as_str(), "queued" | "running")
+    }
+
+    pub fn plan_csv_path(&self) -> String {
+        format!("/settings/import/{}/plan.csv", self.id)
+    }
+}
+
+/// Settings → Import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportOverview {
+    /// The newest first: a dry run waiting, one under way, those done.
+    pub imports: Vec<ImportRow>,
+}

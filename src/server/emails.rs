@@ -22,6 +22,7 @@ pub enum Kind {
     TextReply,
     DeletionScheduled,
     ExportReady,
+    ImportDone,
 }
 
 impl Kind {
@@ -40,6 +41,7 @@ impl Kind {
             Kind::TextReply => "text_reply",
             Kind::DeletionScheduled => "deletion_scheduled",
             Kind::ExportReady => "export_ready",
+            Kind::ImportDone => "import_done",
         }
     }
 
@@ -246,6 +248,24 @@ pub fn export_ready(company: &str, link: &str, keep_days: i64) -> Email {
             "The export you asked for is ready: every customer, property, quote, job and photo \
              of {company}, as CSV files and one SQLite file.\n\n\
              Download it here (signed in as an owner or admin) within {keep_days} days:\n{link}\n"
+        ),
+    }
+}
+
+/// The import from the old system has finished (to the owner who
+/// started it).
+pub fn import_done(company: &str, link: &str, whole: bool) -> Email {
+    Email {
+        kind: Kind::ImportDone,
+        subject: format!("Your import into {company} has finished"),
+        body: format!(
+            "The import from your old system has finished. {}\n\n\
+             The verification report (counts, money and photo checksums on both sides) is kept here:\n{link}\n",
+            if whole {
+                "Everything it planned arrived, and every difference is explained."
+            } else {
+                "Some differences are not explained: please look at the report."
+            }
         ),
     }
 }

@@ -341,6 +341,10 @@ pub async fn build_next(state: &AppState) -> Result<bool, AppError> {
         super::restore::run(state, &claim).await?;
         return Ok(true);
     }
+    if claim.kind == "import" {
+        super::import::run(state, &claim).await?;
+        return Ok(true);
+    }
     let started = std::time::Instant::now();
     match build(state, &claim).await {
         Ok(Some(built)) => {

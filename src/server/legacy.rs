@@ -542,12 +542,12 @@ pub async fn read(path: &std::path::Path) -> Result<Legacy, String> {
 }
 
 /// What the import will do with one old row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanLine {
-    pub table: &'static str,
+    pub table: String,
     pub old_id: String,
-    /// `create`, `merge` or `skip`.
-    pub action: &'static str,
+    /// `create`, `merge`, `skip`, or `already` (imported by an earlier run).
+    pub action: String,
     /// Why, or what to check ("merged into customer 5: same email").
     pub detail: String,
 }
@@ -558,32 +558,45 @@ pub struct Plan {
     pub lines: Vec<PlanLine>,
 }
 
+/// The actions a plan line can have, in the order reports list them.
+pub const ACTIONS: [&str; 4] = ["create", "merge", "skip", "already"];
+
 impl Plan {
-    fn add(&mut self, table: &'static str, old_id: &str, action: &'static str, detail: String) {
+    fn add(&mut self, table: &str, old_id: &str, action: &str, detail: String) {
         self.lines.push(PlanLine {
-            table,
+            table: table.to_string(),
             old_id: old_id.to_string(),
-            action,
+            action: action.to_string(),
             detail,
         });
     }
 
-    /// (created, merged, skipped) for one table.
-    pub fn counts(&self, table: &str) -> (usize, usize, usize) {
+    /// (created, merged, skipped, already imported) for one table.
+    pub fn counts(&self, table: &str) -> (usize, usize, usize, usize) {
         let n = |a: &str| {
             self.lines
                 .iter()
                 .filter(|l| l.table == table && l.action == a)
                 .count()
         };
-        (n("create"), n("merge"), n("skip"))
+        (n("create"), n("merge"), n("skip"), n("already"))
+    }
+
+    /// Each old row's line, by table and old id (the first line of a
+    /// duplicated id, which is the one acted on).
+    pub fn index(&self) -> std::collections::HashMap<(&str, &str), &PlanLine> {
+        let mut m = std::collections::HashMap::new();
+        for l in &self.lines {
+            m.entry((l.table.as_str(), l.old_id.as_str())).or_insert(l);
+        }
+        m
     }
 
     /// The report as CSV (table, old id, action, detail).
     pub fn csv(&self) -> String {
         let q = |s: &str| {
             // Quoted, and never read as a formula by a spreadsheet.
-            let s = if s.starts_with(['=', '+', '-', '@']) {
+            let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
                 format!("'{s}")
             } else {
                 s.to_string()
@@ -607,24 +620,32 @@ impl Plan {
 /// A quote's total recomputed from its old line items, discount (an
 /// amount) and tax rate.
 pub fn recomputed_total(row: &Row) -> Option<Decimal> {
-    let items: Vec<serde_json::Value> = serde_json::from_str(field(row, "line_items")).ok()?;
-    let mut subtotal = Decimal::ZERO;
-    for i in &items {
-        let qty = match &i["qty"] {
-            serde_json::Value::Number(n) => n.to_string().parse::<Decimal>().ok()?,
-            serde_json::Value::String(s) => money(s)?,
-            _ => return None,
-        };
-        let price = match &i["unit_price"] {
-            serde_json::Value::Number(n) => n.to_string().parse::<Decimal>().ok()?,
-            serde_json::Value::String(s) => money(s)?,
-            _ => return None,
-        };
-        subtotal += qty * price;
-    }
+    let items = line_items(row)?;
+    let subtotal: Decimal = items.iter().map(|(_, q, p)| q * p).sum();
     let discount = money(field(row, "discount")).unwrap_or(Decimal::ZERO);
     let tax = percent(field(row, "tax_rate")).unwrap_or(Decimal::ZERO);
     Some(((subtotal - discount) * (Decimal::ONE + tax / Decimal::from(100))).round_dp(2))
+}
+
+/// A quote's old line items: (description, quantity, unit price); `None`
+/// when they cannot be read.
+pub fn line_items(row: &Row) -> Option<Vec<(String, Decimal, Decimal)>> {
+    let items: Vec<serde_json::Value> = serde_json::from_str(field(row, "line_items")).ok()?;
+    let num = |v: &serde_json::Value| match v {
+        serde_json::Value::Number(n) => n.to_string().parse::<Decimal>().ok(),
+        serde_json::Value::String(s) => money(s),
+        _ => None,
+    };
+    items
+        .iter()
+        .map(|i| {
+            let desc = match &i["desc"] {
+                serde_json::Value::String(s) => s.trim().chars().take(200).collect(),
+                _ => String::new(),
+            };
+            Some((desc, num(&i["qty"])?, num(&i["unit_price"])?))
+        })
+        .collect()
 }
 
 /// A photo path inside the upload: relative, no `..`, no drive or root.
@@ -643,25 +664,85 @@ pub fn safe_photo_path(p: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// A photo's kind: the old one, else guessed from its file name ("after"
+/// unless the name says "before").
+pub fn photo_kind(kind: &str, path: &str) -> (&'static str, bool) {
+    match kind.trim().to_lowercase().as_str() {
+        "before" => ("before", true),
+        "after" => ("after", true),
+        _ if path.to_lowercase().contains("before") => ("before", false),
+        _ => ("after", false),
+    }
+}
+
+/// What the workspace already holds that the plan must respect.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Old ids imported by an earlier run, as (table, old id).
+    pub imported: std::collections::HashSet<(String, String)>,
+    /// The workspace's own customers by email (as [`same_person`] keys)
+    /// and their names: the same homeowner in the old file merges into them.
+    pub emails: std::collections::HashMap<String, String>,
+}
+
 /// The dry run over the old file's rows: what is created, merged (the same
-/// homeowner entered twice, by email) and skipped (a reference to a row
-/// that does not exist, a status or amount that cannot be read), row by
-/// row. `photo_exists` says whether a photo's file is in the upload.
-pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
+/// homeowner entered twice, by email, or already a customer here), skipped
+/// (a reference to a row that does not exist, a status or amount that
+/// cannot be read, an id used twice) and already imported by an earlier
+/// run, row by row. `photo_exists` says whether a photo's file is in the
+/// upload.
+pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool, known: &Known) -> Plan {
     use std::collections::{HashMap, HashSet};
     let mut p = Plan::default();
+    let mut seen: HashSet<(&str, String)> = HashSet::new();
+    // The first checks of every row: an id, used once, not imported yet.
+    // `Some(true)` when imported already (its line is written).
+    let mut first = |p: &mut Plan, table: &'static str, id: &str| -> Option<bool> {
+        if id.is_empty() {
+            p.add(table, id, "skip", "the row has no id".into());
+            return None;
+        }
+        if !seen.insert((table, id.to_string())) {
+            p.add(
+                table,
+                id,
+                "skip",
+                format!("a second row with id {id}: only the first is imported"),
+            );
+            return None;
+        }
+        if known
+            .imported
+            .contains(&(table.to_string(), id.to_string()))
+        {
+            p.add(table, id, "already", "imported by an earlier run".into());
+            return Some(true);
+        }
+        Some(false)
+    };
     // Customers: the first entry of each email is kept, later ones merge.
     let mut by_email: HashMap<String, String> = HashMap::new();
     let mut customers: HashSet<String> = HashSet::new();
     for r in old.rows("customers") {
         let id = field(r, "id").to_string();
+        let Some(already) = first(&mut p, "customers", &id) else {
+            continue;
+        };
         let name = format!("{} {}", field(r, "first_name"), field(r, "last_name"));
+        let key = same_person(field(r, "email"));
+        if already {
+            customers.insert(id.clone());
+            if let Some(key) = key {
+                by_email.entry(key).or_insert(id);
+            }
+            continue;
+        }
         if name.trim().is_empty() {
             p.add("customers", &id, "skip", "no name".into());
             continue;
         }
         customers.insert(id.clone());
-        if let Some(key) = same_person(field(r, "email")) {
+        if let Some(key) = key {
             if let Some(first) = by_email.get(&key) {
                 p.add(
                     "customers",
@@ -671,11 +752,22 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
                 );
                 continue;
             }
+            if let Some(existing) = known.emails.get(&key) {
+                p.add(
+                    "customers",
+                    &id,
+                    "merge",
+                    format!("merged into the existing customer {existing}: the same email ({key})"),
+                );
+                continue;
+            }
             by_email.insert(key, id.clone());
         }
         let a = field(r, "address");
         let detail = match address(a) {
-            _ if a.is_empty() => "no address".to_string(),
+            _ if a.is_empty() => {
+                "no address: fill it in when you next edit the customer".to_string()
+            }
             Some(x) if x.sure => String::new(),
             Some(x) => format!(
                 "address read as {} / {} / {} {}: check it (the original is kept in the notes)",
@@ -688,6 +780,13 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
     let mut properties: HashSet<String> = HashSet::new();
     for r in old.rows("properties") {
         let id = field(r, "id").to_string();
+        let Some(already) = first(&mut p, "properties", &id) else {
+            continue;
+        };
+        if already {
+            properties.insert(id);
+            continue;
+        }
         let c = field(r, "customer_id");
         if !customers.contains(c) {
             p.add(
@@ -711,6 +810,9 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
     }
     for r in old.rows("pets") {
         let id = field(r, "id").to_string();
+        if first(&mut p, "pets", &id) != Some(false) {
+            continue;
+        }
         let c = field(r, "customer_id");
         if !customers.contains(c) {
             p.add(
@@ -719,6 +821,10 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
                 "skip",
                 format!("its customer {c} does not exist"),
             );
+            continue;
+        }
+        if field(r, "name").is_empty() {
+            p.add("pets", &id, "skip", "no name".into());
             continue;
         }
         let detail = match weight_lb(field(r, "weight")) {
@@ -730,6 +836,13 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
     let mut quotes: HashSet<String> = HashSet::new();
     for r in old.rows("quotes") {
         let id = field(r, "id").to_string();
+        let Some(already) = first(&mut p, "quotes", &id) else {
+            continue;
+        };
+        if already {
+            quotes.insert(id);
+            continue;
+        }
         let (c, pr) = (field(r, "customer_id"), field(r, "property_id"));
         if !customers.contains(c) {
             p.add(
@@ -761,7 +874,7 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
             );
             continue;
         };
-        let Some(total) = money(field(r, "total")) else {
+        let Some(total) = money(field(r, "total")).filter(|t| *t >= Decimal::ZERO) else {
             p.add(
                 "quotes",
                 &id,
@@ -779,11 +892,29 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
         p.add("quotes", &id, "create", detail);
     }
     let mut jobs: HashSet<String> = HashSet::new();
+    let mut job_of_quote: HashMap<String, String> = HashMap::new();
     for r in old.rows("jobs") {
         let id = field(r, "id").to_string();
+        let Some(already) = first(&mut p, "jobs", &id) else {
+            continue;
+        };
         let q = field(r, "quote_id");
+        if already {
+            jobs.insert(id.clone());
+            job_of_quote.entry(q.to_string()).or_insert(id);
+            continue;
+        }
         if !quotes.contains(q) {
             p.add("jobs", &id, "skip", format!("its quote {q} does not exist"));
+            continue;
+        }
+        if let Some(other) = job_of_quote.get(q) {
+            p.add(
+                "jobs",
+                &id,
+                "skip",
+                format!("quote {q} already has job {other}: a quote becomes one job here"),
+            );
             continue;
         }
         if job_status(field(r, "status")).is_none() {
@@ -799,10 +930,20 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
             continue;
         }
         jobs.insert(id.clone());
-        p.add("jobs", &id, "create", String::new());
+        job_of_quote.insert(q.to_string(), id.clone());
+        let c = field(r, "customer_id");
+        let detail = if c.is_empty() || customers.contains(c) {
+            String::new()
+        } else {
+            format!("its customer {c} does not exist: filed under its quote's customer")
+        };
+        p.add("jobs", &id, "create", detail);
     }
     for r in old.rows("photos") {
         let id = field(r, "id").to_string();
+        if first(&mut p, "photos", &id) != Some(false) {
+            continue;
+        }
         let j = field(r, "job_id");
         if !jobs.contains(j) {
             p.add("photos", &id, "skip", format!("its job {j} does not exist"));
@@ -821,7 +962,11 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
             continue;
         };
         if photo_exists(&path) {
-            p.add("photos", &id, "create", String::new());
+            let detail = match photo_kind(field(r, "kind"), &path) {
+                (_, true) => String::new(),
+                (k, false) => format!("no kind in the old system: filed as {k}"),
+            };
+            p.add("photos", &id, "create", detail);
         } else {
             p.add(
                 "photos",
@@ -833,6 +978,9 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
     }
     for r in old.rows("payments") {
         let id = field(r, "id").to_string();
+        if first(&mut p, "payments", &id) != Some(false) {
+            continue;
+        }
         let j = field(r, "job_id");
         if !jobs.contains(j) {
             p.add(
@@ -841,7 +989,7 @@ pub fn plan(old: &Legacy, photo_exists: &dyn Fn(&str) -> bool) -> Plan {
                 "skip",
                 format!("its job {j} does not exist"),
             );
-        } else if money(field(r, "amount")).is_none() {
+        } else if money(field(r, "amount")).is_none_or(|a| a < Decimal::ZERO) {
             p.add(
                 "payments",
                 &id,
@@ -1150,7 +1298,7 @@ mod tests {
                 row(&[("id", "61"), ("job_id", "40"), ("amount", "a lot")]),
             ],
         );
-        let p = plan(&old, &|path| path == "photos/2016/a.png");
+        let p = plan(&old, &|path| path == "photos/2016/a.png", &Known::default());
         let line = |t: &str, id: &str| {
             p.lines
                 .iter()
@@ -1183,7 +1331,7 @@ mod tests {
         assert!(line("photos", "52").detail.contains("outside the upload"));
         assert!(line("photos", "53").detail.contains("outside the upload"));
         assert_eq!(line("payments", "61").action, "skip");
-        assert_eq!(p.counts("customers"), (2, 1, 0));
+        assert_eq!(p.counts("customers"), (2, 1, 0, 0));
         // The report as CSV: quoted, and never a formula.
         let csv = p.csv();
         assert!(csv.starts_with("table,old_id,action,detail\n"));
@@ -1218,6 +1366,53 @@ mod tests {
     }
 
     /// The sample file of the old system, when this checkout sits beside it.
+    #[test]
+    fn a_second_run_finds_what_the_first_imported() {
+        let mut old = Legacy::default();
+        old.tables.insert(
+            "customers",
+            vec![
+                row(&[
+                    ("id", "1"),
+                    ("first_name", "Ann"),
+                    ("email", "ann@x.example"),
+                ]),
+                row(&[("id", "1"), ("first_name", "Dup"), ("email", "")]),
+                row(&[("id", "2"), ("first_name", "Bo"), ("email", "BO@x.example")]),
+                row(&[
+                    ("id", "3"),
+                    ("first_name", "Cy"),
+                    ("email", "ann@x.example"),
+                ]),
+            ],
+        );
+        let mut known = Known::default();
+        known
+            .imported
+            .insert(("customers".to_string(), "1".to_string()));
+        known
+            .emails
+            .insert("bo@x.example".to_string(), "Bo Existing".to_string());
+        let p = plan(&old, &|_| true, &known);
+        let a: Vec<(&str, &str)> = p
+            .lines
+            .iter()
+            .map(|l| (l.old_id.as_str(), l.action.as_str()))
+            .collect();
+        assert_eq!(
+            a,
+            vec![
+                ("1", "already"),
+                ("1", "skip"),
+                ("2", "merge"),
+                ("3", "merge")
+            ]
+        );
+        assert!(p.lines[1].detail.contains("second row with id 1"));
+        assert!(p.lines[2].detail.contains("existing customer Bo Existing"));
+        assert!(p.lines[3].detail.contains("merged into customer 1"));
+    }
+
     #[tokio::test]
     async fn the_sample_file_reads_and_plans() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/legacy");
@@ -1238,13 +1433,13 @@ mod tests {
         for r in old.rows("pets") {
             assert!(weight_lb(field(r, "weight")).is_ok(), "{r:?}");
         }
-        let p = plan(&old, &|path| dir.join(path).exists());
+        let p = plan(&old, &|path| dir.join(path).exists(), &Known::default());
         // The sample's known messes: homeowners entered twice, an orphan
         // pet, an orphan job; every listed photo is in its folder.
         assert!(p.counts("customers").1 >= 1);
         assert_eq!(p.counts("pets").2, 1);
         assert_eq!(p.counts("jobs").2, 1);
-        assert_eq!(p.counts("photos"), (28, 0, 0));
+        assert_eq!(p.counts("photos"), (28, 0, 0, 0));
         // Not a database at all.
         let e = read(&dir.join("README.md")).await.unwrap_err();
         assert!(e.contains("not an SQLite file"), "{e}");

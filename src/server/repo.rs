@@ -8,6 +8,7 @@ pub mod auth_tokens;
 pub mod billing;
 pub mod customers;
 pub mod exports;
+pub mod imports;
 pub mod invitations;
 pub mod jobs;
 pub mod notices;

@@ -96,6 +96,12 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
             )),
         )
         .route(
+            "/settings/import",
+            post(super::import::upload).layer(DefaultBodyLimit::max(
+                super::import::MAX_UPLOAD_BYTES as usize + 64 * 1024,
+            )),
+        )
+        .route(
             "/jobs/{id}/photos",
             post(photo_routes::upload_photo).layer(DefaultBodyLimit::max(
                 super::photos::MAX_PHOTO_BYTES * photo_routes::MAX_PHOTOS_PER_UPLOAD + 64 * 1024,
@@ -111,6 +117,10 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         .route("/go", get(routes::go))
         .route("/events", get(super::live::events))
         .route("/exports/{id}/download", get(super::exports::download))
+        .route(
+            "/settings/import/{id}/plan.csv",
+            get(super::import::plan_csv),
+        )
         .route("/photos/{id}", get(photo_routes::photo))
         .route("/photos/{id}/thumb", get(photo_routes::photo_thumb))
         .leptos_routes(&options, route_list, {

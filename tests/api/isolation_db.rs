@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::helpers::{Tenant, TestApp};
 
 /// Tenant tables and their key column.
-const TABLES: [(&str, &str); 20] = [
+const TABLES: [(&str, &str); 21] = [
     ("organizations", "id"),
     ("users", "org_id"),
     ("invitations", "org_id"),
@@ -30,6 +30,7 @@ const TABLES: [(&str, &str); 20] = [
     ("sms_messages", "org_id"),
     ("sms_opt_outs", "org_id"),
     ("exports", "org_id"),
+    ("legacy_ids", "org_id"),
 ];
 
 async fn fixture() -> (TestApp, Tenant, Tenant) {
@@ -74,6 +75,16 @@ async fn fixture() -> (TestApp, Tenant, Tenant) {
         app.as_owner(t, fence::api::data::StartExport {})
             .await
             .expect("export");
+        // An old id a legacy import mapped.
+        sqlx::query(
+            "insert into legacy_ids (org_id, kind, old_id, new_id, import_id)
+             select org_id, 'customers', '1', id, gen_random_uuid() from customers
+              where org_id = $1 limit 1",
+        )
+        .bind(t.org_id)
+        .execute(&app.owner)
+        .await
+        .unwrap();
     }
     (app, a, b)
 }

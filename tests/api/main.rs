@@ -16,6 +16,7 @@ mod hardening_auth;
 mod hardening_ops;
 mod hardening_tenant;
 mod hosts;
+mod imports;
 mod isolation_db;
 mod isolation_http;
 mod mail;

@@ -4,6 +4,7 @@
 mod data;
 mod domain;
 mod emails;
+mod import;
 mod plan;
 mod pricebook;
 mod sections;
@@ -13,6 +14,7 @@ mod team;
 pub use data::*;
 pub use domain::*;
 pub use emails::*;
+pub use import::*;
 pub use plan::*;
 pub use pricebook::*;
 pub use sections::*;
@@ -39,6 +41,7 @@ pub fn SettingsTabs() -> impl IntoView {
             <A href="/settings/pricebook">"Price book"</A>
             <A href="/settings/emails">"Emails"</A>
             <A href="/settings/data">"Data"</A>
+            <A href="/settings/import">"Import"</A>
             <A href="/settings/billing">"Plan & billing"</A>
         </nav>
     }
