@@ -67,3 +67,16 @@ language sql stable as $$
     else false
   end
 $$;
+
+-- Dry runs nobody confirmed within a week: the housekeeping round drops
+-- them and deletes their uploads.
+create function platform.stale_import_plans()
+returns table (org_id uuid, id uuid)
+language sql stable security definer set search_path = pg_catalog, public as $$
+  select e.org_id, e.id from public.exports e
+   where e.kind = 'import' and e.status = 'planned' and e.created_at < now() - interval '7 days'
+   order by e.created_at
+   limit 100
+$$;
+revoke all on function platform.stale_import_plans() from public;
+grant execute on function platform.stale_import_plans() to fence_app;

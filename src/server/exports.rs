@@ -436,6 +436,7 @@ pub async fn housekeeping(state: &AppState) -> Result<(), AppError> {
     if queued > 0 {
         tracing::info!(queued, "daily backups queued");
     }
+    super::import::housekeeping(state).await?;
     for (org, id) in repo::exports::expired(&state.pool).await? {
         state.storage.delete(&key(org, "exports", id)).await?;
         let mut tx = TenantTx::begin(&state.pool, org).await?;

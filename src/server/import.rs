@@ -656,6 +656,19 @@ async fn forget_files(state: &AppState, org: Uuid, id: Uuid) {
     }
 }
 
+/// Housekeeping: drops the dry runs nobody confirmed within a week, with
+/// their uploads.
+#[tracing::instrument(skip_all)]
+pub async fn housekeeping(state: &AppState) -> Result<(), AppError> {
+    for (org, id) in db::stale_plans(&state.pool).await? {
+        let mut tx = TenantTx::begin(&state.pool, org).await?;
+        db::discard(&mut tx, id).await?;
+        tx.commit().await?;
+        forget_files(state, org, id).await;
+    }
+    Ok(())
+}
+
 /// `GET /settings/import/{id}/plan.csv`: the dry run, row by row.
 pub async fn plan_csv(
     axum::Extension(cx): axum::Extension<super::RequestCtx>,
@@ -809,6 +822,8 @@ pub async fn run(state: &AppState, claim: &Claim) -> Result<(), AppError> {
             let mut tx = TenantTx::begin(&state.pool, claim.org_id).await?;
             repo::exports::fail(&mut tx, claim.id, &message).await?;
             tx.commit().await?;
+            // A new run starts from a new upload.
+            forget_upload(state, claim.org_id, claim.id).await;
         }
     }
     Ok(())
@@ -1060,8 +1075,13 @@ async fn import(
             _ => "skip",
         }
     };
-    let mut progress =
-        report_progress.then(|| Progress::new(state, org, import_id, plan.lines.len() as i64));
+    // Progress counts the rows written (created or merged), photos included.
+    let to_write = plan
+        .lines
+        .iter()
+        .filter(|l| l.action == "create" || l.action == "merge")
+        .count() as i64;
+    let mut progress = report_progress.then(|| Progress::new(state, org, import_id, to_write));
     if let Some(p) = progress.as_mut() {
         if !p.report().await? {
             return Ok(None);
@@ -1175,7 +1195,7 @@ async fn import(
         }
         ids.extend(g.local);
         if let Some(p) = progress.as_mut() {
-            if !p.add(g.rows.max(1)).await? {
+            if !p.add(g.rows).await? {
                 return Ok(None);
             }
         }

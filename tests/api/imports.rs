@@ -219,6 +219,16 @@ async fn the_sample_imports_whole_verified_and_a_second_run_adds_nothing() {
     assert!(rep.unexplained.is_empty(), "{:?}", rep.unexplained);
     assert!(rep.problems.is_empty(), "{:?}", rep.problems);
     assert_eq!((rep.photos_checked, rep.photos_matching), (28, 28));
+    // The owner who started it is emailed (issue 12: import finished).
+    let mailed: i64 = sqlx::query_scalar(
+        "select count(*) from outbox where org_id = $1 and kind = 'import_done'
+            and to_email = 'owner@alpha.example'",
+    )
+    .bind(a.org_id)
+    .fetch_one(&app.owner)
+    .await
+    .unwrap();
+    assert_eq!(mailed, 1);
     let rc = rep.tables.iter().find(|t| t.name == "customers").unwrap();
     assert_eq!(rc.here, Some(rc.create + rc.merge));
     let customers = count(&app, a.org_id, "customers").await;
@@ -560,11 +570,34 @@ async fn hostile_uploads_are_refused_or_read_as_text() {
     assert!(!html.contains("<script>alert(1)"));
     assert_eq!(count(&app, a.org_id, "photos").await, 0);
 
-    // A dry run can be dropped.
+    // A dry run can be dropped; one nobody confirms goes after a week,
+    // with its upload.
     let db = python(HOSTILE_DB, &tmp.path().join("fence2.db"));
-    upload(&app, &a.client, &a.sub, vec![("fence.db", db)]).await;
+    upload(&app, &a.client, &a.sub, vec![("fence.db", db.clone())]).await;
     let p = planned(&app, &a).await;
     app.as_owner(&a, DiscardImport { id: p.id }).await.unwrap();
     let o = app.as_owner(&a, GetImportOverview {}).await.unwrap();
     assert!(o.imports.iter().all(|r| r.status != "planned"));
+    upload(&app, &a.client, &a.sub, vec![("fence.db", db)]).await;
+    let p = planned(&app, &a).await;
+    let stored = fence::server::storage::key(a.org_id, "import-uploads", p.id);
+    assert!(app.state.storage.get(&stored).await.unwrap().is_some());
+    exports::housekeeping(&app.state).await.unwrap();
+    assert_eq!(
+        planned(&app, &a).await.id,
+        p.id,
+        "a fresh dry run was dropped"
+    );
+    sqlx::query(
+        "update exports set created_at = now() - interval '8 days' where org_id = $1 and id = $2",
+    )
+    .bind(a.org_id)
+    .bind(p.id)
+    .execute(&app.owner)
+    .await
+    .unwrap();
+    exports::housekeeping(&app.state).await.unwrap();
+    let o = app.as_owner(&a, GetImportOverview {}).await.unwrap();
+    assert!(o.imports.iter().all(|r| r.status != "planned"));
+    assert!(app.state.storage.get(&stored).await.unwrap().is_none());
 }

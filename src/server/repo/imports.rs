@@ -43,6 +43,19 @@ pub async fn create_planned(
     Ok((id, dropped))
 }
 
+/// Platform path: dry runs nobody confirmed within a week.
+#[tracing::instrument(skip_all)]
+pub async fn stale_plans(pool: &sqlx::PgPool) -> Result<Vec<(Uuid, Uuid)>, AppError> {
+    Ok(sqlx::query!(
+        r#"select org_id as "org_id!", id as "id!" from platform.stale_import_plans()"#
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|r| (r.org_id, r.id))
+    .collect())
+}
+
 /// Queues a planned import; `Ok(false)` when there is no such dry run, or
 /// another import is under way.
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
