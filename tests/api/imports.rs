@@ -215,6 +215,12 @@ async fn the_sample_imports_whole_verified_and_a_second_run_adds_nothing() {
     while exports::build_next(&app.state).await.unwrap() {}
     let done = latest(&app, &a).await;
     assert_eq!(done.status, "ready", "{:?}", done.error);
+    // Its progress counted every row written, photos included.
+    let written: i64 = p.plan.tables.iter().map(|t| t.create + t.merge).sum();
+    assert_eq!(
+        (i64::from(done.done), i64::from(done.total)),
+        (written, written)
+    );
     let rep = done.report.clone().expect("a report");
     assert!(rep.unexplained.is_empty(), "{:?}", rep.unexplained);
     assert!(rep.problems.is_empty(), "{:?}", rep.problems);
