@@ -158,6 +158,13 @@ pub const TABLES: &[Table] = &[
         sql: "select phone, opted_out_at from sms_opt_outs order by phone",
     },
     Table {
+        name: "legacy_ids",
+        about: "what each id of the old single-installer system became here (the legacy import); \
+                photos keep the old file's SHA-256",
+        sql: "select kind, old_id, new_id, import_id, sha256, amount, created_at from legacy_ids \
+              order by kind, old_id",
+    },
+    Table {
         name: "invoices",
         about: "the workspace's subscription invoices",
         sql: "select number, status, amount_due_cents, amount_paid_cents, currency, period_start, \

@@ -141,12 +141,23 @@ const RESTORED: &[(&str, &str)] = &[
          select $1, kind, subject, body, um(updated_by), updated_at from restore_email_templates",
     ),
     (
+        "legacy_ids",
+        "insert into legacy_ids (org_id, kind, old_id, new_id, import_id, sha256, amount, created_at) \
+         select $1, kind, old_id, new_id, import_id, sha256, amount, created_at from restore_legacy_ids \
+         on conflict (org_id, kind, old_id) do update set new_id = excluded.new_id, \
+         import_id = excluded.import_id, sha256 = excluded.sha256, amount = excluded.amount, \
+         created_at = excluded.created_at",
+    ),
+    (
         "price_book",
         "insert into catalogues (org_id, data, updated_at) \
          select $1, data, updated_at from restore_price_book limit 1 \
          on conflict (org_id) do update set data = excluded.data, updated_at = excluded.updated_at",
     ),
 ];
+
+/// A table archives made before it existed do not have (read as empty).
+const OPTIONAL: &str = "legacy_ids";
 
 /// The archive tables a restore reads (the others are the workspace's own
 /// record and stay as they are).
@@ -169,6 +180,7 @@ fn read_tables() -> impl Iterator<Item = &'static super::exports::Table> {
         "zone_overrides",
         "email_templates",
         "text_opt_outs",
+        OPTIONAL,
     ];
     TABLES.iter().filter(|t| READ.contains(&t.name))
 }
@@ -297,7 +309,7 @@ impl Opened {
             )));
         }
         for t in read_tables() {
-            if !manifest.tables.iter().any(|m| m.name == t.name) {
+            if t.name != OPTIONAL && !manifest.tables.iter().any(|m| m.name == t.name) {
                 return Err(damaged(&format!("the table {} is missing", t.name)));
             }
         }
@@ -461,13 +473,17 @@ pub async fn restore_into(
         ))
         .execute(tx.conn())
         .await?;
-        let listed = archive
+        let Some(listed) = archive
             .manifest
             .tables
             .iter()
             .find(|m| m.name == t.name)
             .map(|m| (m.csv.clone(), m.rows))
-            .expect("checked on open");
+        else {
+            // An optional table an older archive lacks (checked on open).
+            archived.insert(t.name, 0);
+            continue;
+        };
         let copy = format!("copy {temp} from stdin with (format csv, header match)");
         let rows = archive.copy_into(&listed.0, &copy, tx.conn()).await?;
         if rows as i64 != listed.1 {

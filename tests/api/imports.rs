@@ -315,6 +315,62 @@ async fn the_sample_imports_whole_verified_and_a_second_run_adds_nothing() {
     let o = app.as_owner(&a, GetImportOverview {}).await.unwrap();
     assert_eq!(o.imports.iter().filter(|r| r.status == "ready").count(), 3);
 
+    // Exported and restored into a fresh workspace, the import is still
+    // known there: the same files add nothing.
+    let o = app
+        .as_owner(&a, fence::api::data::StartExport {})
+        .await
+        .unwrap();
+    let export = o.exports[0].id;
+    while exports::build_next(&app.state).await.unwrap() {}
+    let archive = tmp.path().join("a.zip");
+    assert!(app
+        .state
+        .storage
+        .get_to_file(
+            &fence::server::storage::key(a.org_id, "exports", export),
+            &archive
+        )
+        .await
+        .unwrap());
+    let c = app.signup("charlie", "growth").await;
+    fence::server::restore::restore_cli(&app.state, c.org_id, &archive)
+        .await
+        .unwrap();
+    let restored = holdings(&app, c.org_id).await;
+    assert_eq!(restored, before);
+    // An archive made before the table existed still restores.
+    let older = tmp.path().join("older.zip");
+    let o = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, zipfile, json, hashlib\n\
+             z = zipfile.ZipFile(sys.argv[1])\n\
+             f = {n: z.read(n) for n in z.namelist() if n != 'csv/legacy_ids.csv'}\n\
+             m = json.loads(f['manifest.json'])\n\
+             m['tables'] = [t for t in m['tables'] if t['name'] != 'legacy_ids']\n\
+             m['files'] = [e for e in m['files'] if e['path'] != 'csv/legacy_ids.csv']\n\
+             f['manifest.json'] = json.dumps(m).encode()\n\
+             with zipfile.ZipFile(sys.argv[2], 'w') as out:\n\
+             \x20   [out.writestr(n, d) for n, d in f.items()]\n",
+        )
+        .arg(&archive)
+        .arg(&older)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let d = app.signup("delta", "growth").await;
+    fence::server::restore::restore_cli(&app.state, d.org_id, &older)
+        .await
+        .expect("an archive without legacy_ids restores");
+    assert_eq!(count(&app, d.org_id, "customers").await, restored[0]);
+    assert_eq!(count(&app, d.org_id, "legacy_ids").await, 0);
+    let (_, report, _) = import::import_cli(&app.state, c.org_id, &dir, false)
+        .await
+        .unwrap();
+    assert!(report.unwrap().unexplained.is_empty());
+    assert_eq!(holdings(&app, c.org_id).await, restored);
+
     // A record gone since (deleted, or a restore to before the import):
     // its old id no longer counts as imported, and the next run brings it
     // back.
