@@ -49,13 +49,13 @@ print(json.dumps(c.execute("select trim(first_name) || ' ' || trim(last_name) fr
   await expect(page.getByTestId('imports')).toContainText('No imports yet.');
 
   // A wrong file: the page says what to upload.
-  await upload.locator('input[type=file]').setInputFiles(text);
+  await upload.getByLabel("The old system's folder").setInputFiles(text);
   await upload.getByRole('button', { name: 'Upload and check' }).click();
   await expect(page.getByTestId('import-error')).toContainText('neither the old system');
   await hydrated(page);
 
   // The sample: the dry run.
-  await upload.locator('input[type=file]').setInputFiles(zip);
+  await upload.getByLabel("The old system's folder").setInputFiles(zip);
   await upload.getByRole('button', { name: 'Upload and check' }).click();
   const dry = page.getByTestId('dry-run');
   await expect(dry).toBeVisible();

@@ -2,6 +2,7 @@
 //! uploaded, planned, imported and verified with nothing unexplained; the
 //! same files again add nothing; an import stopped half-way leaves whole
 //! customers only and the next run completes it to the same result; the
+//! database and a zip of its photos uploaded separately; the
 //! operator's command; who may import and what another tenant sees; and
 //! hostile uploads refused with a reason and nothing kept.
 
@@ -662,4 +663,57 @@ async fn hostile_uploads_are_refused_or_read_as_text() {
     let o = app.as_owner(&a, GetImportOverview {}).await.unwrap();
     assert!(o.imports.iter().all(|r| r.status != "planned"));
     assert!(app.state.storage.get(&stored).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn fence_db_and_a_zip_of_the_photos_upload_separately() {
+    let Some(dir) = sample_dir() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    // The photos folder's contents zipped as they are (no `photos/` at the
+    // top), the database beside it.
+    let photos = python(
+        &format!(
+            r#"
+import sys, zipfile, os
+root = {root:?}
+with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
+    for base, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(base, f)
+            z.write(p, os.path.relpath(p, root))
+"#,
+            root = dir.join("photos").display().to_string()
+        ),
+        &tmp.path().join("photos.zip"),
+    );
+    let db = std::fs::read(dir.join("fence.db")).unwrap();
+    let app = TestApp::spawn().await;
+    let a = app.signup("alpha", "growth").await;
+    let page = upload(
+        &app,
+        &a.client,
+        &a.sub,
+        vec![("photos.zip", photos), ("fence.db", db)],
+    )
+    .await;
+    assert_eq!(page, "/settings/import", "{page}");
+    let p = planned(&app, &a).await;
+    assert_eq!(table(&p, "photos").create, 28);
+    assert!(p.file.contains("fence.db") && p.file.contains("photos.zip"));
+    app.as_owner(&a, StartImport { id: p.id }).await.unwrap();
+    while exports::build_next(&app.state).await.unwrap() {}
+    let done = latest(&app, &a).await;
+    assert_eq!(done.status, "ready", "{:?}", done.error);
+    let rep = done.report.unwrap();
+    assert!(rep.unexplained.is_empty(), "{:?}", rep.unexplained);
+    assert_eq!((rep.photos_checked, rep.photos_matching), (28, 28));
+    // The old logo came with the photos.
+    let logo: i32 = sqlx::query_scalar("select logo_version from organizations where id = $1")
+        .bind(a.org_id)
+        .fetch_one(&app.owner)
+        .await
+        .unwrap();
+    assert_eq!(logo, 1);
 }

@@ -78,20 +78,32 @@ fn ImportBody(
                 class="stack"
             >
                 <div class="field" class:invalid=move || error().is_some()>
-                    <label for="f-import-file">"The old system's files"</label>
+                    <label for="f-import-file">
+                        "The old system's folder, zipped (or fence.db on its own)"
+                    </label>
                     <input
                         id="f-import-file"
                         type="file"
                         name="file"
-                        multiple
                         accept=".zip,.db,.sqlite,application/zip"
                         aria-describedby="f-import-hint"
                     />
-                    <p class="hint" id="f-import-hint">
-                        "Up to 4 GB in all. The files are checked first: you see what will happen to every row before anything changes."
-                    </p>
                     <p class="error" role="alert" data-testid="import-error">
                         {error}
+                    </p>
+                </div>
+                <div class="field">
+                    <label for="f-import-photos">
+                        "The photos folder, zipped (only when fence.db is uploaded on its own)"
+                    </label>
+                    <input
+                        id="f-import-photos"
+                        type="file"
+                        name="file"
+                        accept=".zip,application/zip"
+                    />
+                    <p class="hint" id="f-import-hint">
+                        "Up to 4 GB in all. The files are checked first: you see what will happen to every row before anything changes."
                     </p>
                 </div>
                 <button type="submit" disabled=busy>
