@@ -162,7 +162,7 @@ fn TablesTable(plan: ImportPlanSummary, here: bool, testid: &'static str) -> imp
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table class="list" data-testid=testid>
+            <table class="list counts" data-testid=testid>
                 <thead>
                     <tr>
                         <th>"Old table"</th>
@@ -417,7 +417,7 @@ fn Report(rep: ImportReport, csv: String) -> impl IntoView {
                 }
                     .into_any()
             }} <TablesTable plan here=true testid="report-tables" /> <div class="table-wrap">
-                <table class="list" data-testid="report-money">
+                <table class="list counts" data-testid="report-money">
                     <thead>
                         <tr>
                             <th></th>
