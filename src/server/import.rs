@@ -77,7 +77,6 @@ pub struct Source {
     db: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     photos: Photos,
-    pub file_label: String,
 }
 
 fn sniff(path: &Path) -> std::io::Result<[u8; 16]> {
@@ -223,7 +222,7 @@ impl Source {
     /// photos), `fence.db` alone, or `fence.db` and a zip of the photos;
     /// for an operator, also a folder holding `fence.db`. Told apart by
     /// their content. The error is a message for the user.
-    pub async fn open(files: &[PathBuf], label: &str, operator: bool) -> Result<Source, AppError> {
+    pub async fn open(files: &[PathBuf], operator: bool) -> Result<Source, AppError> {
         let mut dbs = Vec::new();
         let mut zips = Vec::new();
         let mut dir = None;
@@ -252,7 +251,6 @@ impl Source {
                 db,
                 _tmp: None,
                 photos: Photos::Dir(dir),
-                file_label: label.to_string(),
             });
         }
         if dbs.len() > 1 || zips.len() > 1 || files.is_empty() {
@@ -260,10 +258,6 @@ impl Source {
                 "Upload one zip of fence.db and its photos folder, or fence.db and one zip of the photos.",
             ));
         }
-        let tmp = tempfile::Builder::new()
-            .prefix("legacy-import-")
-            .tempdir()
-            .map_err(|e| super::db::internal(&e))?;
         match (dbs.pop(), zips.pop()) {
             (Some(db), None) => {
                 // fence.db alone: photos beside it on an operator's disk
@@ -276,21 +270,19 @@ impl Source {
                 };
                 Ok(Source {
                     db,
-                    _tmp: Some(tmp),
+                    _tmp: None,
                     photos,
-                    file_label: label.to_string(),
                 })
             }
             (Some(db), Some(z)) => {
                 let (zip, list) = open_zip(&z).await?;
                 Ok(Source {
                     db,
-                    _tmp: Some(tmp),
+                    _tmp: None,
                     photos: Photos::Zip {
                         zip: Box::new(zip),
                         names: photo_names(&list, None),
                     },
-                    file_label: label.to_string(),
                 })
             }
             (None, Some(z)) => {
@@ -307,6 +299,12 @@ impl Source {
                     ));
                 };
                 let base = path.strip_suffix("fence.db").unwrap_or("").to_string();
+                // fence.db extracted to a folder of ours, kept as long as
+                // the source.
+                let tmp = tempfile::Builder::new()
+                    .prefix("legacy-import-")
+                    .tempdir()
+                    .map_err(|e| super::db::internal(&e))?;
                 let out = tmp.path().join("fence.db");
                 extract(&mut zip, index, size, MAX_DB_BYTES, &out).await?;
                 Ok(Source {
@@ -316,7 +314,6 @@ impl Source {
                         zip: Box::new(zip),
                         names: photo_names(&list, Some(&base)),
                     },
-                    file_label: label.to_string(),
                 })
             }
             (None, None) => Err(refused("Choose the old system's files to import.")),
@@ -610,7 +607,7 @@ pub async fn upload(
     let label = names.join(" + ");
     let result = async {
         let org = cx.tenant_id()?;
-        let source = Source::open(&paths, &label, false).await?;
+        let source = Source::open(&paths, false).await?;
         let (_, plan, sum) = dry_run(&cx.state, org, &source).await?;
         let counts = serde_json::to_value(&sum).map_err(|e| super::db::internal(&e))?;
         let mut tx = cx.tx().await?;
@@ -838,13 +835,13 @@ async fn forget_upload(state: &AppState, org: Uuid, id: Uuid) {
 
 async fn run_inner(state: &AppState, claim: &Claim) -> Result<Option<ImportReport>, AppError> {
     let org = claim.org_id;
-    let (label, by) = {
+    let by = {
         let mut tx = TenantTx::begin(&state.pool, org).await?;
         let s = db::source(&mut tx, claim.id).await?;
         let owner = db::owner(&mut tx).await?;
         tx.commit().await?;
         match s {
-            Some((label, by)) => (label, by.or(owner)),
+            Some((_, by)) => by.or(owner),
             None => return Ok(None),
         }
     };
@@ -877,7 +874,7 @@ async fn run_inner(state: &AppState, claim: &Claim) -> Result<Option<ImportRepor
         ));
     }
     let paths: Vec<PathBuf> = files.iter().map(|f| f.path().to_path_buf()).collect();
-    let mut source = Source::open(&paths, &label, false).await?;
+    let mut source = Source::open(&paths, false).await?;
     import(state, org, claim.id, by, &mut source, true).await
 }
 
@@ -895,7 +892,7 @@ pub async fn import_cli(
         .file_name()
         .map(|n| n.to_string_lossy().chars().take(80).collect::<String>())
         .unwrap_or_default();
-    let mut source = Source::open(&[path.to_path_buf()], &label, true).await?;
+    let mut source = Source::open(&[path.to_path_buf()], true).await?;
     let (_, plan, sum) = dry_run(state, org, &source).await?;
     let csv = plan.csv();
     if dry_run_only {
@@ -1088,7 +1085,11 @@ async fn import(
         }
     }
     let old_settings = settings(&old);
-    apply_settings(state, org, &old_settings, source).await?;
+    // The workspace's home state after the old settings (the state of an
+    // address that cannot be read).
+    let home_state = apply_settings(state, org, &old_settings, source)
+        .await?
+        .unwrap_or_else(|| old_settings.state.unwrap_or("TX").to_string());
 
     let customers = first_rows(&old, "customers");
     let properties = first_rows(&old, "properties");
@@ -1114,12 +1115,6 @@ async fn import(
             }
         }
     }
-    let home_state = {
-        let mut tx = TenantTx::begin(&state.pool, org).await?;
-        let (_, s) = db::logo_and_state(&mut tx).await?;
-        tx.commit().await?;
-        s.unwrap_or_else(|| old_settings.state.unwrap_or("TX").to_string())
-    };
     let mut problems: Vec<String> = Vec::new();
     let lookups = Lookups {
         props_of: &props_of,
@@ -1200,16 +1195,8 @@ async fn import(
             }
         }
     }
-    let report = verify(
-        state,
-        org,
-        &old,
-        &plan,
-        source,
-        problems,
-        settings_lines(&old_settings),
-    )
-    .await?;
+    let mut report = verify(state, org, &old, &plan, &k.imported, source, problems).await?;
+    report.settings = settings_lines(&old_settings);
     let report_json = serde_json::to_value(&report).map_err(|e| super::db::internal(&e))?;
     let mut tx = TenantTx::begin(&state.pool, org).await?;
     repo::audit::record(
@@ -1244,7 +1231,7 @@ async fn apply_settings(
     org: Uuid,
     s: &Settings,
     source: &mut Source,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     let logo = match &s.logo {
         Some(p) => source.photo(p, 1024 * 1024).await.ok(),
         None => None,
@@ -1270,7 +1257,7 @@ async fn apply_settings(
         }
         repo::pricing::save_catalogue(&mut tx, &c).await?;
     }
-    let (has_logo, _) = db::logo_and_state(&mut tx).await?;
+    let (has_logo, home_state) = db::logo_and_state(&mut tx).await?;
     if let (false, Some(bytes)) = (has_logo, logo) {
         let kind = if bytes.starts_with(b"\x89PNG") {
             Some("image/png")
@@ -1283,7 +1270,8 @@ async fn apply_settings(
             repo::orgs::set_logo(&mut tx, kind, &bytes).await?;
         }
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(home_state)
 }
 
 struct Lookups<'a> {
@@ -1375,7 +1363,7 @@ async fn customer_group(
             continue;
         }
         let id = Uuid::new_v4();
-        insert_property(tx, p, id, customer, l.home_state).await?;
+        insert_property(tx, p, id, customer).await?;
         db::map(tx, import_id, "properties", pid, id, None, None).await?;
         g.local.insert(("properties".into(), pid.into()), id);
         g.rows += 1;
@@ -1514,6 +1502,37 @@ async fn customer_group(
     Ok(wrote)
 }
 
+/// An old one-line address as street, city, state and ZIP; the text as
+/// typed goes to `notes` when the split is unsure, and into the street
+/// (with `state`, no city or ZIP) when it cannot be split. `None` when
+/// empty.
+fn old_address(
+    raw: &str,
+    state: &str,
+    notes: &mut Vec<String>,
+) -> Option<(String, String, String, String)> {
+    if raw.is_empty() {
+        return None;
+    }
+    let typed = raw.replace('\n', ", ");
+    let parsed = legacy::address(raw);
+    if parsed.as_ref().is_none_or(|a| !a.sure) {
+        notes.push(format!(
+            "Address as typed in the old system: {}",
+            cap(&typed, 300)
+        ));
+    }
+    Some(match parsed {
+        Some(a) => (a.street, a.city, a.state, a.zip),
+        None => (
+            cap(&typed, 200),
+            String::new(),
+            state.to_string(),
+            String::new(),
+        ),
+    })
+}
+
 async fn insert_customer(
     tx: &mut TenantTx,
     c: &legacy::Row,
@@ -1549,32 +1568,15 @@ async fn insert_customer(
             None
         }
     };
-    let raw = field(c, "address");
-    let (street, city, state, zip) = match legacy::address(raw) {
-        Some(a) => {
-            if !a.sure {
-                notes.push(format!(
-                    "Address as typed in the old system: {}",
-                    cap(&raw.replace('\n', ", "), 300)
-                ));
-            }
-            (a.street, a.city, a.state, a.zip)
-        }
-        None => {
-            if !raw.is_empty() {
-                notes.push(format!(
-                    "Address as typed in the old system: {}",
-                    cap(&raw.replace('\n', ", "), 300)
-                ));
-            }
+    let (street, city, state, zip) = old_address(field(c, "address"), home_state, &mut notes)
+        .unwrap_or_else(|| {
             (
-                cap(&raw.replace('\n', ", "), 200),
+                String::new(),
                 String::new(),
                 home_state.to_string(),
                 String::new(),
             )
-        }
-    };
+        });
     let old_notes = cap(field(c, "notes"), 5000);
     if !old_notes.is_empty() {
         notes.insert(0, old_notes);
@@ -1609,41 +1611,16 @@ async fn insert_property(
     p: &legacy::Row,
     id: Uuid,
     customer: Uuid,
-    home_state: &str,
 ) -> Result<(), AppError> {
     let raw = field(p, "address");
     let mut notes = Vec::new();
-    let (street, city, state, zip) = match legacy::address(raw) {
-        Some(a) => {
-            if !a.sure {
-                notes.push(format!(
-                    "Address as typed in the old system: {}",
-                    cap(&raw.replace('\n', ", "), 300)
-                ));
-            }
-            (a.street, a.city, a.state, a.zip)
-        }
-        None => {
-            // The customer's own address stands in when the property has
-            // none that can be read.
-            let (s, c, st, z) = db::customer_address(tx, customer).await?;
-            if !raw.is_empty() {
-                notes.push(format!(
-                    "Address as typed in the old system: {}",
-                    cap(&raw.replace('\n', ", "), 300)
-                ));
-                (
-                    cap(&raw.replace('\n', ", "), 200),
-                    String::new(),
-                    st,
-                    String::new(),
-                )
-            } else if s.is_empty() {
-                (s, c, home_state.to_string(), z)
-            } else {
-                (s, c, st, z)
-            }
-        }
+    // The customer's own address stands in when the property has none
+    // that can be read (and gives the state of one that cannot be split).
+    let (street, city, state, zip) = if legacy::address(raw).is_some() {
+        old_address(raw, "", &mut notes).expect("an address was read")
+    } else {
+        let customer_address = db::customer_address(tx, customer).await?;
+        old_address(raw, &customer_address.2, &mut notes).unwrap_or(customer_address)
     };
     let lot = legacy::lot_sqft(field(p, "lot_size")).ok().flatten();
     let wire = field(p, "wire_feet");
@@ -1952,9 +1929,9 @@ async fn verify(
     org: Uuid,
     old: &Legacy,
     plan: &Plan,
+    before: &HashSet<(String, String)>,
     source: &mut Source,
     problems: Vec<String>,
-    settings: Vec<String>,
 ) -> Result<ImportReport, AppError> {
     let mut tx = TenantTx::begin(&state.pool, org).await?;
     let here = db::mapped_counts(&mut tx).await?;
@@ -2044,8 +2021,11 @@ async fn verify(
             .get(&key(org, "photos", id))
             .await?
             .map(|b| hex::encode(Sha256::digest(&b)));
+        // A photo imported by this run was checked as it was read; one an
+        // earlier run imported is compared with this upload's file too.
+        let earlier = before.contains(&("photos".to_string(), old_id.clone()));
         let upload = match paths.get(&old_id) {
-            Some(p) if source.has(p) => source
+            Some(p) if earlier && source.has(p) => source
                 .photo(p, photos::MAX_PHOTO_BYTES as u64)
                 .await
                 .ok()
@@ -2071,7 +2051,7 @@ async fn verify(
         photos_matching: matching,
         problems,
         unexplained,
-        settings,
+        settings: Vec::new(),
     })
 }
 

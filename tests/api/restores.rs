@@ -101,26 +101,7 @@ async fn upload(
         .unwrap();
     assert_eq!(r.status(), 303);
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    urlencoding_decode(&location)
-}
-
-fn urlencoding_decode(s: &str) -> String {
-    let bytes = s.replace('+', " ");
-    let mut out = Vec::new();
-    let b = bytes.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&bytes[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
+    crate::helpers::url_decode(&location)
 }
 
 /// Rewrites a zip with Python's zipfile: `edit` is Python run with `f`,
