@@ -7,7 +7,7 @@ pub mod pages;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
+use leptos_router::{path, Lazy, LazyRoute, SsrMode};
 
 use crate::api::shell::get_shell;
 use crate::error::AppError;
@@ -21,6 +21,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Content-Security-Policy names (made by the security middleware).
     #[cfg(feature = "ssr")]
     crate::server::security::use_request_nonce();
+    // The app's files are named under this build's own path, cached for
+    // good by the browser (`server::split`).
+    #[cfg(feature = "ssr")]
+    let options = {
+        let mut o = options;
+        o.site_pkg_dir = crate::server::split::versioned_pkg_dir(&o.site_pkg_dir).into();
+        o
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -64,19 +72,62 @@ pub fn use_time_zone() -> String {
         .unwrap_or_else(|| crate::model::time::DEFAULT_ZONE.to_string())
 }
 
-/// "Dec 1, 2026" in the tenant's zone.
+/// How the reader writes dates and times (their browser's language, from
+/// the shell; read where the shell has loaded, like [`use_time_zone`]).
+pub fn use_date_style() -> crate::model::time::DateStyle {
+    use_context::<ShellResource>()
+        .and_then(|r| {
+            r.0.with_untracked(|s| match s {
+                Some(Ok(shell)) => Some(shell.date_style),
+                _ => None,
+            })
+        })
+        .unwrap_or_default()
+}
+
+/// A minute of the day as the reader writes times ("8:25 PM", "20:25").
+pub fn clock(minute: u32) -> String {
+    use_date_style().clock(minute)
+}
+
+/// A stretch of the day as the reader writes times ("9:00 AM–11:30 AM").
+pub fn span(start: u32, minutes: u32) -> String {
+    use_date_style().span(start, minutes)
+}
+
+/// A calendar day as the reader writes it ("Dec 1, 2026", "1 Dec 2026").
+pub fn show_date(d: chrono::NaiveDate) -> String {
+    use_date_style().date(d)
+}
+
+/// A day of this season ("Dec 1", "1 Dec").
+pub fn show_day(d: chrono::NaiveDate) -> String {
+    use_date_style().day(d)
+}
+
+/// A day with its weekday ("Tue Dec 1", "Tue 1 Dec").
+pub fn show_weekday(d: chrono::NaiveDate) -> String {
+    use_date_style().weekday(d)
+}
+
+/// A day in full ("Tuesday, December 1, 2026", "Tuesday 1 December 2026").
+pub fn show_long_date(d: chrono::NaiveDate) -> String {
+    use_date_style().long_date(d)
+}
+
+/// "Dec 1, 2026" in the tenant's zone, as the reader writes dates.
 pub fn local_date(at: chrono::DateTime<chrono::Utc>) -> String {
-    crate::model::time::date(at, &use_time_zone())
+    use_date_style().local_date(at, &use_time_zone())
 }
 
-/// "Dec 1, 2026 at 8:25 AM CST" in the tenant's zone.
+/// "Dec 1, 2026 at 8:25 AM CST" in the tenant's zone, as the reader writes it.
 pub fn local_date_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    crate::model::time::date_time(at, &use_time_zone())
+    use_date_style().date_time(at, &use_time_zone())
 }
 
-/// "Dec 1, 8:25 AM" in the tenant's zone.
+/// "Dec 1, 8:25 AM" in the tenant's zone, as the reader writes it.
 pub fn local_short(at: chrono::DateTime<chrono::Utc>) -> String {
-    crate::model::time::short_date_time(at, &use_time_zone())
+    use_date_style().short_date_time(at, &use_time_zone())
 }
 
 /// The brand colour the app is painted with now (`--brand: #rrggbb`): the
@@ -173,7 +224,7 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/fence.css" />
+        <Stylesheet id="leptos" href=stylesheet_href() />
         <Title formatter=move |t: String| {
             let name = site_name.lock().ok().and_then(|n| n.clone());
             title(&t, name.as_deref())
@@ -371,6 +422,26 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The stylesheet, named under this build's path (`server::split`); the
+/// browser reads it back from the page the server sent.
+fn stylesheet_href() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        format!(
+            "/{}/fence.css",
+            crate::server::split::versioned_pkg_dir("pkg")
+        )
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("leptos"))
+            .and_then(|e| e.get_attribute("href"))
+            .unwrap_or_else(|| "/pkg/fence.css".to_string())
+    }
+}
+
 /// `Lazy::<R>::new()` for a route `R`, spelled `lazy(R)` so the markup
 /// stays plain for leptosfmt (which drops the braces a turbofish needs).
 fn lazy<R: LazyRoute>(_route: R) -> Lazy<R> {
@@ -379,68 +450,132 @@ fn lazy<R: LazyRoute>(_route: R) -> Lazy<R> {
 
 /// Every page is a lazy route: its code is split out of the main WASM
 /// module (`cargo leptos build --split`) and fetched when the page is first
-/// shown, so the first load carries only the shell, the router and the page
-/// at hand. On the server the view renders as usual.
+/// shown, so the first load carries only the shell, the router and the pages
+/// at hand. Pages are split by journey, not one by one: every page of a
+/// group lands in one WASM module (`wasm_split`'s module name), so a page
+/// needs the main module, its group's module and the chunks of code its
+/// group shares with others. Four groups make at most eleven shared chunks;
+/// one split per page made 450 (85-267 files a page), eight groups 160
+/// (53-95 a page): on a phone's connection each file costs a share of a
+/// round trip. On the server the view renders as usual.
 macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {
+    ($($group:ident { $($route:ident => $page:ident),* $(,)? })*) => {$(
+        #[doc = concat!("The pages split into the `", stringify!($group), "` WASM module.")]
+        #[allow(non_snake_case)]
+        mod $group {
+            use super::*;
+
+            /// The group's pages.
+            #[allow(clippy::enum_variant_names)]
+            #[derive(Clone, Copy)]
+            #[repr(u8)]
+            pub enum Page {
+                $($route),*
+            }
+
+            /// A page of the group: the one split function of the group's
+            /// module. (With one split function per page in the same module,
+            /// every page failed to hydrate, as if the browser had called
+            /// another of the module's functions; with one per module they
+            /// all hydrate.)
+            #[cfg_attr(
+                feature = "hydrate",
+                ::leptos::wasm_split::wasm_split(
+                    $group,
+                    wasm_split_path = ::leptos::wasm_split,
+                    preload(#[doc(hidden)] preload)
+                )
+            )]
+            pub fn view(page: Page) -> AnyView {
+                match page {
+                    $(Page::$route => view! { <$page/> }.into_any(),)*
+                }
+            }
+        }
+
         $(
             #[doc = concat!("The lazy route for [`", stringify!($page), "`].")]
             pub struct $route;
 
-            #[lazy_route]
             impl LazyRoute for $route {
                 fn data() -> Self {
                     #[cfg(feature = "ssr")]
-                    crate::server::split::preload_route(stringify!($route));
+                    crate::server::split::preload_group(stringify!($group));
                     $route
                 }
 
-                fn view(_this: Self) -> AnyView {
-                    view! { <$page/> }.into_any()
+                async fn view(_this: Self) -> AnyView {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        $group::view($group::Page::$route).await
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    {
+                        $group::view($group::Page::$route)
+                    }
+                }
+
+                async fn preload() {
+                    #[cfg(feature = "hydrate")]
+                    $group::preload().await;
                 }
             }
         )*
-    };
+    )*};
 }
 
 lazy_pages! {
-    HomeRoute => Home,
-    SignupPageRoute => SignupPage,
-    FindPageRoute => FindPage,
-    AdminPageRoute => AdminPage,
-    AdminLoginPageRoute => AdminLoginPage,
-    AdminBillingPageRoute => AdminBillingPage,
-    LoginPageRoute => LoginPage,
-    ForgotPageRoute => ForgotPage,
-    ResetPageRoute => ResetPage,
-    InvitePageRoute => InvitePage,
-    OnboardingPageRoute => OnboardingPage,
-    CustomersPageRoute => CustomersPage,
-    NewCustomerPageRoute => NewCustomerPage,
-    CustomerPageRoute => CustomerPage,
-    EditCustomerPageRoute => EditCustomerPage,
-    SettingsPageRoute => SettingsPage,
-    TeamPageRoute => TeamPage,
-    NewPropertyPageRoute => NewPropertyPage,
-    PropertyPageRoute => PropertyPage,
-    EditPropertyPageRoute => EditPropertyPage,
-    QuotesPageRoute => QuotesPage,
-    QuotePageRoute => QuotePage,
-    QuotePrintPageRoute => QuotePrintPage,
-    QuoteLinkPageRoute => QuoteLinkPage,
-    RemindersPageRoute => RemindersPage,
-    JobsPageRoute => JobsPage,
-    JobPageRoute => JobPage,
-    SchedulePageRoute => SchedulePage,
-    CrewsPageRoute => CrewsPage,
-    RouteSheetPageRoute => RouteSheetPage,
-    BatteriesPageRoute => BatteriesPage,
-    TodayPageRoute => TodayPage,
-    PriceBookPageRoute => PriceBookPage,
-    EmailsPageRoute => EmailsPage,
-    PlanPageRoute => PlanPage,
-    DataPageRoute => DataPage,
-    ImportPageRoute => ImportPage,
+    // Before signing in, what a homeowner opens from a message, and the
+    // dashboard the login leads to.
+    fence_front {
+        HomeRoute => Home,
+        SignupPageRoute => SignupPage,
+        FindPageRoute => FindPage,
+        LoginPageRoute => LoginPage,
+        ForgotPageRoute => ForgotPage,
+        ResetPageRoute => ResetPage,
+        InvitePageRoute => InvitePage,
+        QuoteLinkPageRoute => QuoteLinkPage,
+        RemindersPageRoute => RemindersPage,
+    }
+    // The day's work: customers, properties and the designer, quotes, jobs,
+    // the schedule and the crew's day.
+    fence_work {
+        CustomersPageRoute => CustomersPage,
+        NewCustomerPageRoute => NewCustomerPage,
+        CustomerPageRoute => CustomerPage,
+        EditCustomerPageRoute => EditCustomerPage,
+        NewPropertyPageRoute => NewPropertyPage,
+        PropertyPageRoute => PropertyPage,
+        EditPropertyPageRoute => EditPropertyPage,
+        QuotesPageRoute => QuotesPage,
+        QuotePageRoute => QuotePage,
+        QuotePrintPageRoute => QuotePrintPage,
+        JobsPageRoute => JobsPage,
+        JobPageRoute => JobPage,
+        TodayPageRoute => TodayPage,
+        SchedulePageRoute => SchedulePage,
+        CrewsPageRoute => CrewsPage,
+        RouteSheetPageRoute => RouteSheetPage,
+        BatteriesPageRoute => BatteriesPage,
+    }
+    // Settings and the onboarding wizard.
+    fence_settings {
+        OnboardingPageRoute => OnboardingPage,
+        SettingsPageRoute => SettingsPage,
+        TeamPageRoute => TeamPage,
+        PriceBookPageRoute => PriceBookPage,
+        EmailsPageRoute => EmailsPage,
+        PlanPageRoute => PlanPage,
+        DataPageRoute => DataPage,
+        ImportPageRoute => ImportPage,
+    }
+    // The platform's administration.
+    fence_admin {
+        AdminLoginPageRoute => AdminLoginPage,
+        AdminPageRoute => AdminPage,
+        AdminBillingPageRoute => AdminBillingPage,
+    }
 }
 
 /// Which site a page belongs on.

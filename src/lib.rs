@@ -34,8 +34,7 @@ pub fn hydrate() {
 
 /// Benchmark hook (BENCHMARKS.md): take-off plus pricing of a 200-point
 /// boundary, `n` times, in this WASM build; resolves to milliseconds per run.
-/// Lazy, like the quote editor that uses this code: the pricing chunk is
-/// fetched on the first call and timed after that.
+/// Lazy (its own module, fetched on the first call and timed after that).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub async fn bench_takeoff(n: u32) -> f64 {

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod batteries;
 pub mod billing;
+pub mod budget;
 pub mod config;
 pub mod context;
 pub mod db;

@@ -7,37 +7,64 @@ import { test, expect } from '@playwright/test';
 const PORT = process.env.BASE_PORT ?? '3100';
 const base = `http://localhost:${PORT}`;
 
-test('a page preloads only its own WASM chunks', async ({ page }) => {
+const VERSIONED = /^\/pkg\/v\/[0-9a-f]{16}\/[\w.]+\.(wasm|js|css)$/;
+
+test('a page preloads only its own WASM files, named under the build', async ({ page }) => {
   await page.goto(base + '/signup');
-  // Leptos's own hints sometimes name the same files again (its lookup
-  // depends on the thread the render resumes on); the browser fetches a file
-  // once either way, so what counts is the set.
   const preloads = [...new Set(await page.locator('head link[rel="preload"][as="fetch"]').evaluateAll(
     (links) => links.map((l) => (l as HTMLLinkElement).getAttribute('href') ?? '')))];
-  expect(preloads).toContain('/pkg/fence.wasm');
-  expect(preloads.filter((h) => h.includes('split___signup_page_route_view_'))).toHaveLength(1);
-  expect(preloads.filter((h) => /\/pkg\/chunk_\d+\.wasm$/.test(h)).length).toBeGreaterThan(0);
-  expect(preloads.filter((h) => /split___(?!signup_page_route)/.test(h))).toEqual([]);
-  for (const href of preloads) expect(href).toMatch(/^\/pkg\/[\w.]+\.wasm$/);
+  for (const href of preloads) expect(href).toMatch(VERSIONED);
+  expect(preloads.filter((h) => h.endsWith('/fence.wasm'))).toHaveLength(1);
+  // Pages are split by journey: signup is in the module of the pages before
+  // signing in, and no other journey's module is fetched.
+  expect(preloads.filter((h) => h.endsWith('/split_fence_front.wasm'))).toHaveLength(1);
+  expect(preloads.filter((h) => /\/split_(?!fence_front\.)/.test(h))).toEqual([]);
+  // A dozen files at most, not the hundreds one split per page made.
+  expect(preloads.length).toBeLessThan(16);
+  const css = await page.locator('head link[rel="stylesheet"]').getAttribute('href');
+  expect(css).toMatch(VERSIONED);
 });
 
-test('a page reached by client-side navigation loads its chunk and works', async ({ page }, info) => {
+test("a build's files are cached for good, other builds' are not found", async ({ page, request }) => {
+  await page.goto(base + '/signup');
+  const wasm = await page.locator('head link[rel="preload"][href$="/fence.wasm"]').getAttribute('href');
+  const res = await request.get(base + wasm!);
+  expect(res.status()).toBe(200);
+  expect(res.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+  expect(res.headers()['content-type']).toBe('application/wasm');
+  const other = wasm!.replace(/\/v\/[0-9a-f]{16}\//, '/v/0000000000000000/');
+  expect((await request.get(base + other)).status()).toBe(404);
+  // The page itself is never cached that way.
+  const html = await request.get(base + '/signup');
+  expect(html.headers()['cache-control'] ?? '').not.toContain('immutable');
+});
+
+test("a page of another journey, reached by client-side navigation, loads its module and works", async ({ page }, info) => {
   test.skip(info.project.use.javaScriptEnabled === false, 'client-side navigation needs JavaScript');
-  const fetched = new Map<string, number>();
-  page.on('request', (r) => { if (r.url().endsWith('.wasm')) fetched.set(r.url(), (fetched.get(r.url()) ?? 0) + 1); });
-  await page.goto(base + '/');
-  await page.waitForSelector('body[data-hydrated]');
-  const chunk = page.waitForResponse((r) => /\/pkg\/split___signup_page_route_view_\w+\.wasm$/.test(r.url()));
-  const documents: string[] = [];
-  page.on('request', (r) => { if (r.resourceType() === 'document') documents.push(r.url()); });
-  await page.getByRole('link', { name: 'Try Growth free' }).click();
-  expect((await chunk).status()).toBe(200);
-  await expect(page.getByRole('heading', { name: 'Start your 14-day free trial' })).toBeVisible();
-  expect(documents).toEqual([]); // no full page load: the router did it
-  // The lazily loaded page is live: the address check runs as you type.
   const sub = `lazy${Date.now().toString(36)}`;
-  await page.getByLabel(/^Workspace address/).fill(sub);
-  await expect(page.getByText(`${sub}.localhost is available.`)).toBeVisible();
+  const r = await page.request.post(base + '/api/signup', {
+    headers: { Origin: base },
+    form: {
+      'form[company]': 'Lazy Co', 'form[subdomain]': sub, 'form[owner_name]': 'Olive Owner',
+      'form[email]': `owner@${sub}.example`, 'form[password]': 'a fine long password', 'form[plan]': 'growth',
+    },
+  });
+  expect(r.status()).toBe(200);
+  const fetched = new Map<string, number>();
+  page.on('request', (q) => { if (q.url().endsWith('.wasm')) fetched.set(q.url(), (fetched.get(q.url()) ?? 0) + 1); });
+  await page.goto(await r.json());
+  await page.goto(`http://${sub}.localhost:${PORT}/`);
+  await page.waitForSelector('body[data-hydrated]');
+  const module = page.waitForResponse((q) => /\/pkg\/v\/\w+\/split_fence_work\.wasm$/.test(q.url()));
+  const documents: string[] = [];
+  page.on('request', (q) => { if (q.resourceType() === 'document') documents.push(q.url()); });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Customers', exact: true }).click();
+  expect((await module).status()).toBe(200);
+  await expect(page.getByRole('heading', { name: 'Customers' })).toBeVisible();
+  expect(documents).toEqual([]); // no full page load: the router did it
+  // The lazily loaded page is live: its search answers as you type.
+  await page.getByRole('searchbox').fill('nobody');
+  await expect(page).toHaveURL(/q=nobody/);
   // Preloaded or loaded on demand, each file came over the wire once.
   expect([...fetched].filter(([, n]) => n > 1)).toEqual([]);
   expect(fetched.size).toBeGreaterThan(2);

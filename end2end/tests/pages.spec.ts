@@ -80,3 +80,27 @@ test('every page hydrates on a direct load, links work, and it fits a phone', as
   if (js) await follows(anon, anon.getByRole('link', { name: /forgot/i }), /forgot-password/);
   await other.close();
 });
+
+test("dates are written as the reader's browser language writes them", async ({ page, browser }, info) => {
+  // Issue 9: dates in the user's locale. The same customer page read from a
+  // US browser and a British one, with and without JavaScript (the server's
+  // page and the hydrated one agree).
+  const js = info.project.use.javaScriptEnabled !== false;
+  const w = await world(page, 'dates');
+  const state = await page.context().storageState();
+  const errors: string[] = [];
+  for (const [locale, shape] of [
+    ['en-US', /^[A-Z][a-z]{2} \d{1,2}, \d{4}$/],
+    ['en-GB', /^\d{1,2} [A-Z][a-z]{2} \d{4}$/],
+    ['ja-JP', /^\d{4}-\d{2}-\d{2}$/],
+  ] as const) {
+    const ctx = await browser.newContext({ storageState: state, locale, javaScriptEnabled: js });
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => errors.push(e.message));
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await open(p, `${base(w.sub)}/customers/${w.customer}`, js, errors);
+    const added = p.locator('dt', { hasText: 'Added' }).locator('xpath=following-sibling::dd[1]');
+    await expect(added).toHaveText(shape);
+    await ctx.close();
+  }
+});

@@ -50,11 +50,14 @@ pub async fn get_shell() -> Result<Shell, AppError> {
                 }
                 _ => (p.name.clone(), p.public_url.clone()),
             };
+            // Dates as the reader writes them: their browser's language.
+            let date_style = crate::server::context::reader_date_style();
             Ok(Shell {
                 site,
                 viewer,
                 platform_name,
                 platform_url,
+                date_style,
             })
         }
         .await,

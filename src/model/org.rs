@@ -244,6 +244,9 @@ pub struct Shell {
     pub viewer: Option<Viewer>,
     pub platform_name: String,
     pub platform_url: String,
+    /// How the reader writes dates and times (their browser's language).
+    #[serde(default)]
+    pub date_style: super::time::DateStyle,
 }
 
 /// Company details as edited in settings and the wizard.

@@ -30,6 +30,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     ("DB_POOL_SIZE", "application pool size"),
     (
+        "TENANT_REQUESTS_PER_MINUTE",
+        "request budget a minute per plan: starter,growth,enterprise",
+    ),
+    (
         "LOGIN_MAX_FAILURES_PER_ACCOUNT",
         "login attempts per account and device",
     ),
@@ -160,6 +164,9 @@ pub struct PlatformSettings {
     pub trusted_proxies: Vec<IpAddr>,
     pub password_hash_concurrency: usize,
     pub db_pool_size: u32,
+    /// Requests a minute each tenant may make, by plan (Starter, Growth,
+    /// Enterprise): see `server::budget`.
+    pub requests_per_minute: [u32; 3],
 }
 
 impl Default for PlatformSettings {
@@ -174,6 +181,7 @@ impl Default for PlatformSettings {
             trusted_proxies: Vec::new(),
             password_hash_concurrency: 2,
             db_pool_size: 16,
+            requests_per_minute: super::budget::DEFAULT_PER_MINUTE,
         }
     }
 }
@@ -595,6 +603,9 @@ impl Config {
                 })
                 .collect::<Result<_, _>>()?;
         }
+        if let Some(v) = env("TENANT_REQUESTS_PER_MINUTE") {
+            c.platform.requests_per_minute = requests_per_minute(&v)?;
+        }
         if let Some(n) = number("DB_POOL_SIZE")? {
             c.platform.db_pool_size = positive("DB_POOL_SIZE", n)? as u32;
         }
@@ -744,6 +755,18 @@ impl Config {
     }
 }
 
+/// "600,3000,12000": the Starter, Growth and Enterprise budgets.
+fn requests_per_minute(v: &str) -> Result<[u32; 3], String> {
+    const SAYS: &str = "TENANT_REQUESTS_PER_MINUTE must be three whole numbers of at least 1, \
+                        for Starter, Growth and Enterprise, e.g. 600,3000,12000";
+    let n: Vec<u32> = v
+        .split(',')
+        .map(|s| s.trim().parse::<u32>().ok().filter(|n| *n > 0))
+        .collect::<Option<_>>()
+        .ok_or_else(|| SAYS.to_string())?;
+    n.try_into().map_err(|_| SAYS.to_string())
+}
+
 fn positive(name: &str, n: i64) -> Result<i64, String> {
     if n > 0 {
         Ok(n)
@@ -857,6 +880,16 @@ mod tests {
                 "DB_POOL_SIZE must be a whole number",
             ),
             ("DB_POOL_SIZE", "0", "DB_POOL_SIZE must be at least 1"),
+            (
+                "TENANT_REQUESTS_PER_MINUTE",
+                "600,3000",
+                "TENANT_REQUESTS_PER_MINUTE must be three whole numbers",
+            ),
+            (
+                "TENANT_REQUESTS_PER_MINUTE",
+                "600,0,9000",
+                "of at least 1, for Starter, Growth and Enterprise",
+            ),
             (
                 "TRUSTED_PROXIES",
                 "10.0.0.1, proxy",

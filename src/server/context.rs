@@ -39,6 +39,8 @@ pub enum Site {
     Tenant {
         id: Uuid,
         status: OrgStatus,
+        /// Its plan: the request budget (see `budget`).
+        plan: crate::model::PlanCode,
         /// Why nothing may be saved (a trial ended without a card, a
         /// payment overdue past its grace, a cancelled subscription).
         read_only: Option<ReadOnly>,
@@ -91,6 +93,19 @@ pub async fn sign_in(session: &Session, auth: SessionAuth) -> Result<(), AppErro
         .insert(AUTH_KEY, auth)
         .await
         .map_err(|e| super::db::internal(&e))
+}
+
+/// How the reader of the current request writes dates and times (their
+/// browser's `Accept-Language`); the US style outside a request.
+pub fn reader_date_style() -> crate::model::time::DateStyle {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(crate::model::time::DateStyle::from_accept_language)
+        })
+        .unwrap_or_default()
 }
 
 /// The current request's context, inside a server function or SSR.
@@ -253,7 +268,7 @@ fn warn_untrusted_proxy(peer: Option<IpAddr>, headers: &HeaderMap) {
 }
 
 /// The middleware. Unknown hosts get a plain 404 here, before any page.
-pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -267,18 +282,17 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     };
     let found = match classify(&host, &state.config.platform.domain) {
         HostMatch::Platform => None,
-        HostMatch::Subdomain(s) => {
-            Some(platform::tenant_for_host(&state.pool, Some(&s), None).await)
-        }
+        HostMatch::Subdomain(s) => Some(platform::host_tenant(&state.pool, Some(&s), None).await),
         HostMatch::CustomDomain(d) => {
-            Some(platform::tenant_for_host(&state.pool, None, Some(&d)).await)
+            Some(platform::host_tenant(&state.pool, None, Some(&d)).await)
         }
         HostMatch::Invalid => return not_found(),
     };
     let site = match found {
         None => Site::Platform,
-        Some(Ok(Some((id, standing)))) => Site::Tenant {
+        Some(Ok(Some((id, standing, plan)))) => Site::Tenant {
             id,
+            plan,
             status: standing.status,
             read_only: standing.read_only(chrono::Utc::now(), state.billing.grace_days),
         },
@@ -318,11 +332,23 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
 
+    admitted(state, site, peer, req, next).await
+}
+
+/// The rest of the middleware, for a request within its tenant's budget.
+async fn admitted(
+    state: AppState,
+    site: Site,
+    peer: Option<IpAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let mut writes_refused = None;
     if let Site::Tenant {
         id,
         status,
         read_only,
+        ..
     } = &site
     {
         let path = req.uri().path();
@@ -356,6 +382,37 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         Ok(p) => p,
         Err(_) => return server_error(),
     };
+    // The tenant's request budget, spent by its signed-in people (anyone
+    // can request a login page; those requests have their own throttles,
+    // so nobody outside a tenant can spend its budget). Decided in memory:
+    // a tenant at its limit costs the others nothing.
+    let mut budget = None;
+    if let (Site::Tenant { id, plan, .. }, Some(Principal::User(_))) = (&site, &principal) {
+        if super::budget::counted(req.uri().path()) {
+            match state
+                .budgets
+                .check(*id, *plan, chrono::Utc::now().timestamp())
+            {
+                super::budget::Verdict::Limited { limit, reset_secs } => {
+                    metrics::counter!("rate_limited_total", "what" => "tenant_requests")
+                        .increment(1);
+                    let words = super::budget::refusal(limit, reset_secs.max(1));
+                    let res = if wants_json(req.uri().path(), req.headers()) {
+                        let e = AppError::Throttled(words);
+                        (StatusCode::TOO_MANY_REQUESTS, axum::Json(e)).into_response()
+                    } else {
+                        plain_page(StatusCode::TOO_MANY_REQUESTS, "Too many requests", &words)
+                    };
+                    return super::budget::refused(res, limit, reset_secs);
+                }
+                super::budget::Verdict::Allowed {
+                    limit,
+                    remaining,
+                    reset_secs,
+                } => budget = Some((limit, remaining, reset_secs)),
+            }
+        }
+    }
     super::telemetry::record_principal(
         match &site {
             Site::Tenant { id, .. } => Some(id.to_string()),
@@ -420,7 +477,11 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     req.extensions_mut().insert(rc);
-    next.run(req).await
+    let mut res = next.run(req).await;
+    if let Some((limit, remaining, reset_secs)) = budget {
+        super::budget::headers(res.headers_mut(), limit, remaining, reset_secs);
+    }
+    res
 }
 
 /// Who the session names, if the session is still good here: made for this

@@ -74,7 +74,7 @@ pub async fn status(cx: &RequestCtx, me: &UserRef) -> Result<Deletion, AppError>
     tx.commit().await?;
     Ok(Deletion {
         subdomain,
-        due: due.map(|d| time::date(d, &zone)),
+        due: due.map(|d| super::context::reader_date_style().local_date(d, &zone)),
         blocked: (subscribed && due.is_none()).then(|| BLOCKED.to_string()),
     })
 }

@@ -190,6 +190,7 @@ const PHOTOS: Table = Table {
 };
 
 fn view(a: Archive, zone: &str) -> ArchiveRow {
+    let style = super::context::reader_date_style();
     ArchiveRow {
         id: a.id,
         kind: a.kind,
@@ -197,13 +198,13 @@ fn view(a: Archive, zone: &str) -> ArchiveRow {
         done: a.done,
         total: a.total,
         requested_by: a.requested_by,
-        created: time::date_time(a.created_at, zone),
-        finished: a.finished_at.map(|t| time::date_time(t, zone)),
+        created: style.date_time(a.created_at, zone),
+        finished: a.finished_at.map(|t| style.date_time(t, zone)),
         size: a.size_bytes.map(crate::model::human_bytes),
         photos: a.photos,
         photos_missing: a.photos_missing,
         error: a.error,
-        expires: a.expires_at.map(|t| time::date(t, zone)),
+        expires: a.expires_at.map(|t| style.local_date(t, zone)),
         source: a.source_label,
         report: a
             .report

@@ -721,7 +721,8 @@ pub async fn overview(
     let rows = repo::exports::recent(&mut tx, "import", 10).await?;
     let counts = db::plan_counts(&mut tx, &rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     tx.commit().await?;
-    let when = |t: DateTime<Utc>| crate::model::time::date_time(t, &zone);
+    let style = super::context::reader_date_style();
+    let when = |t: DateTime<Utc>| style.date_time(t, &zone);
     Ok(crate::model::export::ImportOverview {
         imports: rows
             .into_iter()

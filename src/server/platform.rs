@@ -12,17 +12,36 @@ use crate::error::AppError;
 use crate::model::{OrgStatus, TenantList, TenantRow};
 
 /// A subdomain or verified custom domain to (tenant id, status).
-#[tracing::instrument(skip(pool))]
 pub async fn tenant_for_host(
     pool: &PgPool,
     subdomain: Option<&str>,
     custom_domain: Option<&str>,
 ) -> Result<Option<(Uuid, crate::model::billing::Standing)>, AppError> {
+    Ok(host_tenant(pool, subdomain, custom_domain)
+        .await?
+        .map(|(id, standing, _)| (id, standing)))
+}
+
+/// A subdomain or verified custom domain to (tenant id, status, plan): what
+/// the request layer needs.
+#[tracing::instrument(skip(pool))]
+pub async fn host_tenant(
+    pool: &PgPool,
+    subdomain: Option<&str>,
+    custom_domain: Option<&str>,
+) -> Result<
+    Option<(
+        Uuid,
+        crate::model::billing::Standing,
+        crate::model::PlanCode,
+    )>,
+    AppError,
+> {
     let row = sqlx::query!(
         r#"select id as "id!", status as "status!",
                   trial_ends_at as "trial_ends_at!: chrono::DateTime<chrono::Utc>",
                   past_due_since as "past_due_since: chrono::DateTime<chrono::Utc>",
-                  subscribed as "subscribed!", comped as "comped!"
+                  subscribed as "subscribed!", comped as "comped!", plan as "plan!"
              from platform.tenant_for_host($1, $2)"#,
         subdomain,
         custom_domain
@@ -39,6 +58,7 @@ pub async fn tenant_for_host(
                 subscribed: r.subscribed,
                 comped: r.comped,
             },
+            plan(&r.plan)?,
         ))
     })
     .transpose()

@@ -46,6 +46,33 @@ pub fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// This build's app files under `/pkg/v/<build>/` (see `server::split`):
+/// the same for every host, so outside the host routing and sessions, and
+/// cached by browsers for good. Files of another build are not found there.
+fn assets(options: &LeptosOptions) -> Router {
+    use axum::http::{header, HeaderValue};
+    let Some(build) = super::split::build_id() else {
+        return Router::new();
+    };
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    Router::new()
+        .nest_service(
+            &format!("/{}/v/{build}", options.site_pkg_dir),
+            tower_http::services::ServeDir::new(dir),
+        )
+        .layer(axum::middleware::map_response(
+            |mut res: axum::response::Response| async move {
+                if res.status().is_success() {
+                    res.headers_mut().insert(
+                        header::CACHE_CONTROL,
+                        HeaderValue::from_static("public, max-age=31536000, immutable"),
+                    );
+                }
+                res
+            },
+        ))
+}
+
 /// Connects and assembles the router.
 pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, AppState), String> {
     telemetry::metrics();
@@ -54,6 +81,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
     let storage = super::storage::Storage::open(&config.storage)?;
     let billing = super::billing::Billing::start(&config).await?;
     let state = AppState::new(pool.clone(), config, storage, keys, billing);
+    state.budgets.spawn_flusher(state.pool.clone());
 
     let store = PostgresStore::new(pool)
         .with_schema_name("tower_sessions")?
@@ -129,6 +157,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(RequestBodyLimitLayer::new(MAX_FORM_BYTES));
+    let assets = assets(&options);
     let app = uploads
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), context::resolve))
@@ -136,6 +165,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
         .with_state(options);
     let router = Router::new()
         .merge(ops::router(state.clone()))
+        .merge(assets)
         // The reverse proxy's question before an on-demand certificate:
         // asked from the proxy's host, so outside the host routing.
         .route(

@@ -603,6 +603,7 @@ pub async fn overview(cx: &RequestCtx) -> Result<SmsOverview, AppError> {
             },
         );
     }
+    let style = super::context::reader_date_style();
     let recent = repo::sms::recent(&mut tx, 25)
         .await?
         .into_iter()
@@ -611,13 +612,13 @@ pub async fn overview(cx: &RequestCtx) -> Result<SmsOverview, AppError> {
                 "queued" if r.next_attempt_at > Utc::now() + chrono::Duration::seconds(5) => {
                     format!(
                         "waiting until {}",
-                        time::date_time(r.next_attempt_at, &zone)
+                        style.date_time(r.next_attempt_at, &zone)
                     )
                 }
                 s => s.to_string(),
             };
             SmsRow {
-                at: time::date_time(r.created_at, &zone),
+                at: style.date_time(r.created_at, &zone),
                 to: sms::display(&r.to_phone),
                 kind: SmsKind::from_code(&r.kind)
                     .map(|k| k.label().to_string())

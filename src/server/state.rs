@@ -33,6 +33,8 @@ pub struct Inner {
     pub denials: super::throttle::Denials,
     /// The tenant events this instance hears, for live pages (see `live`).
     pub live: super::live::Live,
+    /// Requests each tenant made this minute (see `budget`).
+    pub budgets: super::budget::Budgets,
     /// Stripe, or its built-in stand-in (see `billing`).
     pub billing: super::billing::Billing,
 }
@@ -61,6 +63,7 @@ impl AppState {
         let hasher = Hasher::new(config.platform.password_hash_concurrency.max(1));
         let decodes = Arc::new(Semaphore::new(config.uploads.decodes()));
         let live = super::live::Live::start(config.app_url().to_string());
+        let budgets = super::budget::Budgets::new(config.platform.requests_per_minute);
         AppState(Arc::new(Inner {
             pool,
             config,
@@ -69,6 +72,7 @@ impl AppState {
             storage,
             keys,
             denials: Default::default(),
+            budgets,
             live,
             billing,
         }))

@@ -94,6 +94,7 @@ pub fn start(state: &AppState) -> Workers {
         let s = s.clone();
         async move {
             let _ = throttle::sweep(&s.pool).await;
+            let _ = super::budget::prune(&s.pool).await;
             super::telemetry::metrics().run_upkeep();
         }
     }));

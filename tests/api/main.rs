@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod billing;
+mod budget;
 mod catalog;
 mod concurrency;
 mod customers;

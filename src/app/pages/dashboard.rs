@@ -156,8 +156,8 @@ fn money_f(v: f64) -> String {
 }
 
 fn day_overview(o: crate::model::schedule::DayOverview) -> AnyView {
+    use crate::app::span;
     use crate::model::pricing::money;
-    use crate::model::schedule::span;
     view! {
         {(!o.attention.is_empty())
             .then(|| {
@@ -299,7 +299,7 @@ fn day_overview(o: crate::model::schedule::DayOverview) -> AnyView {
                                             )>{b.customer_name.clone()}</A>
                                             <span>{b.pet.clone()}</span>
                                             <span class="muted">
-                                                {format!("due {}", b.due.format("%b %-d"))}
+                                                {format!("due {}", crate::app::show_day(b.due))}
                                             </span>
                                         </li>
                                     }

@@ -184,13 +184,15 @@ pub fn AdminPage() -> impl IntoView {
                                                                             {r}
                                                                             {t
                                                                                 .status_changed_at
-                                                                                .map(|d| format!(" ({})", d.format("%b %-d, %Y")))}
+                                                                                .map(|d| {
+                                                                                    format!(" ({})", crate::app::show_date(d.date_naive()))
+                                                                                })}
                                                                         </span>
                                                                     }
                                                                 })}
                                                         </td>
                                                         <td data-label="Trial ends">
-                                                            {t.trial_ends_at.format("%b %-d, %Y").to_string()}
+                                                            {crate::app::show_date(t.trial_ends_at.date_naive())}
                                                         </td>
                                                         <td data-label="Users" class="num">
                                                             {t.users}
@@ -199,14 +201,17 @@ pub fn AdminPage() -> impl IntoView {
                                                             {t.customers}
                                                         </td>
                                                         <td data-label="Created">
-                                                            {t.created_at.format("%b %-d, %Y").to_string()}
+                                                            {crate::app::show_date(t.created_at.date_naive())}
                                                         </td>
                                                         <td>
                                                             {match t.deletion_due {
                                                                 Some(due) => {
                                                                     view! {
                                                                         <p class="error hint" data-testid="deletion-due">
-                                                                            {format!("Deletion due {}", due.format("%b %-d, %Y"))}
+                                                                            {format!(
+                                                                                "Deletion due {}",
+                                                                                crate::app::show_date(due.date_naive()),
+                                                                            )}
                                                                         </p>
                                                                         <ActionForm action=keep attr:class="inline">
                                                                             <input type="hidden" name="id" value=t.id.to_string() />

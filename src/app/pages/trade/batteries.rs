@@ -10,10 +10,11 @@ use leptos_router::components::A;
 use crate::api::schedule::{battery_visits, BookBatteryVisit};
 use crate::api::sms::TextBattery;
 use crate::app::components::{loaded_keeping, on_live_change, successes, FormError};
+use crate::app::{show_day, show_weekday, span};
 use crate::app::{On, SiteGate};
 use crate::model::pricing::money;
 use crate::model::schedule::{
-    duration, input_clock, span, BatteryStop, BatteryVisits, BATTERY_AHEAD_DAYS,
+    duration, input_clock, BatteryStop, BatteryVisits, BATTERY_AHEAD_DAYS,
 };
 
 #[component]
@@ -126,8 +127,8 @@ fn Stop(
         .iter()
         .map(|(_, name, due)| {
             let when = match today {
-                Some(t) if *due < t => format!("overdue since {}", due.format("%b %-d")),
-                _ => format!("due {}", due.format("%b %-d")),
+                Some(t) if *due < t => format!("overdue since {}", show_day(*due)),
+                _ => format!("due {}", show_day(*due)),
             };
             format!("{name} ({when})")
         })
@@ -147,7 +148,7 @@ fn Stop(
             let when = format!(
                 "{} · {} · {}",
                 o.crew_name,
-                o.day.format("%a %b %-d"),
+                show_weekday(o.day),
                 span(o.start, o.minutes)
             );
             let detour = format!(

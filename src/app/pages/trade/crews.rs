@@ -7,10 +7,11 @@ use uuid::Uuid;
 
 use crate::api::schedule::{list_crews, DeleteCrew, SaveCrew};
 use crate::app::components::{field_error, loaded, successes, Field, FormError};
+use crate::app::span;
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::schedule::{
-    default_hours, hour_fields, span, Crew, CrewForm, CrewMember, CREW_COLORS, WEEKDAYS,
+    default_hours, hour_fields, Crew, CrewForm, CrewMember, CREW_COLORS, WEEKDAYS,
 };
 
 #[component]

@@ -87,7 +87,7 @@ pub fn JobsPage() -> impl IntoView {
                                                     <td>
                                                         {j
                                                             .scheduled_for
-                                                            .map(|d| d.format("%a %b %-d").to_string())
+                                                            .map(crate::app::show_weekday)
                                                             .unwrap_or_else(|| "—".into())}
                                                     </td>
                                                     <td class="num hide-phone">{money(j.total)}</td>
@@ -352,7 +352,7 @@ pub fn JobPage() -> impl IntoView {
                                     <dd>
                                         {j
                                             .scheduled_for
-                                            .map(|d| d.format("%A %b %-d, %Y").to_string())
+                                            .map(crate::app::show_long_date)
                                             .unwrap_or_else(|| "Not yet".into())}
                                     </dd>
                                     {[

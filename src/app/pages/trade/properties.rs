@@ -516,7 +516,7 @@ pub fn PropertyPage() -> impl IntoView {
                                                                 .map(|d| {
                                                                     view! {
                                                                         <span class="muted">
-                                                                            {format!(" · battery due {}", d.format("%b %-d, %Y"))}
+                                                                            {format!(" · battery due {}", crate::app::show_date(d))}
                                                                         </span>
                                                                     }
                                                                 })}

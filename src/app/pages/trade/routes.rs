@@ -10,10 +10,11 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::schedule::{day_route, OptimiseRoutes};
 use crate::app::components::loaded;
+use crate::app::{clock, show_long_date, show_weekday, span};
 use crate::app::{On, SiteGate};
 use crate::error::AppError;
 use crate::model::routing::{RouteCost, RoutePlan, RouteStop};
-use crate::model::schedule::{clock, duration, span};
+use crate::model::schedule::duration;
 
 /// A link that opens the phone's navigation app at a stop.
 pub fn nav_link(at: (f64, f64)) -> String {
@@ -196,7 +197,7 @@ pub fn RoutesDialog(
         >
             <h2 id="routes-title">
                 {day
-                    .map(|d| format!("Optimised routes · {}", d.format("%a %b %-d")))
+                    .map(|d| format!("Optimised routes · {}", show_weekday(d)))
                     .unwrap_or_default()}
             </h2>
             {if plans.is_empty() {
@@ -343,9 +344,7 @@ pub fn RouteSheetPage() -> impl IntoView {
                             " › Route sheet"
                         </nav>
                         <div class="page-head">
-                            <h1>
-                                {format!("{} · {}", p.crew_name, p.day.format("%A %B %-d, %Y"))}
-                            </h1>
+                            <h1>{format!("{} · {}", p.crew_name, show_long_date(p.day))}</h1>
                         </div>
                         <p>
                             {cost_text(&p.before)}

@@ -15,10 +15,10 @@ use uuid::Uuid;
 
 use crate::api::schedule::{schedule_board, OptimiseRoutes, PlaceJob};
 use crate::app::components::{loaded_keeping, FormError};
+use crate::app::{clock, show_date, show_day, show_long_date, show_weekday, span};
 use crate::app::{On, SiteGate};
 use crate::model::schedule::{
-    check_booking, clock, duration, input_clock, span, Board, BoardJob, Crew, Moved, Placement,
-    TimeWindow, SNAP,
+    check_booking, duration, input_clock, Board, BoardJob, Crew, Moved, Placement, TimeWindow, SNAP,
 };
 
 /// The day view's hours: 6 AM to 8 PM.
@@ -426,7 +426,7 @@ fn BoardView(
             None => j
                 .place
                 .day
-                .map(|d| format!("{} · no time yet", d.format("%a %b %-d")))
+                .map(|d| format!("{} · no time yet", show_weekday(d)))
                 .unwrap_or_else(|| "Not scheduled".into()),
         };
         let label = format!(
@@ -537,12 +537,12 @@ fn BoardView(
         };
         let monday = |d: NaiveDate| d - Duration::days(d.weekday().num_days_from_monday() as i64);
         let title = if day_view {
-            board.from.format("%A %B %-d, %Y").to_string()
+            show_long_date(board.from)
         } else {
             format!(
                 "{} – {}",
-                board.from.format("%b %-d"),
-                (board.from + Duration::days(6)).format("%b %-d, %Y")
+                show_day(board.from),
+                show_date(board.from + Duration::days(6))
             )
         };
         view! {
@@ -628,7 +628,7 @@ fn BoardView(
                     </div>
                     <div class="hours" role="columnheader">
                         {(DAY_FROM / 60..DAY_TO / 60)
-                            .map(|h| view! { <span>{clock(h * 60).replace(":00", "")}</span> })
+                            .map(|h| view! { <span>{crate::app::use_date_style().hour(h)}</span> })
                             .collect_view()}
                     </div>
                 </div>
@@ -708,7 +708,7 @@ fn BoardView(
                                     <A href=format!(
                                         "/schedule?view=day&from={}",
                                         d.format("%Y-%m-%d"),
-                                    )>{d.format("%a %b %-d").to_string()}</A>
+                                    )>{show_weekday(d)}</A>
                                 </div>
                             }
                         })
@@ -970,7 +970,7 @@ fn PlaceForm(
                                 let label = format!(
                                     "{} · {} {} · adds {:.1} mi ({:.0} min driving)",
                                     s.crew_name,
-                                    s.day.format("%a %b %-d"),
+                                    show_weekday(s.day),
                                     span(s.start, s.minutes),
                                     s.added_miles,
                                     s.added_minutes,
@@ -1189,9 +1189,9 @@ pub fn TodayPage() -> impl IntoView {
                         );
                     }
                     let title = if d.day == d.today {
-                        format!("Today, {}", d.day.format("%a %b %-d"))
+                        format!("Today, {}", show_weekday(d.day))
                     } else {
-                        d.day.format("%A %b %-d").to_string()
+                        crate::app::use_date_style().long_weekday(d.day)
                     };
                     let crews = d
                         .crews
