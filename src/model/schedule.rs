@@ -285,25 +285,15 @@ pub const BATTERY_DAYS: i64 = 91;
 /// A booked job not started this long after its start is running late.
 pub const LATE_AFTER_MINUTES: u32 = 30;
 
-/// "7:00 AM" for a minute of the day.
+/// "7:00 AM" for a minute of the day (the US style, for text the server
+/// writes; pages use the reader's [`super::time::DateStyle`]).
 pub fn clock(minute: u32) -> String {
-    let m = minute % DAY;
-    let (h, mm) = (m / 60, m % 60);
-    let (h12, ap) = match h {
-        0 => (12, "AM"),
-        1..=11 => (h, "AM"),
-        12 => (12, "PM"),
-        _ => (h - 12, "PM"),
-    };
-    if minute == DAY {
-        return "midnight".into();
-    }
-    format!("{h12}:{mm:02} {ap}")
+    super::time::DateStyle::MonthFirst.clock(minute)
 }
 
-/// "9:00–11:30 AM" style span (both ends written in full).
+/// "9:00 AM–11:30 AM" style span (both ends written in full).
 pub fn span(start: u32, minutes: u32) -> String {
-    format!("{}–{}", clock(start), clock(start + minutes))
+    super::time::DateStyle::MonthFirst.span(start, minutes)
 }
 
 /// "2 h 30 min", "45 min", "4 h".
