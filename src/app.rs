@@ -454,10 +454,12 @@ fn lazy<R: LazyRoute>(_route: R) -> Lazy<R> {
 /// at hand. Pages are split by journey, not one by one: every page of a
 /// group lands in one WASM module (`wasm_split`'s module name), so a page
 /// needs the main module, its group's module and the chunks of code its
-/// group shares with others. Four groups make at most eleven shared chunks;
-/// one split per page made 450 (85-267 files a page), eight groups 160
-/// (53-95 a page): on a phone's connection each file costs a share of a
-/// round trip. On the server the view renders as usual.
+/// group shares with others. Five groups make 43 chunks and 22-27 files a
+/// page (four made 24 and 13-17, but the designer and the quote editor then
+/// carried the schedule's code and missed the 2.5 s goal on a phone); one
+/// split per page made 450 (85-267 files a page), eight groups 160 (53-95 a
+/// page): on a phone's connection each file costs a share of a round trip.
+/// On the server the view renders as usual (BENCHMARKS.md).
 macro_rules! lazy_pages {
     ($($group:ident { $($route:ident => $page:ident),* $(,)? })*) => {$(
         #[doc = concat!("The pages split into the `", stringify!($group), "` WASM module.")]
@@ -538,19 +540,14 @@ lazy_pages! {
         QuoteLinkPageRoute => QuoteLinkPage,
         RemindersPageRoute => RemindersPage,
     }
-    // The day's work: customers, properties and the designer, quotes, jobs,
-    // the schedule and the crew's day.
+    // The day's work: customers, the quotes and jobs lists, a job, the
+    // schedule and the crew's day.
     fence_work {
         CustomersPageRoute => CustomersPage,
         NewCustomerPageRoute => NewCustomerPage,
         CustomerPageRoute => CustomerPage,
         EditCustomerPageRoute => EditCustomerPage,
-        NewPropertyPageRoute => NewPropertyPage,
-        PropertyPageRoute => PropertyPage,
-        EditPropertyPageRoute => EditPropertyPage,
         QuotesPageRoute => QuotesPage,
-        QuotePageRoute => QuotePage,
-        QuotePrintPageRoute => QuotePrintPage,
         JobsPageRoute => JobsPage,
         JobPageRoute => JobPage,
         TodayPageRoute => TodayPage,
@@ -558,6 +555,16 @@ lazy_pages! {
         CrewsPageRoute => CrewsPage,
         RouteSheetPageRoute => RouteSheetPage,
         BatteriesPageRoute => BatteriesPage,
+    }
+    // The desk's drawing work: a property and its designer, the quote
+    // editor and the printable quote (the largest pages, apart from the
+    // lists and the schedule so neither fetches the other's code).
+    fence_design {
+        NewPropertyPageRoute => NewPropertyPage,
+        PropertyPageRoute => PropertyPage,
+        EditPropertyPageRoute => EditPropertyPage,
+        QuotePageRoute => QuotePage,
+        QuotePrintPageRoute => QuotePrintPage,
     }
     // Settings and the onboarding wizard.
     fence_settings {

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod batteries;
 pub mod billing;
 pub mod budget;
+pub mod cache;
 pub mod config;
 pub mod context;
 pub mod db;

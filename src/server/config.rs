@@ -30,6 +30,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     ("DB_POOL_SIZE", "application pool size"),
     (
+        "CACHE_SECONDS",
+        "how long hosts, users and sessions are kept in memory (0: not at all)",
+    ),
+    (
         "TENANT_REQUESTS_PER_MINUTE",
         "request budget a minute per plan: starter,growth,enterprise",
     ),
@@ -167,6 +171,9 @@ pub struct PlatformSettings {
     /// Requests a minute each tenant may make, by plan (Starter, Growth,
     /// Enterprise): see `server::budget`.
     pub requests_per_minute: [u32; 3],
+    /// How long hosts, users and sessions may be served from memory (see
+    /// `server::cache`); 0 turns the caches off.
+    pub cache_seconds: u64,
 }
 
 impl Default for PlatformSettings {
@@ -182,6 +189,7 @@ impl Default for PlatformSettings {
             password_hash_concurrency: 2,
             db_pool_size: 16,
             requests_per_minute: super::budget::DEFAULT_PER_MINUTE,
+            cache_seconds: super::cache::TTL.as_secs(),
         }
     }
 }
@@ -605,6 +613,12 @@ impl Config {
         }
         if let Some(v) = env("TENANT_REQUESTS_PER_MINUTE") {
             c.platform.requests_per_minute = requests_per_minute(&v)?;
+        }
+        if let Some(n) = number("CACHE_SECONDS")? {
+            if !(0..=3600).contains(&n) {
+                return Err("CACHE_SECONDS must be a whole number from 0 to 3600".into());
+            }
+            c.platform.cache_seconds = n as u64;
         }
         if let Some(n) = number("DB_POOL_SIZE")? {
             c.platform.db_pool_size = positive("DB_POOL_SIZE", n)? as u32;

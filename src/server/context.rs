@@ -282,10 +282,8 @@ pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) ->
     };
     let found = match classify(&host, &state.config.platform.domain) {
         HostMatch::Platform => None,
-        HostMatch::Subdomain(s) => Some(platform::host_tenant(&state.pool, Some(&s), None).await),
-        HostMatch::CustomDomain(d) => {
-            Some(platform::host_tenant(&state.pool, None, Some(&d)).await)
-        }
+        HostMatch::Subdomain(s) => Some(host_tenant(&state, format!("s:{s}")).await),
+        HostMatch::CustomDomain(d) => Some(host_tenant(&state, format!("d:{d}")).await),
         HostMatch::Invalid => return not_found(),
     };
     let site = match found {
@@ -333,6 +331,25 @@ pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) ->
     }
 
     admitted(state, site, peer, req, next).await
+}
+
+/// The tenant a host names (`s:` subdomain or `d:` custom domain), from
+/// memory when current (see `cache`).
+async fn host_tenant(
+    state: &AppState,
+    key: String,
+) -> Result<Option<super::cache::HostTenant>, AppError> {
+    if let Some(hit) = state.caches.host(&key) {
+        return Ok(hit);
+    }
+    let before = state.caches.host_ticket();
+    let (sub, domain) = match key.split_at(2) {
+        ("s:", s) => (Some(s), None),
+        (_, d) => (None, Some(d)),
+    };
+    let found = platform::host_tenant(&state.pool, sub, domain).await?;
+    state.caches.keep_host(key, before, found.clone());
+    Ok(found)
 }
 
 /// The rest of the middleware, for a request within its tenant's budget.
@@ -476,8 +493,9 @@ async fn admitted(
             req.extensions_mut().insert(notice);
         }
     }
+    let caches = rc.state.caches.clone();
     req.extensions_mut().insert(rc);
-    let mut res = next.run(req).await;
+    let mut res = super::cache::serving(caches, next.run(req)).await;
     if let Some((limit, remaining, reset_secs)) = budget {
         super::budget::headers(res.headers_mut(), limit, remaining, reset_secs);
     }
@@ -498,9 +516,19 @@ async fn load_principal(
     let Some(auth) = auth else { return Ok(None) };
     match (site, auth.org_id) {
         (Site::Tenant { id, .. }, Some(org)) if *id == org => {
-            let mut tx = TenantTx::begin(&state.pool, org).await?;
-            let user = repo::users::by_id(&mut tx, auth.user_id).await?;
-            tx.commit().await?;
+            let user = match state.caches.user(org, auth.user_id) {
+                Some(hit) => hit,
+                None => {
+                    let before = state.caches.user_ticket(org);
+                    let mut tx = TenantTx::begin_read_only(&state.pool, org).await?;
+                    let user = repo::users::by_id(&mut tx, auth.user_id).await?;
+                    tx.commit().await?;
+                    state
+                        .caches
+                        .keep_user(org, auth.user_id, before, user.clone());
+                    user
+                }
+            };
             Ok(user
                 .filter(|u| u.session_epoch == auth.epoch)
                 .map(Principal::User))

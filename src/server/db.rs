@@ -116,9 +116,21 @@ pub async fn ping(pool: &PgPool) -> bool {
 /// Begins a transaction on the application pool, counting the wait for a
 /// connection into the metrics (`db_pool_waiting`, `db_pool_acquire_seconds`).
 pub async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, AppError> {
+    begin_with(pool, None).await
+}
+
+/// [`begin`] with a statement of its own (`BEGIN ...; ...`), sent in the
+/// same round trip.
+async fn begin_with(
+    pool: &PgPool,
+    statement: Option<String>,
+) -> Result<Transaction<'static, Postgres>, AppError> {
     let start = Instant::now();
     metrics::gauge!("db_pool_waiting").increment(1.0);
-    let tx = pool.begin().await;
+    let tx = match statement {
+        Some(s) => pool.begin_with(s).await,
+        None => pool.begin().await,
+    };
     metrics::gauge!("db_pool_waiting").decrement(1.0);
     metrics::histogram!("db_pool_acquire_seconds").record(start.elapsed().as_secs_f64());
     Ok(tx?)
@@ -130,22 +142,48 @@ pub async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, AppE
 pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     org_id: Uuid,
+    /// The tenant's organization row or a user changed: the caches drop
+    /// the tenant at commit (see `cache`).
+    identity_changed: bool,
 }
 
 impl TenantTx {
+    /// Begins and binds in one round trip (one simple-protocol message:
+    /// `BEGIN; SELECT set_config(...)`). The id is a `Uuid`, written as
+    /// hex digits and dashes, so it cannot break out of its quotes.
     pub async fn begin(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, AppError> {
-        TenantTx::bound(begin(pool).await?, org_id).await
+        let tx = begin_with(pool, Some(TenantTx::opening("BEGIN", org_id))).await?;
+        Ok(TenantTx::wrap(tx, org_id))
     }
 
     /// A transaction that may read but not write (a read-only workspace):
     /// PostgreSQL refuses any write in it (SQLSTATE 25006), which
     /// [`internal`] turns into the read-only refusal.
     pub async fn begin_read_only(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, AppError> {
-        let mut tx = begin(pool).await?;
-        sqlx::query!("set transaction read only")
-            .execute(&mut *tx)
-            .await?;
-        TenantTx::bound(tx, org_id).await
+        let tx = begin_with(pool, Some(TenantTx::opening("BEGIN READ ONLY", org_id))).await?;
+        Ok(TenantTx::wrap(tx, org_id))
+    }
+
+    fn opening(begin: &str, org_id: Uuid) -> String {
+        format!(
+            "{begin}; SELECT set_config('app.current_tenant', '{}', true)",
+            org_id.as_hyphenated()
+        )
+    }
+
+    fn wrap(tx: Transaction<'static, Postgres>, org_id: Uuid) -> TenantTx {
+        TenantTx {
+            tx,
+            org_id,
+            identity_changed: false,
+        }
+    }
+
+    /// Marks that this transaction changes the tenant's organization row
+    /// or one of its users: at commit, this instance's caches drop the
+    /// tenant at once (the others hear of it from the database's trigger).
+    pub fn identity_changed(&mut self) {
+        self.identity_changed = true;
     }
 
     /// A read-only transaction over one consistent snapshot of the tenant's
@@ -172,7 +210,7 @@ impl TenantTx {
         )
         .fetch_one(&mut *tx)
         .await?;
-        Ok(TenantTx { tx, org_id })
+        Ok(TenantTx::wrap(tx, org_id))
     }
 
     pub fn org_id(&self) -> Uuid {
@@ -184,7 +222,14 @@ impl TenantTx {
     }
 
     pub async fn commit(self) -> Result<(), AppError> {
-        Ok(self.tx.commit().await?)
+        let (org, changed) = (self.org_id, self.identity_changed);
+        let done = self.tx.commit().await;
+        if changed {
+            // After the commit (a read in between would keep the old value
+            // under the old generation, which this bump retires).
+            super::cache::tenant_changed(org);
+        }
+        Ok(done?)
     }
 }
 

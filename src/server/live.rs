@@ -63,7 +63,9 @@ pub struct Live {
 impl Live {
     /// Starts listening on [`CHANNEL`] (reconnecting with a pause when the
     /// connection drops; every stream resyncs after a reconnection).
-    pub fn start(url: String) -> Live {
+    /// The same connection hears the caches' announcements
+    /// ([`super::cache`]): while it is down, the caches serve nothing.
+    pub fn start(url: String, caches: super::cache::Caches) -> Live {
         let (tx, _) = broadcast::channel(1024);
         let live = Live {
             tx: tx.clone(),
@@ -72,12 +74,13 @@ impl Live {
         tokio::spawn(async move {
             let mut first = true;
             loop {
-                match listen(&url, &tx, first).await {
+                match listen(&url, &tx, &caches, first).await {
                     Ok(()) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "live updates: listener lost; reconnecting")
                     }
                 }
+                caches.deaf();
                 first = false;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
@@ -102,10 +105,13 @@ impl Live {
 async fn listen(
     url: &str,
     tx: &broadcast::Sender<Arc<Change>>,
+    caches: &super::cache::Caches,
     first: bool,
 ) -> Result<(), sqlx::Error> {
     let mut l = sqlx::postgres::PgListener::connect(url).await?;
-    l.listen(CHANNEL).await?;
+    // The caches start afresh once both channels are listened to.
+    l.listen_all([CHANNEL, super::cache::CHANNEL]).await?;
+    caches.listening();
     if !first {
         let _ = tx.send(Arc::new(Change {
             org: None,
@@ -115,7 +121,23 @@ async fn listen(
         }));
     }
     loop {
-        let n = l.recv().await?;
+        // (`try_recv`, not `recv`: `recv` reconnects by itself and would
+        // hide that announcements were missed meanwhile.)
+        let Some(n) = l.try_recv().await? else {
+            caches.deaf();
+            caches.listening();
+            let _ = tx.send(Arc::new(Change {
+                org: None,
+                kind: "resync".into(),
+                job: None,
+                crews: vec![],
+            }));
+            continue;
+        };
+        if n.channel() == super::cache::CHANNEL {
+            caches.heard(n.payload());
+            continue;
+        }
         match serde_json::from_str::<Change>(n.payload()) {
             Ok(c) if c.org.is_some() => {
                 metrics::counter!("fence_live_events_total").increment(1);

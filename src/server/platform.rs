@@ -111,6 +111,8 @@ pub async fn provision(pool: &PgPool, t: &NewTenant<'_>) -> Result<bool, AppErro
     match result {
         Ok(_) => {
             tx.commit().await?;
+            // A host this instance found no tenant for may be this one's.
+            super::cache::tenant_changed(t.org_id);
             Ok(true)
         }
         Err(e) if constraint(&e) == Some("organizations_subdomain_key") => Ok(false),
@@ -199,6 +201,7 @@ pub async fn set_suspended(
     )
     .fetch_one(pool)
     .await?;
+    super::cache::tenant_changed(id);
     s.map(|s| status(&s)).transpose()
 }
 
@@ -341,11 +344,13 @@ pub async fn tenants_to_delete(pool: &PgPool) -> Result<Vec<Uuid>, AppError> {
 
 /// Deletes a workspace that is due (logged); `false` if it no longer is.
 pub async fn purge_tenant(pool: &PgPool, org_id: Uuid, objects: i32) -> Result<bool, AppError> {
-    Ok(sqlx::query_scalar!(
+    let purged = sqlx::query_scalar!(
         r#"select platform.purge_tenant($1, $2) as "purged!""#,
         org_id,
         objects
     )
     .fetch_one(pool)
-    .await?)
+    .await?;
+    super::cache::tenant_changed(org_id);
+    Ok(purged)
 }

@@ -618,6 +618,7 @@ pub async fn restore_into(
     .fetch_one(tx.conn())
     .await?;
 
+    tx.identity_changed();
     sqlx::query("select platform.clear_tenant_data($1)")
         .bind(org)
         .execute(tx.conn())
@@ -664,6 +665,7 @@ pub async fn restore_into(
     .execute(tx.conn())
     .await?;
     // The company's settings (not its address on the web, plan or status).
+    tx.identity_changed();
     sqlx::query(
         "update organizations o
             set company_name = r.company_name, support_email = r.support_email, phone = r.phone,

@@ -94,6 +94,7 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
                 .await;
         }
     });
+    let store = super::cache::CachedSessions::new(store, state.caches.clone(), state.pool.clone());
     let sessions = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
         .with_http_only(true)

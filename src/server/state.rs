@@ -33,6 +33,8 @@ pub struct Inner {
     pub denials: super::throttle::Denials,
     /// The tenant events this instance hears, for live pages (see `live`).
     pub live: super::live::Live,
+    /// Hosts, users and sessions held in memory (see `cache`).
+    pub caches: super::cache::Caches,
     /// Requests each tenant made this minute (see `budget`).
     pub budgets: super::budget::Budgets,
     /// Stripe, or its built-in stand-in (see `billing`).
@@ -62,7 +64,10 @@ impl AppState {
     ) -> AppState {
         let hasher = Hasher::new(config.platform.password_hash_concurrency.max(1));
         let decodes = Arc::new(Semaphore::new(config.uploads.decodes()));
-        let live = super::live::Live::start(config.app_url().to_string());
+        let caches = super::cache::Caches::new(std::time::Duration::from_secs(
+            config.platform.cache_seconds,
+        ));
+        let live = super::live::Live::start(config.app_url().to_string(), caches.clone());
         let budgets = super::budget::Budgets::new(config.platform.requests_per_minute);
         AppState(Arc::new(Inner {
             pool,
@@ -73,6 +78,7 @@ impl AppState {
             keys,
             denials: Default::default(),
             budgets,
+            caches,
             live,
             billing,
         }))

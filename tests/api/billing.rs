@@ -78,6 +78,7 @@ async fn trial_ends_in(app: &TestApp, t: &Tenant, interval: &str) {
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
 }
 
 async fn features_of(app: &TestApp, t: &Tenant) -> Value {
@@ -713,6 +714,7 @@ async fn a_failed_renewal_gives_a_grace_period_then_read_only_and_payment_restor
     .execute(&app.owner)
     .await
     .unwrap();
+    app.settle().await;
     let e = app
         .as_owner(
             &t,
@@ -1202,6 +1204,7 @@ async fn a_read_only_workspace_reads_everything_and_saves_nothing() {
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
     let list = app
         .as_owner(
             &a,

@@ -60,6 +60,7 @@ async fn an_owner_deletes_the_workspace_after_the_grace_period_and_nothing_else_
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
     assert!(app
         .as_owner(&a, GetDeletion {})
         .await
@@ -75,6 +76,7 @@ async fn an_owner_deletes_the_workspace_after_the_grace_period_and_nothing_else_
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
 
     // Asked: due in 30 days, the owners and admins told, still working.
     let d = app
@@ -249,6 +251,7 @@ async fn a_platform_admin_schedules_and_calls_off_a_deletion_and_a_tenant_cannot
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
     let r = app.call_fn(&c, None, schedule(a.org_id, "alpha")).await;
     assert!(matches!(r, Err(AppError::Conflict(_))), "{r:?}");
     sqlx::query("update organizations set status = 'cancelled' where id = $1")
@@ -256,6 +259,7 @@ async fn a_platform_admin_schedules_and_calls_off_a_deletion_and_a_tenant_cannot
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
     app.call_fn(&c, None, schedule(a.org_id, "ALPHA"))
         .await
         .expect("scheduled");

@@ -285,6 +285,7 @@ async fn only_owners_and_admins_export_and_a_read_only_workspace_still_can() {
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
     let o = app
         .as_owner(&a, StartExport {})
         .await

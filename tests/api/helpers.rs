@@ -329,6 +329,76 @@ impl TestApp {
 
 /// The database goes with the app: dropped (connections and all) when the
 /// test's `TestApp` is dropped, whether the test passed or panicked.
+/// A second app instance on a test's database (as behind a load
+/// balancer): its own process state, caches, listener and pool.
+pub struct Instance {
+    pub port: u16,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Instance {
+    pub fn url(&self, sub: &str, path: &str) -> String {
+        format!("http://{sub}.localhost:{}{path}", self.port)
+    }
+
+    pub async fn get(&self, c: &Client, sub: &str, path: &str) -> Response {
+        c.get(self.url(sub, path)).send().await.unwrap()
+    }
+
+    /// A server function's call through its type, on this instance.
+    pub async fn send_fn<F>(&self, c: &Client, sub: &str, args: F) -> Response
+    where
+        F: ServerFn + serde::Serialize,
+    {
+        let body = serde_qs::to_string(&args).expect("encodable arguments");
+        c.post(self.url(sub, F::PATH))
+            .header(ORIGIN, self.url(sub, ""))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    /// Starts another instance of the app on this test's database.
+    pub async fn another_instance(&self) -> Instance {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut config = Config::for_tests(&with_db(&self.admin_url, &self.db));
+        config.platform.public_url = format!("http://localhost:{}", self.port);
+        config.platform.db_pool_size = 4;
+        config.platform.password_hash_concurrency = 2;
+        config.storage = StorageSettings {
+            dir: format!("target/test-objects/{}", self.db),
+            ..StorageSettings::default()
+        };
+        config.uploads.tmp_dir = format!("target/test-objects/{}-uploads", self.db).into();
+        config.database_url = None;
+        let options = LeptosOptions::builder()
+            .output_name("fence")
+            .site_root("target/site")
+            .build();
+        let (app, _) = router::build(config, options).await.expect("server builds");
+        let server = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        Instance { port, server }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
@@ -480,6 +550,25 @@ pub fn link_in(body: &str, prefix: &str) -> String {
 }
 
 impl TestApp {
+    /// Waits until the app has heard every change announced so far (after
+    /// rows were changed by hand through `owner`: its caches then hold
+    /// nothing the change retired). See `server::cache`.
+    pub async fn settle(&self) {
+        let marker = Uuid::new_v4().to_string();
+        sqlx::query("select pg_notify('fence_cache', 'sync:' || $1)")
+            .bind(&marker)
+            .execute(&self.owner)
+            .await
+            .unwrap();
+        for _ in 0..1000 {
+            if self.state.caches.synced(&marker) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        panic!("the app's listener did not hear the sync marker in 2 s");
+    }
+
     /// Invites `email` with `role` as the tenant's owner and accepts the
     /// invitation in a fresh client, which is returned logged in.
     pub async fn join(&self, t: &Tenant, email: &str, role: &str) -> Client {
@@ -531,4 +620,22 @@ pub fn url_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8(out).unwrap()
+}
+
+/// Polls `check` every 20 ms for up to a second: a change made behind the
+/// app's back (an operator's SQL) reaches its caches by the database's
+/// announcement, within a second (see `server::cache`).
+pub async fn within_a_second<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(1) {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{what}: not within a second");
 }

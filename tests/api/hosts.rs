@@ -117,6 +117,7 @@ async fn custom_domains_serve_the_tenant_only_once_verified() {
     .execute(&app.owner)
     .await
     .unwrap();
+    app.settle().await;
     let host = format!("portal.alphafence.example:{}", app.port);
     assert_eq!(status_for_host(&app, &host).await, 404, "unverified");
     sqlx::query("update organizations set custom_domain_verified = true where id = $1")
@@ -124,6 +125,7 @@ async fn custom_domains_serve_the_tenant_only_once_verified() {
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
     assert_eq!(status_for_host(&app, &host).await, 200, "verified");
     app.cleanup().await;
 }
@@ -182,6 +184,7 @@ async fn a_suspended_tenant_sees_a_clear_page_and_keeps_its_data() {
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
     let r = app.get(&a.client, Some("alpha"), "/customers").await;
     assert_eq!(r.status(), 403);
     assert!(r.text().await.unwrap().contains("suspended"));
@@ -245,6 +248,7 @@ async fn a_suspended_tenant_sees_a_clear_page_and_keeps_its_data() {
         .execute(&app.owner)
         .await
         .unwrap();
+    app.settle().await;
     let r = app.get(&a.client, Some("alpha"), "/customers").await;
     assert_eq!(r.status(), 200);
     assert!(

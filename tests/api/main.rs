@@ -7,6 +7,7 @@ mod helpers;
 mod auth;
 mod billing;
 mod budget;
+mod caches;
 mod catalog;
 mod concurrency;
 mod customers;

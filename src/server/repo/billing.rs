@@ -119,6 +119,7 @@ struct Raw {
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn set(tx: &mut TenantTx, state: serde_json::Value) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!("select platform.set_billing($1, $2)", org, state)
         .fetch_one(tx.conn())
         .await?;

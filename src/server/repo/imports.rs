@@ -541,6 +541,7 @@ pub struct OldSettings<'a> {
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn apply_settings(tx: &mut TenantTx, s: &OldSettings<'_>) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update organizations
             set phone = coalesce(phone, $2), support_email = coalesce(support_email, $3),

@@ -163,6 +163,7 @@ pub async fn contact(tx: &mut TenantTx) -> Result<(Option<String>, Option<String
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn update_company(tx: &mut TenantTx, c: &ValidCompany) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update organizations set company_name = $2, support_email = $3, phone = $4, time_zone = $5
           where id = $1",
@@ -180,6 +181,7 @@ pub async fn update_company(tx: &mut TenantTx, c: &ValidCompany) -> Result<(), A
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn update_brand_color(tx: &mut TenantTx, color: &str) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update organizations set brand_color = $2 where id = $1",
         org,
@@ -197,6 +199,7 @@ pub async fn update_pricing(
     markup: Option<&str>,
 ) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update organizations set home_state = $2, custom_markup = $3::text::numeric where id = $1",
         org,
@@ -221,6 +224,7 @@ pub async fn set_logo(tx: &mut TenantTx, content_type: &str, bytes: &[u8]) -> Re
     )
     .execute(tx.conn())
     .await?;
+    tx.identity_changed();
     sqlx::query!(
         "update organizations set logo_version = logo_version + 1 where id = $1",
         org
@@ -266,6 +270,7 @@ pub async fn set_onboarding_step(
     state: &str,
 ) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update organizations set onboarding = onboarding || jsonb_build_object($2::text, $3::text) where id = $1",
         org,
@@ -312,6 +317,7 @@ pub async fn set_favicon(
     )
     .execute(tx.conn())
     .await?;
+    tx.identity_changed();
     sqlx::query!(
         "update organizations set favicon_version = favicon_version + 1 where id = $1",
         org
@@ -337,6 +343,7 @@ pub async fn favicon(tx: &mut TenantTx) -> Result<Option<(String, Vec<u8>)>, App
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn set_hide_platform_brand(tx: &mut TenantTx, hide: bool) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update organizations set hide_platform_brand = $2 where id = $1",
         org,
@@ -389,6 +396,7 @@ pub async fn set_custom_domain(
     token: Option<&str>,
 ) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "select platform.set_custom_domain($1, $2, $3)",
         org,
@@ -409,6 +417,7 @@ pub async fn record_domain_check(
     error: Option<&str>,
 ) -> Result<bool, AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     Ok(sqlx::query_scalar!(
         r#"select platform.record_domain_check($1, $2, $3, $4) as "verified!""#,
         org,
@@ -456,6 +465,7 @@ pub async fn set_deletion(
     by: Option<&str>,
 ) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update organizations set deletion_due_at = $2, deletion_requested_by = $3 where id = $1",
         org,

@@ -97,6 +97,7 @@ pub async fn insert(
     hash: &str,
 ) -> Result<bool, AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     let r = sqlx::query!(
         "insert into users (org_id, id, email, name, role, password_hash) values ($1, $2, $3, $4, $5, $6)
          on conflict (org_id, email) do nothing",
@@ -129,6 +130,7 @@ pub async fn exists_email(tx: &mut TenantTx, email: &str) -> Result<bool, AppErr
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn set_role(tx: &mut TenantTx, id: Uuid, role: Role) -> Result<bool, AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     let r = sqlx::query!(
         "update users set role = $3, session_epoch = session_epoch + 1
           where org_id = $1 and id = $2 and role <> 'owner'",
@@ -146,6 +148,7 @@ pub async fn set_role(tx: &mut TenantTx, id: Uuid, role: Role) -> Result<bool, A
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn remove(tx: &mut TenantTx, id: Uuid) -> Result<bool, AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     let r = sqlx::query!(
         "delete from users where org_id = $1 and id = $2 and role <> 'owner'",
         org,
@@ -159,6 +162,7 @@ pub async fn remove(tx: &mut TenantTx, id: Uuid) -> Result<bool, AppError> {
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn set_password(tx: &mut TenantTx, id: Uuid, hash: &str) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update users set password_hash = $3 where org_id = $1 and id = $2",
         org,
@@ -174,6 +178,7 @@ pub async fn set_password(tx: &mut TenantTx, id: Uuid, hash: &str) -> Result<(),
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn end_sessions(tx: &mut TenantTx, id: Uuid) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update users set session_epoch = session_epoch + 1 where org_id = $1 and id = $2",
         org,
@@ -187,6 +192,7 @@ pub async fn end_sessions(tx: &mut TenantTx, id: Uuid) -> Result<(), AppError> {
 #[tracing::instrument(skip_all, fields(org_id = %tx.org_id()))]
 pub async fn touch_login(tx: &mut TenantTx, id: Uuid) -> Result<(), AppError> {
     let org = tx.org_id();
+    tx.identity_changed();
     sqlx::query!(
         "update users set last_login_at = now() where org_id = $1 and id = $2",
         org,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use reqwest::Client;
 
-struct Loopback;
+pub struct Loopback;
 impl reqwest::dns::Resolve for Loopback {
     fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
         Box::pin(async {
