@@ -58,6 +58,9 @@ test('a trial converts, buys an add-on, survives a failed renewal and is restore
   await expect(page.getByTestId('billing-state')).toContainText('Your free trial ends on');
   // Skip to the trial's last day: adding a card now charges at once.
   psql(`update organizations set trial_ends_at = now() + interval '1 day' where subdomain = '${sub}'`);
+  // (A change made by hand reaches the app's caches by the database's
+  // announcement, within milliseconds: README, "Caches".)
+  await page.waitForTimeout(300);
 
   // Checkout on the stand-in's hosted page.
   await openBilling(page, sub, js);
@@ -94,6 +97,9 @@ test('a trial converts, buys an add-on, survives a failed renewal and is restore
 
   // Past the grace period: read-only, a write refused with the message.
   psql(`update organizations set past_due_since = now() - interval '8 days' where subdomain = '${sub}'`);
+  // (A change made by hand reaches the app's caches by the database's
+  // announcement, within milliseconds: README, "Caches".)
+  await page.waitForTimeout(300);
   await page.goto(base(sub) + '/customers/new');
   await ready(page, js);
   await expect(page.getByTestId('billing-bar')).toContainText('read-only');

@@ -19,8 +19,9 @@ test('a page preloads only its own WASM files, named under the build', async ({ 
   // signing in, and no other journey's module is fetched.
   expect(preloads.filter((h) => h.endsWith('/split_fence_front.wasm'))).toHaveLength(1);
   expect(preloads.filter((h) => /\/split_(?!fence_front\.)/.test(h))).toEqual([]);
-  // A dozen files at most, not the hundreds one split per page made.
-  expect(preloads.length).toBeLessThan(16);
+  // A couple of dozen files (22-27 with five journeys), not the hundreds
+  // one split per page made.
+  expect(preloads.length).toBeLessThan(32);
   const css = await page.locator('head link[rel="stylesheet"]').getAttribute('href');
   expect(css).toMatch(VERSIONED);
 });
