@@ -67,6 +67,11 @@ pub fn tenant_changed(org: Uuid) {
     let _ = SERVING.try_with(|c| c.tenant_changed(org));
 }
 
+fn looked_up(cache: &'static str, hit: bool) {
+    metrics::counter!("cache_lookups_total", "cache" => cache, "hit" => if hit { "yes" } else { "no" })
+        .increment(1);
+}
+
 /// A tenant named by a host: its id, billing standing and plan.
 pub type HostTenant = (Uuid, Standing, PlanCode);
 
@@ -220,8 +225,7 @@ impl Caches {
             None => self.no_tenant(),
         };
         let hit = self.current(&stamp, generation);
-        metrics::counter!("cache_lookups_total", "cache" => "hosts", "hit" => if hit { "yes" } else { "no" })
-            .increment(1);
+        looked_up("hosts", hit);
         hit.then_some(value)
     }
 
@@ -231,11 +235,8 @@ impl Caches {
         Ticket(self.stamp(self.no_tenant()))
     }
 
-    /// Keeps what the database said of a host. `tenant_ticket` is the
-    /// tenant's generation taken before the read, when the host named one
-    /// in the entry this replaces; else the answer is kept only if nothing
-    /// at all changed meanwhile (the no-tenant generation moves with every
-    /// tenant's change).
+    /// Keeps what the database said of a host, read after `before` was
+    /// taken ([`Caches::host_ticket`]); only if no tenant changed meanwhile.
     pub fn keep_host(&self, key: String, before: Ticket, value: Option<HostTenant>) {
         let Some(stamp) = before.0 else { return };
         // The no-tenant generation moves with every tenant's change: if it
@@ -257,8 +258,7 @@ impl Caches {
     pub fn user(&self, org: Uuid, id: Uuid) -> Option<Option<UserRef>> {
         let (stamp, value) = self.0.users.get(&(org, id))?;
         let hit = self.current(&stamp, self.generation(&org));
-        metrics::counter!("cache_lookups_total", "cache" => "users", "hit" => if hit { "yes" } else { "no" })
-            .increment(1);
+        looked_up("users", hit);
         hit.then_some(value)
     }
 
@@ -272,14 +272,19 @@ impl Caches {
         }
     }
 
+    fn keep_session(&self, id: Id, before: Ticket, value: Option<Record>) {
+        if let Some(stamp) = before.0 {
+            self.0.sessions.insert(id, (stamp, value));
+        }
+    }
+
     fn session(&self, id: &Id) -> Option<Option<Record>> {
         let (stamp, value) = self.0.sessions.get(id)?;
         let hit = self.current(&stamp, self.generation(&id.0))
             && value.as_ref().is_none_or(|r| {
                 r.expiry_date > tower_sessions::cookie::time::OffsetDateTime::now_utc()
             });
-        metrics::counter!("cache_lookups_total", "cache" => "sessions", "hit" => if hit { "yes" } else { "no" })
-            .increment(1);
+        looked_up("sessions", hit);
         hit.then_some(value)
     }
 }
@@ -342,11 +347,9 @@ impl SessionStore for CachedSessions {
         if let Some(hit) = self.caches.session(id) {
             return Ok(hit);
         }
-        let before = self.caches.stamp(self.caches.generation(&id.0));
+        let before = Ticket(self.caches.stamp(self.caches.generation(&id.0)));
         let record = self.store.load(id).await?;
-        if let Some(stamp) = before {
-            self.caches.0.sessions.insert(*id, (stamp, record.clone()));
-        }
+        self.caches.keep_session(*id, before, record.clone());
         Ok(record)
     }
 

@@ -148,32 +148,11 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let owner_url = with_db(&admin_url, &db);
-        let mut config = Config::for_tests(&owner_url);
-        config.platform.public_url = format!("http://localhost:{port}");
-        config.platform.db_pool_size = 4;
-        config.platform.password_hash_concurrency = 2;
-        config.storage = StorageSettings {
-            dir: format!("target/test-objects/{db}"),
-            ..StorageSettings::default()
-        };
-        config.uploads.tmp_dir = format!("target/test-objects/{db}-uploads").into();
+        let mut config = instance_config(&owner_url, &db, port);
         tweak(&mut config);
         // `fence migrate` (as the owner), then the server as the app role.
         db::migrate(&owner_url).await.expect("migrations");
-        config.database_url = None;
-        let options = LeptosOptions::builder()
-            .output_name("fence")
-            .site_root("target/site")
-            .build();
-        let (app, state) = router::build(config, options).await.expect("server builds");
-        let server = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let (server, state) = serve(listener, config).await;
         let owner = PgPoolOptions::new()
             .max_connections(2)
             .connect(&owner_url)
@@ -372,31 +351,48 @@ impl TestApp {
     pub async fn another_instance(&self) -> Instance {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let mut config = Config::for_tests(&with_db(&self.admin_url, &self.db));
-        config.platform.public_url = format!("http://localhost:{}", self.port);
-        config.platform.db_pool_size = 4;
-        config.platform.password_hash_concurrency = 2;
-        config.storage = StorageSettings {
-            dir: format!("target/test-objects/{}", self.db),
-            ..StorageSettings::default()
-        };
-        config.uploads.tmp_dir = format!("target/test-objects/{}-uploads", self.db).into();
-        config.database_url = None;
-        let options = LeptosOptions::builder()
-            .output_name("fence")
-            .site_root("target/site")
-            .build();
-        let (app, _) = router::build(config, options).await.expect("server builds");
-        let server = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let config = instance_config(&with_db(&self.admin_url, &self.db), &self.db, self.port);
+        let (server, _) = serve(listener, config).await;
         Instance { port, server }
     }
+}
+
+/// A test instance's settings: the test's database and object folders, and
+/// the first instance's address as the public one.
+fn instance_config(owner_url: &str, db: &str, public_port: u16) -> Config {
+    let mut config = Config::for_tests(owner_url);
+    config.platform.public_url = format!("http://localhost:{public_port}");
+    config.platform.db_pool_size = 4;
+    config.platform.password_hash_concurrency = 2;
+    config.storage = StorageSettings {
+        dir: format!("target/test-objects/{db}"),
+        ..StorageSettings::default()
+    };
+    config.uploads.tmp_dir = format!("target/test-objects/{db}-uploads").into();
+    config
+}
+
+/// Builds the app as the application role (never the owner's connection)
+/// and serves it on `listener`.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    mut config: Config,
+) -> (tokio::task::JoinHandle<()>, AppState) {
+    config.database_url = None;
+    let options = LeptosOptions::builder()
+        .output_name("fence")
+        .site_root("target/site")
+        .build();
+    let (app, state) = router::build(config, options).await.expect("server builds");
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    (server, state)
 }
 
 impl Drop for TestApp {
