@@ -46,6 +46,11 @@ async fn main() {
     if purpose == Purpose::Migrate {
         let owner = config.owner_url().unwrap_or_else(|e| fail(e));
         db::migrate(owner).await.unwrap_or_else(|e| fail(e));
+        if let Some(cell) = &config.cell {
+            fence::server::cells::migrate(cell.directory())
+                .await
+                .unwrap_or_else(|e| fail(e));
+        }
         println!("migrations applied");
         if command == "migrate" {
             return;

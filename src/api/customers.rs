@@ -19,7 +19,7 @@ pub async fn list_customers(
         async {
             let cx = ctx()?;
             cx.member()?;
-            let mut tx = cx.tx().await?;
+            let mut tx = cx.list_tx().await?;
             let list =
                 repo::customers::list(&mut tx, &q, archived, page.clamp(1, 100_000), PER_PAGE)
                     .await?;

@@ -18,7 +18,7 @@ pub async fn list_jobs(status: Option<String>) -> Result<Vec<JobRow>, AppError> 
             let status = status.and_then(|s| crate::model::JobStatus::parse(&s));
             // Crews see the jobs booked on their crews only.
             let crew_member = (me.role == crate::model::Role::Crew).then_some(me.id);
-            let mut tx = cx.tx().await?;
+            let mut tx = cx.list_tx().await?;
             let rows = repo::jobs::list(&mut tx, status, crew_member).await?;
             tx.commit().await?;
             Ok(rows)

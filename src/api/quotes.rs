@@ -33,7 +33,7 @@ pub async fn list_quotes(status: Option<String>) -> Result<Vec<QuoteRow>, AppErr
             let cx = ctx()?;
             cx.member()?;
             let status = status.and_then(|s| crate::model::QuoteStatus::parse(&s));
-            let mut tx = cx.tx().await?;
+            let mut tx = cx.list_tx().await?;
             let rows = repo::quotes::list(&mut tx, status, None).await?;
             tx.commit().await?;
             Ok(rows)

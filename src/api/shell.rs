@@ -71,7 +71,7 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
         async {
             let cx = ctx()?;
             let role = cx.member()?.role;
-            let mut tx = cx.tx().await?;
+            let mut tx = cx.list_tx().await?;
             let day = if role.edits_customers() {
                 crate::server::schedule::overview(&mut tx).await?
             } else {

@@ -14,7 +14,13 @@ pub async fn check_subdomain(subdomain: String) -> Result<SubdomainStatus, AppEr
             let cx = ctx()?;
             Ok(match crate::model::subdomain(&subdomain) {
                 Err(m) => SubdomainStatus::Invalid(m),
-                Ok(s) if platform::subdomain_taken(&cx.state.pool, &s).await? => {
+                Ok(s)
+                    if platform::subdomain_taken(&cx.state.pool, &s).await?
+                        || match &cx.state.cells {
+                            Some(c) => c.taken(&s).await?,
+                            None => false,
+                        } =>
+                {
                     SubdomainStatus::Taken(format!("{s} is taken; try another."))
                 }
                 Ok(s) => SubdomainStatus::Available(format!(

@@ -29,6 +29,20 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "proxies whose X-Forwarded-* headers are believed",
     ),
     ("DB_POOL_SIZE", "application pool size"),
+    ("CELL_NAME", "this deployment's cell (with CELL_URL and CELL_DIRECTORY_URL)"),
+    ("CELL_URL", "where this cell's app instances answer, for the other cells"),
+    (
+        "CELL_DIRECTORY_URL",
+        "the directory of tenant -> cell all cells share",
+    ),
+    (
+        "REPLICA_DATABASE_URL",
+        "the application role's connection to a streaming replica, for list reads",
+    ),
+    (
+        "REPLICA_MAX_LAG_SECONDS",
+        "how far behind the replica may be before every read goes to the primary",
+    ),
     (
         "CACHE_SECONDS",
         "how long hosts, users and sessions are kept in memory (0: not at all)",
@@ -374,6 +388,21 @@ struct File {
     uploads: UploadSettings,
 }
 
+/// A deployment that is one cell of several (see `cells`).
+#[derive(Debug, Clone)]
+pub struct CellSettings {
+    pub name: String,
+    /// Where this cell's app instances answer.
+    pub url: String,
+    pub directory_url: SecretString,
+}
+
+impl CellSettings {
+    pub fn directory(&self) -> &str {
+        self.directory_url.expose_secret()
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -382,6 +411,13 @@ pub struct Config {
     pub database_url: Option<SecretString>,
     /// The application role's connection: everything at run time.
     pub app_database_url: SecretString,
+    /// The same role on a streaming replica of that database: lists and
+    /// reports may be read there (see `replica`).
+    pub replica_database_url: Option<SecretString>,
+    /// How far behind the replica may be before nobody reads from it.
+    pub replica_max_lag: std::time::Duration,
+    /// This deployment's cell and the shared directory (see `cells`).
+    pub cell: Option<CellSettings>,
     pub platform: PlatformSettings,
     pub throttle: ThrottleSettings,
     /// Where photos are kept (local folder or S3-compatible bucket).
@@ -471,6 +507,20 @@ impl Config {
         let mut c = Config {
             database_url: database_url.map(SecretString::from),
             app_database_url: app_database_url.into(),
+            replica_database_url: env("REPLICA_DATABASE_URL").map(SecretString::from),
+            replica_max_lag: std::time::Duration::from_secs(5),
+            cell: match (env("CELL_NAME"), env("CELL_URL"), env("CELL_DIRECTORY_URL")) {
+                (None, None, None) => None,
+                (Some(name), Some(url), Some(directory)) => Some(CellSettings {
+                    name,
+                    url,
+                    directory_url: directory.into(),
+                }),
+                _ => return Err(
+                    "CELL_NAME, CELL_URL and CELL_DIRECTORY_URL go together: set all three or none"
+                        .into(),
+                ),
+            },
             platform: file.platform,
             throttle: file.login_throttle,
             storage: super::storage::StorageSettings {
@@ -620,6 +670,12 @@ impl Config {
             }
             c.platform.cache_seconds = n as u64;
         }
+        if let Some(n) = number("REPLICA_MAX_LAG_SECONDS")? {
+            if !(1..=300).contains(&n) {
+                return Err("REPLICA_MAX_LAG_SECONDS must be a whole number from 1 to 300".into());
+            }
+            c.replica_max_lag = std::time::Duration::from_secs(n as u64);
+        }
         if let Some(n) = number("DB_POOL_SIZE")? {
             c.platform.db_pool_size = positive("DB_POOL_SIZE", n)? as u32;
         }
@@ -682,6 +738,9 @@ impl Config {
         Config {
             database_url: Some(owner_url.to_string().into()),
             app_database_url: app_url_from_owner_url(owner_url).into(),
+            replica_database_url: None,
+            replica_max_lag: std::time::Duration::from_secs(5),
+            cell: None,
             platform: PlatformSettings::default(),
             throttle: ThrottleSettings::default(),
             storage: Default::default(),
@@ -766,6 +825,12 @@ impl Config {
 
     pub fn app_url(&self) -> &str {
         self.app_database_url.expose_secret()
+    }
+
+    pub fn replica_url(&self) -> Option<&str> {
+        self.replica_database_url
+            .as_ref()
+            .map(|s| s.expose_secret())
     }
 }
 

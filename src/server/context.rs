@@ -80,6 +80,8 @@ pub struct RequestCtx {
     /// server-function call (the browser calls reads as POSTs too). Its
     /// tenant transactions are read-only, so PostgreSQL refuses any write.
     pub writes_refused: Option<ReadOnly>,
+    /// When this reader last saved something (its cookie, see `replica`).
+    pub wrote_at: Option<i64>,
 }
 
 /// Signs someone in on this session: a new session id first (so an id
@@ -155,6 +157,30 @@ impl RequestCtx {
             None => TenantTx::begin(&self.state.pool, self.tenant_id()?).await,
             Some(_) => TenantTx::begin_read_only(&self.state.pool, self.tenant_id()?).await,
         }
+    }
+
+    /// A read-only transaction for a list or a board: on the streaming
+    /// replica when it holds everything this reader must see (see
+    /// `replica`), else on the primary as [`RequestCtx::tx`].
+    pub async fn list_tx(&self) -> Result<TenantTx, AppError> {
+        let org = self.tenant_id()?;
+        let replica = &self.state.replica;
+        if let Some(pool) = replica.for_reading(org, self.wrote_at) {
+            match TenantTx::begin_on_replica(&pool, org).await {
+                Ok(tx) => {
+                    replica.counted(true);
+                    return Ok(tx);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "replica: refused a list read; reading from the primary");
+                    replica.failed();
+                }
+            }
+        }
+        if replica.configured() {
+            replica.counted(false);
+        }
+        self.tx().await
     }
 
     /// The signed-in member of this tenant.
@@ -280,12 +306,32 @@ pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) ->
     let Some(host) = request_host(req.headers(), req.uri().host(), trusted) else {
         return not_found();
     };
-    let found = match classify(&host, &state.config.platform.domain) {
+    let matched = classify(&host, &state.config.platform.domain);
+    let found = match &matched {
         HostMatch::Platform => None,
         HostMatch::Subdomain(s) => Some(host_tenant(&state, format!("s:{s}")).await),
         HostMatch::CustomDomain(d) => Some(host_tenant(&state, format!("d:{d}")).await),
         HostMatch::Invalid => return not_found(),
     };
+    // A tenant this cell does not hold may live in another (see `cells`).
+    if let (Some(Ok(None)), HostMatch::Subdomain(sub), Some(cells)) =
+        (&found, &matched, &state.cells)
+    {
+        return match cells.elsewhere(sub).await {
+            Ok(Some((cell, base))) => {
+                let ip = client_ip(req.headers(), peer, &state.config.platform.trusted_proxies);
+                let scheme = trusted
+                    .then(|| req.headers().get("x-forwarded-proto"))
+                    .flatten()
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(state.config.scheme())
+                    .to_string();
+                cells.pass(&cell, &base, &host, ip, &scheme, req).await
+            }
+            Ok(None) => not_found(),
+            Err(_) => server_error(),
+        };
+    }
     let site = match found {
         None => Site::Platform,
         Some(Ok(Some((id, standing, plan)))) => Site::Tenant {
@@ -477,6 +523,8 @@ async fn admitted(
 
     let client_ip = client_ip(req.headers(), peer, &state.config.platform.trusted_proxies);
     let device_cookie = super::device::from_headers(req.headers());
+    let wrote_at = super::replica::wrote_at(req.headers());
+    let saves = state.replica.configured() && super::replica::saves(req.method(), &path);
     let rc = RequestCtx {
         state,
         site,
@@ -485,6 +533,7 @@ async fn admitted(
         client_ip,
         device_cookie,
         writes_refused,
+        wrote_at,
     };
     // Back from Stripe Checkout: the new state is read from Stripe before
     // anything of the page renders (its header included), webhook or not.
@@ -494,8 +543,14 @@ async fn admitted(
         }
     }
     let caches = rc.state.caches.clone();
+    let secure = rc.state.config.secure_cookies();
     req.extensions_mut().insert(rc);
     let mut res = super::cache::serving(caches, next.run(req)).await;
+    if saves {
+        // After the handler (and its commit): the reader's next lists
+        // come from the primary until the replica has this write.
+        super::replica::mark_wrote(&mut res, secure);
+    }
     if let Some((limit, remaining, reset_secs)) = budget {
         super::budget::headers(res.headers_mut(), limit, remaining, reset_secs);
     }

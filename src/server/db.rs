@@ -116,7 +116,7 @@ pub async fn ping(pool: &PgPool) -> bool {
 /// Begins a transaction on the application pool, counting the wait for a
 /// connection into the metrics (`db_pool_waiting`, `db_pool_acquire_seconds`).
 pub async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, AppError> {
-    begin_with(pool, None).await
+    Ok(begin_with(pool, None).await?)
 }
 
 /// [`begin`] with a statement of its own (`BEGIN ...; ...`), sent in the
@@ -124,7 +124,7 @@ pub async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, AppE
 async fn begin_with(
     pool: &PgPool,
     statement: Option<String>,
-) -> Result<Transaction<'static, Postgres>, AppError> {
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let start = Instant::now();
     metrics::gauge!("db_pool_waiting").increment(1.0);
     let tx = match statement {
@@ -133,7 +133,7 @@ async fn begin_with(
     };
     metrics::gauge!("db_pool_waiting").decrement(1.0);
     metrics::histogram!("db_pool_acquire_seconds").record(start.elapsed().as_secs_f64());
-    Ok(tx?)
+    tx
 }
 
 /// A transaction bound to one tenant. It is the only way repositories reach
@@ -160,6 +160,14 @@ impl TenantTx {
     /// PostgreSQL refuses any write in it (SQLSTATE 25006), which
     /// [`internal`] turns into the read-only refusal.
     pub async fn begin_read_only(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, AppError> {
+        let tx = begin_with(pool, Some(TenantTx::opening("BEGIN READ ONLY", org_id))).await?;
+        Ok(TenantTx::wrap(tx, org_id))
+    }
+
+    /// [`TenantTx::begin_read_only`] on a streaming replica: a failure is
+    /// the caller's to handle (it reads from the primary instead), not an
+    /// internal error.
+    pub async fn begin_on_replica(pool: &PgPool, org_id: Uuid) -> Result<TenantTx, sqlx::Error> {
         let tx = begin_with(pool, Some(TenantTx::opening("BEGIN READ ONLY", org_id))).await?;
         Ok(TenantTx::wrap(tx, org_id))
     }

@@ -65,7 +65,11 @@ impl Live {
     /// connection drops; every stream resyncs after a reconnection).
     /// The same connection hears the caches' announcements
     /// ([`super::cache`]): while it is down, the caches serve nothing.
-    pub fn start(url: String, caches: super::cache::Caches) -> Live {
+    pub fn start(
+        url: String,
+        caches: super::cache::Caches,
+        replica: super::replica::Replica,
+    ) -> Live {
         let (tx, _) = broadcast::channel(1024);
         let live = Live {
             tx: tx.clone(),
@@ -74,13 +78,14 @@ impl Live {
         tokio::spawn(async move {
             let mut first = true;
             loop {
-                match listen(&url, &tx, &caches, first).await {
+                match listen(&url, &tx, &caches, &replica, first).await {
                     Ok(()) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "live updates: listener lost; reconnecting")
                     }
                 }
                 caches.deaf();
+                replica.listening(false);
                 first = false;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
@@ -106,12 +111,14 @@ async fn listen(
     url: &str,
     tx: &broadcast::Sender<Arc<Change>>,
     caches: &super::cache::Caches,
+    replica: &super::replica::Replica,
     first: bool,
 ) -> Result<(), sqlx::Error> {
     let mut l = sqlx::postgres::PgListener::connect(url).await?;
     // The caches start afresh once both channels are listened to.
     l.listen_all([CHANNEL, super::cache::CHANNEL]).await?;
     caches.listening();
+    replica.listening(true);
     if !first {
         let _ = tx.send(Arc::new(Change {
             org: None,
@@ -126,6 +133,8 @@ async fn listen(
         let Some(n) = l.try_recv().await? else {
             caches.deaf();
             caches.listening();
+            replica.listening(false);
+            replica.listening(true);
             let _ = tx.send(Arc::new(Change {
                 org: None,
                 kind: "resync".into(),
@@ -136,10 +145,18 @@ async fn listen(
         };
         if n.channel() == super::cache::CHANNEL {
             caches.heard(n.payload());
+            if let Some(org) = n
+                .payload()
+                .strip_prefix("org:")
+                .and_then(|o| o.parse().ok())
+            {
+                replica.heard(org);
+            }
             continue;
         }
         match serde_json::from_str::<Change>(n.payload()) {
             Ok(c) if c.org.is_some() => {
+                replica.heard(c.org.expect("checked"));
                 metrics::counter!("fence_live_events_total").increment(1);
                 let _ = tx.send(Arc::new(c));
             }

@@ -80,7 +80,17 @@ pub async fn build(config: Config, options: LeptosOptions) -> Result<(Router, Ap
     let keys = keys::Keys::load(&pool).await?;
     let storage = super::storage::Storage::open(&config.storage)?;
     let billing = super::billing::Billing::start(&config).await?;
-    let state = AppState::new(pool.clone(), config, storage, keys, billing);
+    let cells = match &config.cell {
+        Some(c) => {
+            let cells = super::cells::Cells::connect(&c.name, c.directory())?;
+            if let Err(e) = cells.register(&c.url).await {
+                tracing::warn!(error = ?e, "cells: could not register this cell in the directory");
+            }
+            Some(cells)
+        }
+        None => None,
+    };
+    let state = AppState::new(pool.clone(), config, storage, keys, billing, cells);
     state.budgets.spawn_flusher(state.pool.clone());
 
     let store = PostgresStore::new(pool)

@@ -137,7 +137,7 @@ pub async fn board(
 ) -> Result<Board, AppError> {
     let days = if days >= 7 { 7 } else { 1 };
     let from = optional_day(from, "from", "date")?;
-    let mut tx = cx.tx().await?;
+    let mut tx = cx.list_tx().await?;
     let zone = repo::orgs::time_zone(&mut tx).await?;
     let today = local_day(Utc::now(), &zone);
     // A week starts on Monday; a day on today.

@@ -26,7 +26,12 @@ pub async fn sign_up(cx: &RequestCtx, form: &SignupForm) -> Result<String, AppEr
         "signup",
     )
     .await?;
-    if platform::subdomain_taken(&cx.state.pool, &v.subdomain).await? {
+    let cells = cx.state.cells.as_ref();
+    let elsewhere = match cells {
+        Some(c) => c.taken(&v.subdomain).await?,
+        None => false,
+    };
+    if elsewhere || platform::subdomain_taken(&cx.state.pool, &v.subdomain).await? {
         return Err(AppError::field(
             "subdomain",
             format!("{} is taken; try another.", v.subdomain),
@@ -46,11 +51,27 @@ pub async fn sign_up(cx: &RequestCtx, form: &SignupForm) -> Result<String, AppEr
         handoff_hash: &handoff_hash,
         trial_days: cx.state.config.platform.trial_days,
     };
-    if !platform::provision(&cx.state.pool, &t).await? {
-        return Err(AppError::field(
+    let taken = || {
+        AppError::field(
             "subdomain",
             format!("{} was just taken; try another.", v.subdomain),
-        ));
+        )
+    };
+    // With several cells, the directory's claim comes first (no two cells
+    // can take a subdomain); a provisioning that fails gives it back.
+    if let Some(c) = cells {
+        if !c.claim(&v.subdomain).await? {
+            return Err(taken());
+        }
+    }
+    let provisioned = platform::provision(&cx.state.pool, &t).await;
+    match (cells, &provisioned) {
+        (Some(c), Ok(true)) => c.placed(&v.subdomain, t.org_id).await?,
+        (Some(c), _) => c.release(&v.subdomain).await,
+        (None, _) => {}
+    }
+    if !provisioned? {
+        return Err(taken());
     }
     Ok(format!(
         "{}/auth/handoff?token={token}",

@@ -35,6 +35,11 @@ pub struct Inner {
     pub live: super::live::Live,
     /// Hosts, users and sessions held in memory (see `cache`).
     pub caches: super::cache::Caches,
+    /// The streaming replica lists may be read from (see `replica`).
+    pub replica: super::replica::Replica,
+    /// This cell and the directory of the others, if there are several
+    /// (see `cells`).
+    pub cells: Option<super::cells::Cells>,
     /// Requests each tenant made this minute (see `budget`).
     pub budgets: super::budget::Budgets,
     /// Stripe, or its built-in stand-in (see `billing`).
@@ -61,13 +66,24 @@ impl AppState {
         storage: Storage,
         keys: Keys,
         billing: super::billing::Billing,
+        cells: Option<super::cells::Cells>,
     ) -> AppState {
         let hasher = Hasher::new(config.platform.password_hash_concurrency.max(1));
         let decodes = Arc::new(Semaphore::new(config.uploads.decodes()));
         let caches = super::cache::Caches::new(std::time::Duration::from_secs(
             config.platform.cache_seconds,
         ));
-        let live = super::live::Live::start(config.app_url().to_string(), caches.clone());
+        let replica = super::replica::Replica::start(
+            config.replica_url(),
+            config.platform.db_pool_size,
+            config.replica_max_lag,
+            pool.clone(),
+        );
+        let live = super::live::Live::start(
+            config.app_url().to_string(),
+            caches.clone(),
+            replica.clone(),
+        );
         let budgets = super::budget::Budgets::new(config.platform.requests_per_minute);
         AppState(Arc::new(Inner {
             pool,
@@ -79,6 +95,8 @@ impl AppState {
             denials: Default::default(),
             budgets,
             caches,
+            replica,
+            cells,
             live,
             billing,
         }))

@@ -54,12 +54,12 @@ impl reqwest::dns::Resolve for Loopback {
     }
 }
 
-fn admin_url() -> String {
+pub fn admin_url() -> String {
     std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-fn with_db(url: &str, db: &str) -> String {
+pub fn with_db(url: &str, db: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map(|(b, q)| (b, format!("?{q}")))
@@ -132,11 +132,20 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
-        let admin_url = admin_url();
+        TestApp::spawn_on(admin_url(), tweak).await
+    }
+
+    /// [`TestApp::spawn_with`] on another PostgreSQL server (a scratch
+    /// cluster of the test's own), given its superuser's URL.
+    pub async fn spawn_on(admin_url: String, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let mut admin = PgConnection::connect(&admin_url)
             .await
             .expect("TEST_DATABASE_URL reachable");
-        SWEPT.get_or_init(|| sweep(&mut admin)).await;
+        if admin_url == self::admin_url() {
+            SWEPT.get_or_init(|| sweep(&mut admin)).await;
+        } else {
+            sweep(&mut admin).await;
+        }
         capture_logs();
         let db = format!("fence_t_{}_{}", std::process::id(), Uuid::new_v4().simple());
         sqlx::query(&format!("create database \"{db}\""))

@@ -733,6 +733,52 @@ async fn live_events_reach_the_tenants_own_users_only() {
 }
 
 #[tokio::test]
+async fn a_change_made_on_one_instance_reaches_streams_held_on_another() {
+    // Two instances behind one balancer: the stream is held by the second,
+    // the move is made through the first, and the other tenant's stream on
+    // the second hears nothing.
+    let app = TestApp::spawn().await;
+    let other_instance = app.another_instance().await;
+    let a = app.signup("alphatwo", "growth").await;
+    let b = app.signup("bravotwo", "growth").await;
+    let ca = crew(&app, &a, "Alpha", vec![]).await;
+    let ja = approved_job(&app, &a, "Al Alpha").await;
+    let stream = |t: &crate::helpers::Tenant| {
+        let url = other_instance.url(&t.sub, "/events");
+        let c = t.client.clone();
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r
+        }
+    };
+    let mut sa = stream(&a).await;
+    let mut sb = stream(&b).await;
+    for s in [&mut sa, &mut sb] {
+        read_events(s, std::time::Duration::from_secs(5), |e, _| e == "resync").await;
+    }
+    app.as_owner(&a, book(ja, ca, "2027-03-09", "09:00", "60"))
+        .await
+        .unwrap();
+    let ja_text = ja.to_string();
+    let heard = read_events(&mut sa, std::time::Duration::from_secs(5), |e, d| {
+        e == "change" && d.contains(&ja_text)
+    })
+    .await;
+    assert!(
+        heard
+            .iter()
+            .any(|e| e.0 == "change" && e.1.contains("job.placed")),
+        "the other instance's stream heard: {heard:?}"
+    );
+    let heard = read_events(&mut sb, std::time::Duration::from_millis(1000), |e, _| {
+        e == "change"
+    })
+    .await;
+    assert!(heard.is_empty(), "another tenant heard: {heard:?}");
+}
+
+#[tokio::test]
 async fn a_crew_members_stream_carries_their_crews_jobs_only() {
     let app = TestApp::spawn().await;
     let t = app.signup("crewlive", "growth").await;
