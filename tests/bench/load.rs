@@ -10,7 +10,8 @@
 //!
 //! Settings (environment): LOAD_TENANTS (10001), LOAD_USERS (300),
 //! LOAD_CONNECTIONS (1000), LOAD_SECONDS (30 per scenario), LOAD_SOAK_SECS
-//! (0: no soak), LOAD_INSTANCES (1; more: that many behind nginx, started
+//! (0: no soak), LOAD_DAY_JOBS (0: no replay of the day; 10000 is the
+//! brief's day), LOAD_INSTANCES (1; more: that many behind nginx, started
 //! by `scripts/cluster`, and one is killed during a run), LOAD_KEEP=1 keeps the
 //! database for the next run (it is reused when its tenant count matches),
 //! FENCE_BIN (target/release/fence), BENCH_DATABASE_URL (an admin URL).
@@ -102,6 +103,7 @@ struct User {
     host: String,
     cookie: String,
     customer: String,
+    property: String,
     quote: String,
     job: String,
     crew: String,
@@ -265,11 +267,136 @@ async fn prepare(sub: String, email: String) -> User {
         host,
         cookie,
         customer,
+        property,
         quote,
         job,
         crew,
         day,
     }
+}
+
+/// One step of the day's replay: its time, or `None` when it was refused.
+async fn step(
+    c: &Client,
+    host: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> Option<(f64, Value)> {
+    let t = Instant::now();
+    let r = c
+        .post(url(host, &format!("/api/{endpoint}")))
+        .header("origin", url(host, ""))
+        .form(form)
+        .send()
+        .await
+        .ok()?;
+    let ok = r.status().is_success();
+    let text = r.text().await.ok()?;
+    let took = t.elapsed().as_secs_f64() * 1000.0;
+    if !ok {
+        eprintln!("day replay: {endpoint} on {host}: {text}");
+        return None;
+    }
+    Some((took, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// What one user's share of the day did: step times (ms), jobs made, refusals.
+#[derive(Default)]
+struct Day {
+    times: Vec<f64>,
+    jobs: u64,
+    refused: u64,
+}
+
+/// One user's share of the day: `n` jobs, each from a quote written on the
+/// user's property, sent, approved by the homeowner through its link, made
+/// a job, placed on the user's crew (one hour each, 06:00-18:00, from the
+/// day after the user's own) and started.
+async fn replay_user(u: &User, n: usize) -> Day {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::COOKIE, u.cookie.parse().unwrap());
+    let c = Client::builder()
+        .default_headers(headers)
+        .dns_resolver(Arc::new(common::Loopback))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let anon = jar_client(&Arc::new(Jar::default()));
+    let first = chrono::NaiveDate::parse_from_str(&u.day, "%Y-%m-%d").unwrap();
+    let mut d = Day::default();
+    for k in 0..n {
+        let day = (first + chrono::Days::new(1 + (k / 12) as u64)).to_string();
+        let start = format!("{:02}:00", 6 + k % 12);
+        let done = async {
+            let (t, q) = step(
+                &c,
+                &u.host,
+                "quotes/create",
+                &[("property_id", u.property.as_str())],
+            )
+            .await?;
+            d.times.push(t);
+            let q = s(&q);
+            let (t, sent) = step(&c, &u.host, "quotes/send", &[("id", q.as_str())]).await?;
+            d.times.push(t);
+            let token = s(&sent["link"])
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let (t, _) = step(
+                &anon,
+                &u.host,
+                "quotes/respond",
+                &[
+                    ("token", token.as_str()),
+                    ("approve", "true"),
+                    ("name", "Hana Homeowner"),
+                    ("reason", ""),
+                ],
+            )
+            .await?;
+            d.times.push(t);
+            let (t, job) = step(
+                &c,
+                &u.host,
+                "quotes/create_job",
+                &[("quote_id", q.as_str())],
+            )
+            .await?;
+            d.times.push(t);
+            let job = s(&job);
+            let (t, _) = step(
+                &c,
+                &u.host,
+                "schedule/place",
+                &[
+                    ("id", job.as_str()),
+                    ("crew_id", u.crew.as_str()),
+                    ("day", day.as_str()),
+                    ("start", start.as_str()),
+                    ("minutes", "60"),
+                ],
+            )
+            .await?;
+            d.times.push(t);
+            let (t, _) = step(
+                &c,
+                &u.host,
+                "jobs/transition",
+                &[("id", job.as_str()), ("to", "in_progress")],
+            )
+            .await?;
+            d.times.push(t);
+            Some(())
+        }
+        .await;
+        match done {
+            Some(()) => d.jobs += 1,
+            None => d.refused += 1,
+        }
+    }
+    d
 }
 
 /// Provisions `n` tenants (the same function signup uses), 20 customers each.
@@ -691,6 +818,45 @@ async fn run() {
         println!(
             "| {} | {:.0} | {:.1} | {:.1} | {:.1} | {} of {} | {:.2} | {:.2} |",
             r.name, r.rps, r.p50, r.p95, r.p99, r.errors, r.requests, r.server_cpu_ms, r.db_cpu_ms
+        );
+    }
+
+    let day_jobs = setting("LOAD_DAY_JOBS", 0) as usize;
+    if day_jobs > 0 {
+        // The brief's day: LOAD_DAY_JOBS jobs across the signed-in users'
+        // tenants, each user working through their share as fast as the
+        // server answers (300 at once).
+        let each = day_jobs.div_ceil(prepared.len());
+        let cpu0: f64 = pids.iter().map(|p| cpu_secs(*p)).sum();
+        let t = Instant::now();
+        let days: Vec<Day> = futures::stream::iter(prepared.iter())
+            .map(|u| replay_user(u, each))
+            .buffer_unordered(prepared.len())
+            .collect()
+            .await;
+        let wall = t.elapsed().as_secs_f64();
+        let cpu = pids.iter().map(|p| cpu_secs(*p)).sum::<f64>() - cpu0;
+        let mut times: Vec<f64> = days.iter().flat_map(|d| d.times.iter().copied()).collect();
+        times.sort_by(|a, b| a.total_cmp(b));
+        let pct = |p: f64| {
+            times
+                .get(((times.len() as f64 - 1.0) * p) as usize)
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let jobs: u64 = days.iter().map(|d| d.jobs).sum();
+        let refused: u64 = days.iter().map(|d| d.refused).sum();
+        println!(
+            "\nday replay: {jobs} jobs (quote written, sent, approved by the homeowner, made a job, placed, started) \
+             across {} tenants in {wall:.0} s ({:.0} jobs/s, {:.0} requests/s); {refused} refused; \
+             step p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms; server CPU {:.2} ms per step",
+            prepared.len(),
+            jobs as f64 / wall,
+            times.len() as f64 / wall,
+            pct(0.50),
+            pct(0.95),
+            pct(0.99),
+            cpu * 1000.0 / times.len().max(1) as f64,
         );
     }
 
