@@ -202,23 +202,20 @@ impl Cells {
             .unwrap_or("/");
         let url = format!("{}{path}", base.trim_end_matches('/'));
         let mut out = self.client.request(parts.method.clone(), url);
+        // The forwarding headers are this cell's own, from what it
+        // resolved (a client's X-Forwarded-* were already believed or not
+        // by `TRUSTED_PROXIES`): never the client's copies beside them.
         for (name, value) in &parts.headers {
-            if !hop_by_hop(name) && *name != axum::http::header::HOST {
+            if !hop_by_hop(name) && !forwarding(name) && *name != axum::http::header::HOST {
                 out = out.header(name, value);
             }
         }
-        let forwarded_for = match (parts.headers.get("x-forwarded-for"), client_ip) {
-            (Some(v), Some(ip)) => format!("{}, {ip}", v.to_str().unwrap_or("")),
-            (_, Some(ip)) => ip.to_string(),
-            (Some(v), None) => v.to_str().unwrap_or("").to_string(),
-            (None, None) => String::new(),
-        };
         out = out
             .header("x-forwarded-host", host)
             .header("x-forwarded-proto", scheme)
             .header(HOP, self.name.as_str());
-        if !forwarded_for.is_empty() {
-            out = out.header("x-forwarded-for", forwarded_for);
+        if let Some(ip) = client_ip {
+            out = out.header("x-forwarded-for", ip.to_string());
         }
         let out = out.body(reqwest::Body::wrap_stream(body.into_data_stream()));
         let answer = match out.send().await {
@@ -248,6 +245,14 @@ impl Cells {
         res.body(Body::from_stream(answer.bytes_stream()))
             .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
     }
+}
+
+/// Headers a proxy writes itself.
+fn forwarding(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "x-forwarded-host" | "x-forwarded-for" | "x-forwarded-proto" | "forwarded" | HOP
+    )
 }
 
 /// Headers that belong to one connection, not to the request.

@@ -235,3 +235,57 @@ async fn two_cells_serve_their_own_tenants_and_pass_each_other_the_rest() {
     .await
     .unwrap();
 }
+
+/// What a cell passes on carries its own forwarding headers only: a
+/// client's X-Forwarded-* (believed or not by `TRUSTED_PROXIES` before
+/// the hop) never travel beside them, where the next cell would read the
+/// first one.
+#[tokio::test]
+async fn a_hop_carries_the_cells_own_forwarding_headers_only() {
+    use axum::http::HeaderMap;
+    // The next cell, reduced to what it received.
+    let echo = axum::Router::new().fallback(|h: HeaderMap| async move {
+        let all = |n: &str| {
+            h.get_all(n)
+                .iter()
+                .map(|v| v.to_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        };
+        format!(
+            "host={};for={};proto={}",
+            all("x-forwarded-host"),
+            all("x-forwarded-for"),
+            all("x-forwarded-proto")
+        )
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, echo).await.unwrap() });
+    // (The directory is not asked here.)
+    let cells =
+        fence::server::cells::Cells::connect("a", "postgres://nobody@127.0.0.1:1/none").unwrap();
+    let req = axum::http::Request::builder()
+        .uri("/customers")
+        .header("x-forwarded-host", "alpha.example.test")
+        .header("x-forwarded-for", "6.6.6.6")
+        .header("x-forwarded-proto", "https")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = cells
+        .pass(
+            "b",
+            &format!("http://127.0.0.1:{port}"),
+            "beta.localhost:3000",
+            Some("10.1.2.3".parse().unwrap()),
+            "http",
+            req,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body = axum::body::to_bytes(res.into_body(), 10_000).await.unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&body),
+        "host=beta.localhost:3000;for=10.1.2.3;proto=http"
+    );
+}
