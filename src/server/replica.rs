@@ -19,7 +19,8 @@
 //!   after an announcement sees the change.
 //! - Nobody reads from the replica when it is further behind than
 //!   `REPLICA_MAX_LAG_SECONDS`, when the probe fails, or while this
-//!   instance's listener is down (it could have missed an announcement).
+//!   instance's listener is down and until the replica has caught up past
+//!   its reconnection (an announcement could have been missed meanwhile).
 //!
 //! Row-level security holds on the replica as on the primary: it is a
 //! physical copy (same policies, same roles), the connection is the same
@@ -67,6 +68,9 @@ struct Known {
     changed: HashMap<Uuid, i64>,
     /// The announcement listener is connected.
     listening: bool,
+    /// When it last (re)connected (ms): what was announced while it was
+    /// away is unknown, so only a replica caught up past this serves.
+    resumed: i64,
 }
 
 impl Known {
@@ -77,6 +81,7 @@ impl Known {
             return false;
         };
         self.listening
+            && caught_up > self.resumed
             && now - caught_up <= max_lag_ms
             && wrote.is_none_or(|w| caught_up > w + CLOCK_SKEW_MS)
             && self
@@ -240,8 +245,8 @@ impl Replica {
     pub fn listening(&self, on: bool) {
         let mut k = self.0.state.lock().expect("replica state");
         k.listening = on;
-        if !on {
-            k.changed.clear();
+        if on {
+            k.resumed = now_ms();
         }
     }
 }
@@ -369,6 +374,13 @@ mod tests {
         let mut deaf = caught_up_at(10_000);
         deaf.listening = false;
         assert!(!deaf.serves(10_100, 5_000, org(1), None));
+        // Listening again: what was announced meanwhile is unknown, so only
+        // a replica caught up past the reconnection serves.
+        let mut back = caught_up_at(10_000);
+        back.resumed = 10_050;
+        assert!(!back.serves(10_100, 5_000, org(1), None));
+        back.observe(10_100, 100, Some(100), 5_000);
+        assert!(back.serves(10_150, 5_000, org(1), None));
     }
 
     #[test]
