@@ -46,14 +46,19 @@ pub fn verify(key: &[u8], value: &str, scope: &str, email: &str) -> Option<Strin
 
 /// The device cookie a request carries, if any.
 pub fn from_headers(headers: &http::HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE).map(str::to_string)
+}
+
+/// The value of the cookie `name` a request carries, if any.
+pub fn cookie<'h>(headers: &'h http::HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_string())
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
 }
 
 /// The `Set-Cookie` value for a device cookie: host-only, HttpOnly, Lax,

@@ -314,14 +314,7 @@ pub fn saves(method: &http::Method, path: &str) -> bool {
 
 /// The time of the reader's last saving request, from its cookie.
 pub fn wrote_at(headers: &http::HeaderMap) -> Option<i64> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == WROTE_COOKIE)
-        .and_then(|(_, v)| v.parse().ok())
+    super::device::cookie(headers, WROTE_COOKIE)?.parse().ok()
 }
 
 /// Marks the response's reader as having saved something now.

@@ -5,11 +5,10 @@
 //! no longer says.
 
 use fence::api::auth::Logout;
-use fence::api::customers::ListCustomers;
 use fence::api::team::{ChangeRole, RemoveMember};
 use uuid::Uuid;
 
-use crate::helpers::{within_a_second, TestApp};
+use crate::helpers::{first_customers, within_a_second, TestApp};
 
 async fn user_id(app: &TestApp, email: &str) -> Uuid {
     sqlx::query_scalar("select id from users where email = $1")
@@ -17,14 +16,6 @@ async fn user_id(app: &TestApp, email: &str) -> Uuid {
         .fetch_one(&app.owner)
         .await
         .unwrap()
-}
-
-fn list() -> ListCustomers {
-    ListCustomers {
-        q: String::new(),
-        page: 1,
-        archived: false,
-    }
 }
 
 #[tokio::test]
@@ -80,7 +71,7 @@ async fn a_role_change_and_a_removal_reach_both_instances() {
     })
     .await;
     // The owner, untouched, is still served by both.
-    assert!(app.as_owner(&t, list()).await.is_ok());
+    assert!(app.as_owner(&t, first_customers()).await.is_ok());
     assert_eq!(b.get(&t.client, "alpha", "/customers").await.status(), 200);
 }
 

@@ -6,7 +6,7 @@
 //! passing another cell's requests on; an unknown host is a 404 in both.
 
 use fence::api::auth::Login;
-use fence::api::customers::{CreateCustomer, ListCustomers};
+use fence::api::customers::CreateCustomer;
 use fence::api::signup::{CheckSubdomain, Signup};
 use fence::error::AppError;
 use fence::model::SubdomainStatus;
@@ -15,7 +15,9 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
-use crate::helpers::{admin_url, customer_input, signup_input, with_db, TestApp, PASSWORD};
+use crate::helpers::{
+    admin_url, customer_input, first_customers, signup_input, with_db, TestApp, PASSWORD,
+};
 use crate::scratch::Pair;
 
 fn in_cell(name: &'static str, directory: String) -> impl FnOnce(&mut Config) {
@@ -156,15 +158,7 @@ async fn two_cells_serve_their_own_tenants_and_pass_each_other_the_rest() {
         .unwrap();
     assert_eq!((in_b, in_a), (1, 0));
     let list = a
-        .call_fn(
-            &beta.client,
-            Some("beta"),
-            ListCustomers {
-                q: String::new(),
-                page: 1,
-                archived: false,
-            },
-        )
+        .call_fn(&beta.client, Some("beta"), first_customers())
         .await
         .unwrap();
     assert_eq!(
@@ -177,15 +171,7 @@ async fn two_cells_serve_their_own_tenants_and_pass_each_other_the_rest() {
     // ...and alpha's owner still sees none of beta's, on either address.
     for app in [&a, &b] {
         let list = app
-            .call_fn(
-                &alpha.client,
-                Some("alpha"),
-                ListCustomers {
-                    q: String::new(),
-                    page: 1,
-                    archived: false,
-                },
-            )
+            .call_fn(&alpha.client, Some("alpha"), first_customers())
             .await
             .unwrap();
         assert!(list.rows.is_empty(), "{:?}", list.rows);

@@ -507,6 +507,15 @@ pub fn signup_form<'a>(
     ]
 }
 
+/// The first page of a tenant's customers, not archived, unfiltered.
+pub fn first_customers() -> fence::api::customers::ListCustomers {
+    fence::api::customers::ListCustomers {
+        q: String::new(),
+        page: 1,
+        archived: false,
+    }
+}
+
 pub fn customer_form<'a>(name: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("form[name]", name),

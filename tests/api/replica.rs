@@ -7,28 +7,19 @@
 
 use std::time::Duration;
 
-use crate::helpers::TestApp;
+use crate::helpers::{first_customers, TestApp};
 use crate::scratch::Pair;
-use fence::api::customers::ListCustomers;
 use fence::api::settings::UpdateCompany;
 use fence::model::CompanyForm;
 use reqwest::Client;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection};
 
-fn list() -> ListCustomers {
-    ListCustomers {
-        q: String::new(),
-        page: 1,
-        archived: false,
-    }
-}
-
 /// The names a list shows, and whether the replica served it.
 async fn listed(app: &TestApp, c: &Client, sub: &str) -> (Vec<String>, bool) {
     let before = app.state.replica.reads();
     let page = app
-        .call_fn(c, Some(sub), list())
+        .call_fn(c, Some(sub), first_customers())
         .await
         .unwrap_or_else(|e| panic!("list on {sub}: {e:?}"));
     let after = app.state.replica.reads();

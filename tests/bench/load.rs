@@ -114,19 +114,12 @@ fn url(host: &str, path: &str) -> String {
     format!("http://{host}{path}")
 }
 
-/// Calls a server function; its JSON answer.
+/// Calls a server function that must answer; its JSON answer.
 async fn call(c: &Client, host: &str, endpoint: &str, form: &[(&str, &str)]) -> Value {
-    let r = c
-        .post(url(host, &format!("/api/{endpoint}")))
-        .header("origin", url(host, ""))
-        .form(form)
-        .send()
+    step(c, host, endpoint, form)
         .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{endpoint} on {host}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+        .unwrap_or_else(|| panic!("{endpoint} on {host} was refused (its answer is above)"))
+        .1
 }
 
 fn jar_client(jar: &Arc<Jar>) -> Client {
